@@ -1,0 +1,121 @@
+/* zxvmm/abi.h: the guest <-> VMM contract of zxvmm ABI v1, used unchanged by both sides. */
+#ifndef ZXVMM_ABI_H
+#define ZXVMM_ABI_H
+
+#define ZXVMM_ABI_VERSION 1
+
+/*
+ * I/O ports. The TSS I/O permission bitmap opens only ZXVMM_PORT_SYSCALL to
+ * CPL3; any other port raises #GP in the guest. The kernel shim runs at CPL0
+ * and reaches ZXVMM_PORT_EXCEPTION without the bitmap.
+ */
+#define ZXVMM_PORT_SYSCALL   0xE0 /* `out %eax`: eax holds the syscall number */
+#define ZXVMM_PORT_EXCEPTION 0xE1 /* `out %eax`: eax holds the vector; rsp -> frame */
+
+/*
+ * Syscall register convention (Zircon's order): number in eax, arguments in
+ * rdi, rsi, rdx, r10, r8, r9, then r12 and r13 for a seventh and eighth; the
+ * result in rax. Every other register is preserved. The VMM accepts the
+ * hypercall only when rip lies inside the vDSO mapping.
+ *
+ * ZXVMM_SYSCALLS(X) lists every syscall the vDSO exports as
+ * X(number, name, argument count). Numbers are stable and never reused.
+ */
+#define ZXVMM_SYSCALLS(X)                                                                                    \
+    X(1, zx_handle_close, 1)                                                                                 \
+    X(7, zx_process_exit, 1)                                                                                 \
+    X(19, zx_debug_write, 2)                                                                                 \
+    X(20, zx_nanosleep, 1)                                                                                   \
+    X(21, zx_clock_get_monotonic, 0)                                                                         \
+    X(22, zx_deadline_after, 1)                                                                              \
+    X(23, zx_system_get_page_size, 0)
+
+/* Numbers reserved for the rest of ABI v1 (object model, memory access). */
+#define ZXVMM_SYSCALL_HANDLE_DUPLICATE     2
+#define ZXVMM_SYSCALL_HANDLE_REPLACE       3
+#define ZXVMM_SYSCALL_OBJECT_GET_INFO      4
+#define ZXVMM_SYSCALL_OBJECT_GET_CHILD     5
+#define ZXVMM_SYSCALL_OBJECT_WAIT_ONE      6
+#define ZXVMM_SYSCALL_TASK_KILL            8
+#define ZXVMM_SYSCALL_PROCESS_READ_MEMORY  9
+#define ZXVMM_SYSCALL_PROCESS_WRITE_MEMORY 10
+#define ZXVMM_SYSCALL_VMO_CREATE           11
+#define ZXVMM_SYSCALL_VMO_READ             12
+#define ZXVMM_SYSCALL_VMO_WRITE            13
+#define ZXVMM_SYSCALL_VMO_GET_SIZE         14
+#define ZXVMM_SYSCALL_VMO_SET_CACHE_POLICY 15
+#define ZXVMM_SYSCALL_VMAR_MAP             16
+#define ZXVMM_SYSCALL_VMAR_UNMAP           17
+#define ZXVMM_SYSCALL_VMAR_PROTECT         18
+#define ZXVMM_SYSCALL_COUNT                24 /* one past the highest number */
+
+/*
+ * Guest-virtual layout of every process. The user range is the root VMAR.
+ * The vDSO is an ET_EXEC image linked at ZXVMM_VDSO_BASE (below 2 GiB, in
+ * reach of the small code model); programs link against it with
+ * --just-symbols. The SDK's linker script places programs at
+ * ZXVMM_PROGRAM_BASE; the loader accepts any user address that does not
+ * collide with the vDSO or the stack.
+ */
+#define ZXVMM_PAGE_SIZE     0x1000ULL
+#define ZXVMM_USER_BASE     0x0000000001000000ULL
+#define ZXVMM_USER_END      0x00007ffffefff000ULL /* exclusive */
+#define ZXVMM_VDSO_BASE     0x0000000001000000ULL
+#define ZXVMM_VDSO_MAX_SIZE 0x0000000000100000ULL
+#define ZXVMM_PROGRAM_BASE  0x0000000020000000ULL
+#define ZXVMM_STACK_TOP     0x00007ff000000000ULL /* exclusive; a guard page lies below the stack */
+#define ZXVMM_STACK_SIZE    0x0000000000040000ULL /* 256 KiB */
+
+/*
+ * The kernel shim: a supervisor-only image linked at ZXVMM_SHIM_BASE. Its
+ * exception stub for vector v (0..31) starts at
+ * ZXVMM_SHIM_BASE + v * ZXVMM_SHIM_VECTOR_STRIDE. Each stub pushes a zero
+ * error code when the CPU pushes none, then the vector, and executes
+ * `out %eax, $ZXVMM_PORT_EXCEPTION` with eax = vector; at that moment rsp
+ * points at a struct zxvmm_exception_frame.
+ */
+#define ZXVMM_SHIM_BASE          0xffffffff80000000ULL
+#define ZXVMM_SHIM_MAX_SIZE      0x0000000000010000ULL
+#define ZXVMM_SHIM_VECTOR_STRIDE 32
+#define ZXVMM_SHIM_VECTORS       32
+
+#ifndef __ASSEMBLER__
+#include <stdint.h>
+
+struct zxvmm_exception_frame {
+    uint64_t vector;
+    uint64_t error_code;
+    uint64_t rip; /* pushed by the CPU from here on */
+    uint64_t cs;
+    uint64_t rflags;
+    uint64_t rsp;
+    uint64_t ss;
+};
+_Static_assert(sizeof(struct zxvmm_exception_frame) == 56, "exception frame layout");
+
+/*
+ * What a process finds at start: rip = the program's entry point,
+ * rdi = the guest-virtual address of a struct zxvmm_boot_info placed at the
+ * top of its stack (with the argument strings, argv[] and the device tree
+ * blob), rsp 16-byte aligned below it, all other registers zero.
+ */
+#define ZXVMM_BOOT_MAGIC 0x31544f4f424d5658ULL /* "XVMBOOT1" */
+
+struct zxvmm_boot_info {
+    uint64_t magic;       /* ZXVMM_BOOT_MAGIC */
+    uint32_t abi_version; /* ZXVMM_ABI_VERSION */
+    uint32_t argc;
+    uint64_t argv; /* char *argv[argc + 1], NULL-terminated */
+    uint64_t fdt;  /* the device tree blob (read-only view for the guest) */
+    uint64_t fdt_size;
+    uint32_t process_self; /* starting handles; ZX_HANDLE_INVALID where absent */
+    uint32_t vmar_root_self;
+    uint32_t job_default;
+    uint32_t reserved;
+    uint64_t stack_base; /* lowest address of the stack mapping */
+    uint64_t stack_size;
+};
+_Static_assert(sizeof(struct zxvmm_boot_info) == 64, "boot info layout");
+#endif
+
+#endif

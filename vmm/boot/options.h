@@ -1,0 +1,21 @@
+/* options.h: kernel command-line boot options (`key=value` words). */
+#ifndef ZXVMM_BOOT_OPTIONS_H
+#define ZXVMM_BOOT_OPTIONS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct boot_options {
+    bool enable_debugging_syscalls; /* kernel.enable-debugging-syscalls */
+};
+
+/*
+ * Parses whitespace-separated `key=value` words. A bare key means true;
+ * "true", "1", "on" mean true and "false", "0", "off" mean false. Unknown keys
+ * are ignored, as kernels do. Returns 0, or -EINVAL with a line in `err`
+ * naming the word when a known key has a value that is not a boolean.
+ * Defaults: every option false.
+ */
+int boot_options_parse(const char *cmdline, struct boot_options *out, char *err, size_t errlen);
+
+#endif
