@@ -36,17 +36,25 @@ struct elf_image {
  * overflow, no two segments sharing a page; the entry point inside an
  * executable segment.
  *
+ * Segments with p_memsz == 0 are skipped; other program header types
+ * (PT_NOTE, PT_GNU_STACK, PT_TLS, ...) are ignored. Page size: 4 KiB
+ * (ZXVMM_PAGE_SIZE). `hi` is exclusive, so the top page of the address space
+ * cannot be used.
+ *
  * Returns 0 and fills `out`, or -EINVAL and writes one line (no newline) to
  * `err` naming the field and, where it helps, its file offset, e.g.
- * "e_machine is 0x3e? no: 0xb7 (AArch64) at offset 0x12".
+ * "e_machine is 183, expected 62 (EM_X86_64) at offset 0x12". `err` may be
+ * NULL when `errlen` is 0. Never reads outside [file, file + size).
  */
 int elf_parse(const uint8_t *file, size_t size, uint64_t lo, uint64_t hi, struct elf_image *out, char *err,
               size_t errlen);
 
 /*
- * Reads a whole file into a malloc'd buffer (at most `max` bytes). Returns 0,
- * or -errno with a line in `err` naming the file and the cause (missing,
- * not a regular file, too large, read error).
+ * Reads a whole file into a malloc'd buffer (at most `max` bytes; the caller
+ * frees *data). Returns 0, or -errno with a line in `err` naming the file and
+ * the cause: the open(2) error (-ENOENT, -EACCES, ...), -EISDIR for a
+ * directory, -EINVAL for another non-regular file, -EFBIG when larger than
+ * `max`, -ENOMEM, or the read(2) error.
  */
 int elf_read_file(const char *path, size_t max, uint8_t **data, size_t *size, char *err, size_t errlen);
 

@@ -10,11 +10,12 @@ struct boot_options {
 };
 
 /*
- * Parses whitespace-separated `key=value` words. A bare key means true;
- * "true", "1", "on" mean true and "false", "0", "off" mean false. Unknown keys
- * are ignored, as kernels do. Returns 0, or -EINVAL with a line in `err`
- * naming the word when a known key has a value that is not a boolean.
- * Defaults: every option false.
+ * Parses `key=value` words separated by spaces, tabs or newlines (NULL is
+ * taken as ""). A bare key means true; "true", "1", "on" mean true and
+ * "false", "0", "off" mean false (any case); the last occurrence of a key
+ * wins. Unknown keys are ignored, as kernels do. Returns 0, or -EINVAL with a
+ * line in `err` naming the word when a known key has a value that is not a
+ * boolean (`out` is then left unchanged). Defaults: every option false.
  */
 int boot_options_parse(const char *cmdline, struct boot_options *out, char *err, size_t errlen);
 

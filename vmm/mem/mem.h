@@ -68,6 +68,7 @@ struct frame_alloc {
     uint64_t hint; /* where the next search starts */
 };
 
+/* `ram_size`: a multiple of MEM_PAGE_SIZE, at least two frames. Returns 0, -EINVAL or -ENOMEM. */
 int mem_frames_init(struct frame_alloc *fa, uint64_t ram_size);
 void mem_frames_destroy(struct frame_alloc *fa);
 

@@ -72,8 +72,11 @@ struct pt_walk_result {
 /*
  * Translates `va`. Returns 0 and fills `out`, or -EFAULT when the address is
  * not mapped: non-canonical, an entry not present, a reserved bit set, or a
- * table or leaf outside guest RAM. Reads each entry once, sets no
- * accessed/dirty bit, and never touches memory outside `ctx->ram`.
+ * table or leaf outside guest RAM (a table must lie wholly inside RAM, as
+ * must the whole page a leaf maps). -EINVAL when ctx->maxphyaddr is outside
+ * 36..52. Reads each entry once, sets no accessed/dirty bit, and never
+ * touches memory outside `ctx->ram`. A reserved IA32_PAT type (2, 3) is
+ * reported as PT_MEM_UC. See SEMANTICS.md §5.
  */
 int pt_walk(const struct pt_walk_ctx *ctx, gva_t va, struct pt_walk_result *out);
 

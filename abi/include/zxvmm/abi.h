@@ -115,7 +115,7 @@ struct zxvmm_boot_info {
     uint64_t stack_base; /* lowest address of the stack mapping */
     uint64_t stack_size;
 };
-_Static_assert(sizeof(struct zxvmm_boot_info) == 64, "boot info layout");
+_Static_assert(sizeof(struct zxvmm_boot_info) == 72, "boot info layout");
 #endif
 
 #endif

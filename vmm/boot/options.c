@@ -1,0 +1,94 @@
+/* options.c: parses kernel command-line boot options (`key[=value]` words) into struct boot_options. */
+#include "boot/options.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#define OPTIONS_SEPARATORS " \t\n"
+
+/* A known boolean option: its key and where its value lives in struct boot_options. */
+struct options_bool_key {
+    const char *key;
+    size_t offset;
+};
+
+static const struct options_bool_key options_bool_keys[] = {
+    {"kernel.enable-debugging-syscalls", offsetof(struct boot_options, enable_debugging_syscalls)},
+};
+
+/* Spellings accepted for each truth value (compared without regard to case). */
+static const char *const options_true_words[] = {"true", "1", "on"};
+static const char *const options_false_words[] = {"false", "0", "off"};
+
+static bool options_word_in(const char *val, size_t len, const char *const *words, size_t nwords)
+{
+    for (size_t i = 0; i < nwords; i++) {
+        if (strlen(words[i]) == len && strncasecmp(val, words[i], len) == 0)
+            return true;
+    }
+    return false;
+}
+
+static const struct options_bool_key *options_find_key(const char *key, size_t len)
+{
+    for (size_t i = 0; i < sizeof(options_bool_keys) / sizeof(options_bool_keys[0]); i++) {
+        if (strlen(options_bool_keys[i].key) == len && memcmp(key, options_bool_keys[i].key, len) == 0)
+            return &options_bool_keys[i];
+    }
+    return NULL;
+}
+
+/* Applies one word (`len` bytes, not NUL-terminated) to `opts`. */
+static int options_apply_word(const char *word, size_t len, struct boot_options *opts, char *err,
+                              size_t errlen)
+{
+    const char *eq = memchr(word, '=', len);
+    size_t key_len = eq != NULL ? (size_t)(eq - word) : len;
+    const struct options_bool_key *k = options_find_key(word, key_len);
+    bool *field;
+
+    if (k == NULL)
+        return 0;
+    field = (bool *)((char *)opts + k->offset);
+    if (eq == NULL) {
+        *field = true;
+        return 0;
+    }
+    const char *val = eq + 1;
+    size_t val_len = len - key_len - 1;
+
+    if (options_word_in(val, val_len, options_true_words, sizeof(options_true_words) / sizeof(char *))) {
+        *field = true;
+    } else if (options_word_in(val, val_len, options_false_words,
+                               sizeof(options_false_words) / sizeof(char *))) {
+        *field = false;
+    } else {
+        if (err != NULL && errlen > 0)
+            snprintf(err, errlen, "boot option \"%.*s\": the value must be true/1/on or false/0/off",
+                     (int)len, word);
+        return -EINVAL;
+    }
+    return 0;
+}
+
+int boot_options_parse(const char *cmdline, struct boot_options *out, char *err, size_t errlen)
+{
+    struct boot_options opts = {0};
+    const char *p = cmdline != NULL ? cmdline : "";
+
+    for (;;) {
+        p += strspn(p, OPTIONS_SEPARATORS);
+        if (*p == '\0')
+            break;
+        size_t len = strcspn(p, OPTIONS_SEPARATORS);
+        int rc = options_apply_word(p, len, &opts, err, errlen);
+
+        if (rc < 0)
+            return rc;
+        p += len;
+    }
+    *out = opts;
+    return 0;
+}

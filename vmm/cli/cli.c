@@ -1,0 +1,183 @@
+/* cli.c: parsing the zxvmm command line. */
+#include "cli/cli.h"
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/args.h"
+
+const char cli_usage[] =
+    "Usage:\n"
+    "  zxvmm run [--cmdline TEXT] [--mem SIZE] [--timeout SECONDS]\n"
+    "            [--spawn \"PROGRAM [ARG...]\"]... PROGRAM [ARG...]\n"
+    "  zxvmm dtb [--cmdline TEXT] [--mem SIZE] -o FILE\n"
+    "  zxvmm --help | --version\n"
+    "\n"
+    "Runs static x86-64 guest programs built with the zxguest SDK as processes of\n"
+    "one KVM virtual machine, serving them Zircon syscalls.\n"
+    "\n"
+    "Options:\n"
+    "  --cmdline TEXT     kernel command line, e.g. kernel.enable-debugging-syscalls=true\n"
+    "  --mem SIZE         guest RAM, with suffix K, M or G (default 256M, reserved lazily)\n"
+    "  --timeout SECONDS  stop everything after SECONDS (fractions allowed); exit 124\n"
+    "  --spawn \"PROG ARGS\" start another process in the same job first (repeatable)\n"
+    "  -o FILE            (dtb) where to write the device tree blob\n"
+    "\n"
+    "Exit status: the main process's return code (low 8 bits); 2 usage or program\n"
+    "error; 124 timeout; 125 VM set-up failed; 137 killed; 139 CPU exception.\n";
+
+/* Takes an option's value from "--opt=value" or the next argument. */
+static const char *option_value(int argc, char **argv, int *i, const char *name, char *err, size_t errlen)
+{
+    const char *arg = argv[*i];
+    size_t len = strlen(name);
+    if (arg[len] == '=')
+        return arg + len + 1;
+    if (*i + 1 >= argc) {
+        snprintf(err, errlen, "option %s needs a value", name);
+        return NULL;
+    }
+    return argv[++*i];
+}
+
+static bool is_option(const char *arg, const char *name)
+{
+    size_t len = strlen(name);
+    return strncmp(arg, name, len) == 0 && (arg[len] == '\0' || arg[len] == '=');
+}
+
+static int parse_mem(const char *v, struct cli_options *o, char *err, size_t errlen)
+{
+    if (cli_parse_size(v, &o->mem_size) != 0 || o->mem_size < CLI_MIN_MEM || o->mem_size > CLI_MAX_MEM ||
+        o->mem_size % 4096 != 0) {
+        snprintf(err, errlen, "--mem %s: expected a size from 16M to 1024G, a multiple of 4K (e.g. 256M)", v);
+        return -EINVAL;
+    }
+    return 0;
+}
+
+static int parse_spawn(const char *v, struct cli_options *o, char *err, size_t errlen)
+{
+    if (o->nspawn == CLI_MAX_SPAWN) {
+        snprintf(err, errlen, "--spawn: at most %d processes", CLI_MAX_SPAWN);
+        return -EINVAL;
+    }
+    struct cli_program *p = &o->spawn[o->nspawn];
+    char why[128];
+    if (cli_split_words(v, &p->argc, &p->argv, why, sizeof(why)) != 0) {
+        snprintf(err, errlen, "--spawn \"%s\": %s", v, why);
+        return -EINVAL;
+    }
+    o->nspawn++;
+    if (p->argc == 0) {
+        snprintf(err, errlen, "--spawn: the program is missing");
+        return -EINVAL;
+    }
+    return 0;
+}
+
+/* One option of `run` or `dtb`; *i advances past its value. */
+static int parse_option(int argc, char **argv, int *i, struct cli_options *o, char *err, size_t errlen)
+{
+    const char *arg = argv[*i], *v;
+    if (is_option(arg, "--cmdline")) {
+        if (!(v = option_value(argc, argv, i, "--cmdline", err, errlen)))
+            return -EINVAL;
+        o->cmdline = v;
+    } else if (is_option(arg, "--mem")) {
+        if (!(v = option_value(argc, argv, i, "--mem", err, errlen)))
+            return -EINVAL;
+        return parse_mem(v, o, err, errlen);
+    } else if (o->command == CLI_RUN && is_option(arg, "--timeout")) {
+        if (!(v = option_value(argc, argv, i, "--timeout", err, errlen)))
+            return -EINVAL;
+        if (cli_parse_seconds(v, &o->timeout_ns) != 0) {
+            snprintf(err, errlen, "--timeout %s: expected a positive number of seconds (e.g. 10 or 0.5)", v);
+            return -EINVAL;
+        }
+    } else if (o->command == CLI_RUN && is_option(arg, "--spawn")) {
+        if (!(v = option_value(argc, argv, i, "--spawn", err, errlen)))
+            return -EINVAL;
+        return parse_spawn(v, o, err, errlen);
+    } else if (o->command == CLI_DTB && (strcmp(arg, "-o") == 0 || is_option(arg, "--output"))) {
+        if (!(v = option_value(argc, argv, i, strcmp(arg, "-o") == 0 ? "-o" : "--output", err, errlen)))
+            return -EINVAL;
+        o->output = v;
+    } else {
+        snprintf(err, errlen, "unknown option '%s' for '%s'", arg, o->command == CLI_RUN ? "run" : "dtb");
+        return -EINVAL;
+    }
+    return 0;
+}
+
+static int parse_command(const char *word, struct cli_options *o, char *err, size_t errlen)
+{
+    if (strcmp(word, "run") == 0)
+        o->command = CLI_RUN;
+    else if (strcmp(word, "dtb") == 0)
+        o->command = CLI_DTB;
+    else if (strcmp(word, "--help") == 0 || strcmp(word, "-h") == 0 || strcmp(word, "help") == 0)
+        o->command = CLI_HELP;
+    else if (strcmp(word, "--version") == 0)
+        o->command = CLI_VERSION;
+    else {
+        snprintf(err, errlen, "unknown command '%s' (expected run or dtb)", word);
+        return -EINVAL;
+    }
+    return 0;
+}
+
+int cli_parse(int argc, char **argv, struct cli_options *o, char *err, size_t errlen)
+{
+    memset(o, 0, sizeof(*o));
+    o->cmdline = "";
+    o->mem_size = CLI_DEFAULT_MEM;
+    if (argc < 2) {
+        snprintf(err, errlen, "missing command");
+        return -EINVAL;
+    }
+    if (parse_command(argv[1], o, err, errlen) != 0)
+        return -EINVAL;
+    if (o->command == CLI_HELP || o->command == CLI_VERSION)
+        return 0;
+    int i = 2;
+    for (; i < argc && argv[i][0] == '-'; i++) {
+        if (strcmp(argv[i], "--") == 0) {
+            i++;
+            break;
+        }
+        if (strcmp(argv[i], "--help") == 0) {
+            o->command = CLI_HELP;
+            return 0;
+        }
+        if (parse_option(argc, argv, &i, o, err, errlen) != 0)
+            return -EINVAL;
+    }
+    if (o->command == CLI_DTB) {
+        if (i < argc) {
+            snprintf(err, errlen, "dtb takes no program ('%s')", argv[i]);
+            return -EINVAL;
+        }
+        if (!o->output) {
+            snprintf(err, errlen, "dtb needs -o FILE");
+            return -EINVAL;
+        }
+        return 0;
+    }
+    if (i >= argc) {
+        snprintf(err, errlen, "run needs a PROGRAM");
+        return -EINVAL;
+    }
+    o->main.argc = argc - i;
+    o->main.argv = argv + i;
+    return 0;
+}
+
+void cli_options_free(struct cli_options *o)
+{
+    for (int i = 0; i < o->nspawn; i++)
+        cli_free_words(o->spawn[i].argv);
+    o->nspawn = 0;
+}

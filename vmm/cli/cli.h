@@ -1,0 +1,50 @@
+/* cli.h: the zxvmm command line, parsed into options (no KVM, no guest RAM). */
+#ifndef ZXVMM_CLI_CLI_H
+#define ZXVMM_CLI_CLI_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define CLI_DEFAULT_MEM   (256ULL << 20)
+#define CLI_MIN_MEM       (16ULL << 20)
+#define CLI_MAX_MEM       (1ULL << 40)
+#define CLI_MAX_SPAWN     63
+
+/* Exit statuses, after timeout(1) and container runtimes (SEMANTICS.md section 2). */
+#define CLI_EXIT_USAGE     2
+#define CLI_EXIT_TIMEOUT   124
+#define CLI_EXIT_VM_FAILED 125
+#define CLI_EXIT_KILLED    137
+#define CLI_EXIT_EXCEPTION 139
+
+enum cli_command { CLI_RUN, CLI_DTB, CLI_HELP, CLI_VERSION };
+
+struct cli_program {
+    int argc;
+    char **argv; /* NULL-terminated */
+};
+
+struct cli_options {
+    enum cli_command command;
+    const char *cmdline; /* --cmdline, "" by default */
+    uint64_t mem_size;   /* --mem */
+    uint64_t timeout_ns; /* --timeout, 0 for none */
+    const char *output;  /* dtb -o FILE */
+    struct cli_program spawn[CLI_MAX_SPAWN];
+    int nspawn;
+    struct cli_program main; /* PROGRAM [ARG...] (argv points into the caller's argv) */
+};
+
+/*
+ * Parses argv. Returns 0, or -EINVAL with one line in `err` naming the
+ * offending option or value (a usage error, exit status 2).
+ */
+int cli_parse(int argc, char **argv, struct cli_options *o, char *err, size_t errlen);
+
+/* Frees what cli_parse allocated (the --spawn word lists). */
+void cli_options_free(struct cli_options *o);
+
+/* The --help text. */
+extern const char cli_usage[];
+
+#endif

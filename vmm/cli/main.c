@@ -1,0 +1,144 @@
+/* main.c: the zxvmm executable: parse the command line, run the VM or write its device tree, map the outcome to an exit status. */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <zxvmm/abi.h>
+
+#include "cli/cli.h"
+#include "vm/vm.h"
+
+/* The kernel shim and vDSO images embedded by vm/images.S. */
+extern const uint8_t zxvmm_shim_image[], zxvmm_shim_image_end[];
+extern const uint8_t zxvmm_vdso_image[], zxvmm_vdso_image_end[];
+
+static struct vm_config vm_config_from(const struct cli_options *o)
+{
+    return (struct vm_config){
+        .mem_size = o->mem_size,
+        .cmdline = o->cmdline,
+        .nprocesses = (unsigned)o->nspawn + 1,
+        .shim_image = zxvmm_shim_image,
+        .shim_size = (size_t)(zxvmm_shim_image_end - zxvmm_shim_image),
+        .vdso_image = zxvmm_vdso_image,
+        .vdso_size = (size_t)(zxvmm_vdso_image_end - zxvmm_vdso_image),
+    };
+}
+
+static int write_dtb(const struct cli_options *o)
+{
+    struct vm_config cfg = vm_config_from(o);
+    void *fdt;
+    size_t size;
+    if (vm_build_fdt(&cfg, &fdt, &size) != 0) {
+        fprintf(stderr, "zxvmm: device tree: --cmdline too long\n");
+        return CLI_EXIT_USAGE;
+    }
+    FILE *f = fopen(o->output, "wb");
+    if (!f) {
+        fprintf(stderr, "zxvmm: cannot open %s: %s\n", o->output, strerror(errno));
+        free(fdt);
+        return CLI_EXIT_USAGE;
+    }
+    bool ok = fwrite(fdt, 1, size, f) == size;
+    ok = (fclose(f) == 0) && ok;
+    free(fdt);
+    if (!ok) {
+        fprintf(stderr, "zxvmm: cannot write %s: %s\n", o->output, strerror(errno));
+        return CLI_EXIT_USAGE;
+    }
+    return 0;
+}
+
+static int exit_status(enum vm_outcome outcome, int64_t code)
+{
+    switch (outcome) {
+    case VM_MAIN_EXITED:
+        return (int)((uint64_t)code & 0xff);
+    case VM_MAIN_KILLED:
+        return CLI_EXIT_KILLED;
+    case VM_MAIN_EXCEPTION:
+        return CLI_EXIT_EXCEPTION;
+    case VM_TIMED_OUT:
+        fprintf(stderr, "zxvmm: --timeout expired; all processes stopped\n");
+        return CLI_EXIT_TIMEOUT;
+    case VM_RUN_FAILED:
+        break;
+    }
+    return CLI_EXIT_VM_FAILED;
+}
+
+/* Every program is checked before KVM is touched, so a bad file is a usage error on any host. */
+static int check_programs(const struct cli_options *o)
+{
+    char err[512];
+    for (int i = 0; i <= o->nspawn; i++) {
+        const struct cli_program *prog = i < o->nspawn ? &o->spawn[i] : &o->main;
+        if (process_check_program(prog->argv[0], err, sizeof(err)) != 0) {
+            fprintf(stderr, "zxvmm: %s\n", err);
+            return CLI_EXIT_USAGE;
+        }
+    }
+    return 0;
+}
+
+static int run(const struct cli_options *o)
+{
+    int status = check_programs(o);
+    if (status != 0)
+        return status;
+    struct vm_config cfg = vm_config_from(o);
+    struct vm vm;
+    char err[512] = "";
+    enum vm_status st = vm_create(&vm, &cfg, err, sizeof(err));
+    if (st != VM_OK) {
+        fprintf(stderr, "zxvmm: %s\n", err);
+        return (int)st;
+    }
+    struct vcpu *main_vcpu = NULL;
+    for (int i = 0; i <= o->nspawn && st == VM_OK; i++) {
+        const struct cli_program *prog = i < o->nspawn ? &o->spawn[i] : &o->main;
+        st = vm_add_process(&vm, prog->argc, prog->argv, &main_vcpu, err, sizeof(err));
+    }
+    if (st != VM_OK) {
+        fprintf(stderr, "zxvmm: %s\n", err);
+        vm_destroy(&vm);
+        return (int)st;
+    }
+    int64_t code = 0;
+    enum vm_outcome outcome = vm_run(&vm, main_vcpu, o->timeout_ns, &code);
+    vm_destroy(&vm);
+    return exit_status(outcome, code);
+}
+
+int main(int argc, char **argv)
+{
+    /* A closed stdout must not kill the VMM: guest output is then dropped. */
+    signal(SIGPIPE, SIG_IGN);
+    struct cli_options o;
+    char err[512];
+    if (cli_parse(argc, argv, &o, err, sizeof(err)) != 0) {
+        fprintf(stderr, "zxvmm: %s\nTry 'zxvmm --help'.\n", err);
+        cli_options_free(&o);
+        return CLI_EXIT_USAGE;
+    }
+    int status = 0;
+    switch (o.command) {
+    case CLI_HELP:
+        fputs(cli_usage, stdout);
+        break;
+    case CLI_VERSION:
+        printf("zxvmm %s (guest ABI %d)\n", ZXVMM_VERSION, ZXVMM_ABI_VERSION);
+        break;
+    case CLI_DTB:
+        status = write_dtb(&o);
+        break;
+    case CLI_RUN:
+        status = run(&o);
+        break;
+    }
+    cli_options_free(&o);
+    return status;
+}

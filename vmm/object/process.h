@@ -1,0 +1,99 @@
+/* process.h: a guest process: its address space (page-table tree, images, stack), state and return code. */
+#ifndef ZXVMM_OBJECT_PROCESS_H
+#define ZXVMM_OBJECT_PROCESS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "boot/elf.h"
+#include "mem/mem.h"
+#include "x86_64/paging.h"
+
+/* What every process of a VM shares: guest RAM, its frames and the read-only images. */
+struct aspace_env {
+    struct guest_ram *ram;
+    struct frame_alloc *frames;
+    unsigned maxphyaddr;
+    /* The kernel shim and the vDSO, loaded once per VM and mapped into every process. */
+    const struct elf_image *shim;
+    gpa_t shim_pa;
+    const struct elf_image *vdso;
+    gpa_t vdso_pa;
+    /* The device tree blob copied into each process's stack area. */
+    const void *fdt;
+    size_t fdt_size;
+};
+
+/* A run of frames a process owns, freed when it is destroyed. */
+struct frame_run {
+    gpa_t base;
+    uint64_t count;
+};
+
+enum process_state {
+    PROCESS_NEW,     /* built, not started */
+    PROCESS_RUNNING, /* its vCPU runs */
+    PROCESS_DEAD,    /* exited, killed or crashed: return_code is final */
+};
+
+enum process_end {
+    PROCESS_END_NONE,
+    PROCESS_END_EXIT,      /* zx_process_exit or main returned */
+    PROCESS_END_KILL,      /* zx_task_kill or stopped by the VMM */
+    PROCESS_END_EXCEPTION, /* a CPU exception or a fault the VMM reported */
+    PROCESS_END_VMM_ERROR, /* KVM failed to run it (reported) */
+};
+
+struct process {
+    char name[32];          /* the program as given, truncated */
+    gpa_t root;             /* PML4 */
+    uint64_t pat;           /* the IA32_PAT its vCPU runs with */
+    uint64_t entry;         /* program entry point */
+    uint64_t boot_info;     /* guest-virtual address of struct zxvmm_boot_info */
+    uint64_t vdso_lo;       /* [vdso_lo, vdso_hi): the vDSO mapping */
+    uint64_t vdso_hi;
+    gpa_t kstack_pa;        /* the CPL0 stack, for reading exception frames */
+    enum process_state state;
+    enum process_end end;
+    int64_t return_code;
+    struct frame_run *runs; /* every frame it owns, page tables included */
+    size_t nruns;
+    size_t runs_cap;
+};
+
+/*
+ * Builds a process for `argv[0]` (a path) with arguments argv[0..argc): reads
+ * and validates the program, creates its page-table tree with the kernel
+ * region (shim, GDT, IDT, TSS, kernel stack), the vDSO, private copies of the
+ * program's segments, a ZXVMM_STACK_SIZE stack above an unmapped guard page,
+ * and the boot info (arguments, device tree) at the top of the stack.
+ *
+ * Returns 0; -EINVAL/-ENOENT/... with `err` naming the file and the cause when
+ * the program cannot be used (a usage error: exit status 2); -ENOMEM when guest
+ * RAM runs out. On failure nothing is left allocated.
+ */
+int process_create(struct process *p, const struct aspace_env *env, int argc, char *const argv[], char *err,
+                   size_t errlen);
+
+/*
+ * Reads and validates the program at `path` as process_create would, without
+ * a VM: returns 0, or -errno with `err` naming the file and the cause.
+ */
+int process_check_program(const char *path, char *err, size_t errlen);
+
+/* Frees every frame of the process (contents discarded). The process must not run. */
+void process_destroy(struct process *p, const struct aspace_env *env);
+
+/* The walk context for this process's own page tables. */
+struct pt_walk_ctx process_walk_ctx(const struct process *p, const struct aspace_env *env);
+
+/* Layout of the per-process kernel region (supervisor-only), after the shim. */
+#define PROCESS_KERNEL_GDT    0xffffffff80100000ULL
+#define PROCESS_KERNEL_IDT    0xffffffff80101000ULL
+#define PROCESS_KERNEL_TSS    0xffffffff80102000ULL /* 3 pages: TSS + I/O bitmap */
+#define PROCESS_KSTACK_BASE   0xffffffff80108000ULL /* an unmapped page lies below */
+#define PROCESS_KSTACK_SIZE   0x4000ULL
+#define PROCESS_IDT_VECTORS   32
+
+#endif

@@ -1,0 +1,71 @@
+/* sys_misc.c: zx_debug_write, time (zx_clock_get_monotonic, zx_deadline_after, zx_nanosleep), zx_system_get_page_size. */
+#include <stdint.h>
+
+#include <zircon/errors.h>
+#include <zircon/types.h>
+#include <zxvmm/abi.h>
+
+#include "syscall/syscall.h"
+#include "syscall/uaccess.h"
+
+#define DEBUG_WRITE_CHUNK 4096
+
+static zx_time_t now_zx(const struct syscall_env *env)
+{
+    return (zx_time_t)(syscall_host_now_ns() - env->boot_ns);
+}
+
+/* a + b, saturating at the ends of zx_time_t. */
+static zx_time_t time_add_saturating(zx_time_t a, zx_duration_t b)
+{
+    zx_time_t sum;
+    if (__builtin_add_overflow(a, b, &sum))
+        return b > 0 ? ZX_TIME_INFINITE : ZX_TIME_INFINITE_PAST;
+    return sum;
+}
+
+uint64_t sys_zx_debug_write(struct syscall_call *c)
+{
+    uint64_t buffer = c->arg[0];
+    size_t size = (size_t)c->arg[1];
+    struct pt_walk_ctx w = process_walk_ctx(c->caller, c->env->aspace);
+
+    /* The whole range must be readable user memory before a byte is written. */
+    if (size > 0 && buffer == 0)
+        return (uint64_t)(int64_t)ZX_ERR_INVALID_ARGS;
+    zx_status_t st = uaccess_check(&w, buffer, size, false);
+    if (st != ZX_OK)
+        return (uint64_t)(int64_t)st;
+
+    char chunk[DEBUG_WRITE_CHUNK];
+    for (size_t done = 0; done < size;) {
+        size_t n = size - done < sizeof(chunk) ? size - done : sizeof(chunk);
+        st = uaccess_copy_in(&w, chunk, buffer + done, n);
+        if (st != ZX_OK)
+            return (uint64_t)(int64_t)st;
+        c->env->console_write(c->env->host, chunk, n);
+        done += n;
+    }
+    return ZX_OK;
+}
+
+uint64_t sys_zx_clock_get_monotonic(struct syscall_call *c) { return (uint64_t)now_zx(c->env); }
+
+uint64_t sys_zx_deadline_after(struct syscall_call *c)
+{
+    return (uint64_t)time_add_saturating(now_zx(c->env), (zx_duration_t)c->arg[0]);
+}
+
+uint64_t sys_zx_nanosleep(struct syscall_call *c)
+{
+    zx_time_t deadline = (zx_time_t)c->arg[0];
+    if (deadline <= now_zx(c->env))
+        return ZX_OK;
+    uint64_t host_deadline = deadline == ZX_TIME_INFINITE ? UINT64_MAX : c->env->boot_ns + (uint64_t)deadline;
+    if (host_deadline < c->env->boot_ns)
+        host_deadline = UINT64_MAX;
+    c->env->sleep_until(c->env->host, host_deadline);
+    return ZX_OK;
+}
+
+uint64_t sys_zx_system_get_page_size(struct syscall_call *c) { return ZXVMM_PAGE_SIZE; }

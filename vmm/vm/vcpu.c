@@ -1,0 +1,306 @@
+/* vcpu.c: vCPU threads, the run loop and the handling of each kind of exit. */
+#include "vm/vcpu.h"
+
+#include <errno.h>
+#include <linux/kvm.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <zircon/errors.h>
+#include <zircon/syscalls/object.h>
+#include <zircon/types.h>
+#include <zxvmm/abi.h>
+
+#include "x86_64/cpu.h"
+
+#define VCPU_KICK_SIGNAL   SIGUSR1
+#define VCPU_KICK_RETRY_NS 2000000ULL /* re-kick a vCPU that has not left KVM_RUN after 2 ms */
+
+/* Ends the process once (first cause wins), and wakes whoever waits on the VM. */
+static void end_process(struct vcpu *v, enum process_end end, int64_t code)
+{
+    pthread_mutex_lock(&v->vm->lock);
+    if (v->proc->state != PROCESS_DEAD) {
+        v->proc->state = PROCESS_DEAD;
+        v->proc->end = end;
+        v->proc->return_code = code;
+    }
+    pthread_cond_broadcast(&v->vm->cond);
+    pthread_mutex_unlock(&v->vm->lock);
+}
+
+static void report(const struct vcpu *v, const char *what)
+{
+    fprintf(stderr, "zxvmm: process %s: %s\n", v->proc->name, what);
+}
+
+static void console_write(void *host, const void *buf, size_t len)
+{
+    struct vcpu *v = host;
+    pthread_mutex_lock(&v->vm->console_lock);
+    const char *p = buf;
+    while (len > 0) {
+        ssize_t n = write(STDOUT_FILENO, p, len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            break; /* stdout is gone: the guest's output is dropped, the guest goes on */
+        p += n;
+        len -= (size_t)n;
+    }
+    pthread_mutex_unlock(&v->vm->console_lock);
+}
+
+static void sleep_until(void *host, uint64_t deadline_ns)
+{
+    struct vcpu *v = host;
+    pthread_mutex_lock(&v->vm->lock);
+    while (!v->stop && syscall_host_now_ns() < deadline_ns) {
+        if (deadline_ns == UINT64_MAX) {
+            pthread_cond_wait(&v->vm->cond, &v->vm->lock);
+            continue;
+        }
+        struct timespec ts = {.tv_sec = (time_t)(deadline_ns / 1000000000ULL),
+                              .tv_nsec = (long)(deadline_ns % 1000000000ULL)};
+        pthread_cond_timedwait(&v->vm->cond, &v->vm->lock, &ts);
+    }
+    pthread_mutex_unlock(&v->vm->lock);
+}
+
+/* The hot path: arguments from the synced registers, the result back through them. */
+static bool handle_syscall(struct vcpu *v)
+{
+    struct kvm_regs *r = &v->run->s.regs.regs;
+    struct syscall_call call = {
+        .env = &v->sys,
+        .caller = v->proc,
+        .arg = {r->rdi, r->rsi, r->rdx, r->r10, r->r8, r->r9, r->r12, r->r13},
+    };
+    uint64_t ret;
+    /* Only the vDSO may enter the VMM: anything else gets BAD_SYSCALL, as an unknown number does. */
+    if (r->rip < v->proc->vdso_lo || r->rip >= v->proc->vdso_hi)
+        ret = (uint64_t)(int64_t)ZX_ERR_BAD_SYSCALL;
+    else
+        ret = syscall_dispatch(&call, (uint32_t)r->rax);
+    if (call.exit) {
+        end_process(v, PROCESS_END_EXIT, call.exit_code);
+        return false;
+    }
+    r->rax = ret;
+    v->run->kvm_dirty_regs = KVM_SYNC_X86_REGS;
+    return true;
+}
+
+/* The shim reported a CPU exception: one report line, then the process dies. */
+static void handle_exception(struct vcpu *v)
+{
+    const struct kvm_regs *r = &v->run->s.regs.regs;
+    unsigned vector = (uint32_t)r->rax;
+    const struct zxvmm_exception_frame *f = NULL;
+    uint64_t off = r->rsp - PROCESS_KSTACK_BASE;
+    if (r->rsp >= PROCESS_KSTACK_BASE && off + sizeof(*f) <= PROCESS_KSTACK_SIZE)
+        f = mem_ptr(&v->vm->ram, gpa(v->proc->kstack_pa.raw + off), sizeof(*f));
+
+    char line[256];
+    int n = snprintf(line, sizeof(line), "%s", x86_exception_name(vector));
+    if (f)
+        n += snprintf(line + n, sizeof(line) - (size_t)n, " at rip 0x%llx", (unsigned long long)f->rip);
+    if (vector == X86_VEC_PF)
+        n += snprintf(line + n, sizeof(line) - (size_t)n, ", cr2 0x%llx",
+                      (unsigned long long)vcpu_arch_fault_address(v));
+    if (f && x86_exception_has_error_code(vector))
+        snprintf(line + n, sizeof(line) - (size_t)n, " (error code 0x%llx)", (unsigned long long)f->error_code);
+    report(v, line);
+    end_process(v, PROCESS_END_EXCEPTION, ZX_TASK_RETCODE_EXCEPTION_KILL);
+}
+
+static bool handle_io(struct vcpu *v)
+{
+    const struct kvm_run *run = v->run;
+    if (run->io.direction == KVM_EXIT_IO_OUT && run->io.size == 4 && run->io.count == 1) {
+        if (run->io.port == ZXVMM_PORT_SYSCALL)
+            return handle_syscall(v);
+        if (run->io.port == ZXVMM_PORT_EXCEPTION) {
+            handle_exception(v);
+            return false;
+        }
+    }
+    char line[128];
+    snprintf(line, sizeof(line), "killed: unexpected I/O (%s port 0x%x, size %u) at rip 0x%llx",
+             run->io.direction == KVM_EXIT_IO_OUT ? "out to" : "in from", run->io.port, run->io.size,
+             (unsigned long long)run->s.regs.regs.rip);
+    report(v, line);
+    end_process(v, PROCESS_END_EXCEPTION, ZX_TASK_RETCODE_EXCEPTION_KILL);
+    return false;
+}
+
+/* Every exit other than I/O ends the process with a report; returns false. */
+static bool handle_other_exit(struct vcpu *v)
+{
+    const struct kvm_run *run = v->run;
+    char line[160];
+    enum process_end end = PROCESS_END_EXCEPTION;
+    switch (run->exit_reason) {
+    case KVM_EXIT_SHUTDOWN:
+        snprintf(line, sizeof(line), "killed: triple fault");
+        break;
+    case KVM_EXIT_HLT:
+        snprintf(line, sizeof(line), "killed: halted at rip 0x%llx", (unsigned long long)run->s.regs.regs.rip);
+        break;
+    case KVM_EXIT_MMIO:
+        snprintf(line, sizeof(line), "killed: access to unbacked guest-physical address 0x%llx",
+                 (unsigned long long)run->mmio.phys_addr);
+        break;
+    case KVM_EXIT_FAIL_ENTRY:
+        snprintf(line, sizeof(line), "KVM_RUN: entry failed (hardware reason 0x%llx)",
+                 (unsigned long long)run->fail_entry.hardware_entry_failure_reason);
+        end = PROCESS_END_VMM_ERROR;
+        break;
+    case KVM_EXIT_INTERNAL_ERROR:
+        snprintf(line, sizeof(line), "KVM_RUN: internal error (suberror %u)", run->internal.suberror);
+        end = PROCESS_END_VMM_ERROR;
+        break;
+    default:
+        snprintf(line, sizeof(line), "KVM_RUN: unexpected exit reason %u", run->exit_reason);
+        end = PROCESS_END_VMM_ERROR;
+        break;
+    }
+    report(v, line);
+    end_process(v, end, ZX_TASK_RETCODE_EXCEPTION_KILL);
+    return false;
+}
+
+static bool stop_requested(struct vcpu *v) { return __atomic_load_n(&v->stop, __ATOMIC_ACQUIRE); }
+
+static void *vcpu_thread(void *arg)
+{
+    struct vcpu *v = arg;
+    while (!stop_requested(v)) {
+        if (ioctl(v->fd, KVM_RUN, 0) < 0) {
+            if (errno == EINTR || errno == EAGAIN)
+                continue;
+            char line[128];
+            snprintf(line, sizeof(line), "KVM_RUN: %s", strerror(errno));
+            report(v, line);
+            end_process(v, PROCESS_END_VMM_ERROR, ZX_TASK_RETCODE_EXCEPTION_KILL);
+            break;
+        }
+        bool resume = v->run->exit_reason == KVM_EXIT_IO ? handle_io(v) : handle_other_exit(v);
+        if (!resume)
+            break;
+    }
+    end_process(v, PROCESS_END_KILL, ZX_TASK_RETCODE_SYSCALL_KILL);
+    pthread_mutex_lock(&v->vm->lock);
+    v->finished = true;
+    pthread_cond_broadcast(&v->vm->cond);
+    pthread_mutex_unlock(&v->vm->lock);
+    return NULL;
+}
+
+enum vm_status vcpu_create(struct vm *vm, struct process *proc, unsigned id, struct vcpu **out, char *err,
+                           size_t errlen)
+{
+    struct vcpu *v = calloc(1, sizeof(*v));
+    if (!v) {
+        snprintf(err, errlen, "out of host memory");
+        return VM_ERR_SETUP;
+    }
+    v->vm = vm;
+    v->proc = proc;
+    v->id = id;
+    v->sys = (struct syscall_env){&vm->env, &vm->options, vm->boot_ns, console_write, sleep_until, v};
+    v->fd = ioctl(vm->vm_fd, KVM_CREATE_VCPU, (unsigned long)id);
+    if (v->fd < 0) {
+        snprintf(err, errlen, "KVM_CREATE_VCPU: %s", strerror(errno));
+        free(v);
+        return VM_ERR_SETUP;
+    }
+    v->run = mmap(NULL, vm->run_size, PROT_READ | PROT_WRITE, MAP_SHARED, v->fd, 0);
+    if (v->run == MAP_FAILED) {
+        snprintf(err, errlen, "mmap of the vCPU run area: %s", strerror(errno));
+        v->run = NULL;
+        vcpu_destroy(v);
+        return VM_ERR_SETUP;
+    }
+    v->run->kvm_valid_regs = KVM_SYNC_X86_REGS;
+    enum vm_status st = vcpu_arch_setup(v, err, errlen);
+    if (st != VM_OK) {
+        vcpu_destroy(v);
+        return st;
+    }
+    *out = v;
+    return VM_OK;
+}
+
+static void kick_handler(int sig) { (void)sig; }
+
+static void install_kick_handler(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = kick_handler; /* no SA_RESTART: KVM_RUN returns EINTR */
+    sigemptyset(&sa.sa_mask);
+    sigaction(VCPU_KICK_SIGNAL, &sa, NULL);
+}
+
+int vcpu_start(struct vcpu *v)
+{
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    pthread_once(&once, install_kick_handler);
+    v->proc->state = PROCESS_RUNNING;
+    int rc = pthread_create(&v->thread, NULL, vcpu_thread, v);
+    if (rc) {
+        v->proc->state = PROCESS_DEAD;
+        v->proc->end = PROCESS_END_VMM_ERROR;
+        return -rc;
+    }
+    v->started = true;
+    return 0;
+}
+
+/* Kicks one vCPU until its thread has left the run loop, then joins it. */
+static void stop_one(struct vcpu *v)
+{
+    struct vm *vm = v->vm;
+    pthread_mutex_lock(&vm->lock);
+    while (!v->finished) {
+        pthread_kill(v->thread, VCPU_KICK_SIGNAL);
+        uint64_t at = syscall_host_now_ns() + VCPU_KICK_RETRY_NS;
+        struct timespec ts = {.tv_sec = (time_t)(at / 1000000000ULL), .tv_nsec = (long)(at % 1000000000ULL)};
+        pthread_cond_timedwait(&vm->cond, &vm->lock, &ts);
+    }
+    pthread_mutex_unlock(&vm->lock);
+    pthread_join(v->thread, NULL);
+    v->started = false;
+}
+
+void vcpu_stop_all(struct vm *vm)
+{
+    pthread_mutex_lock(&vm->lock);
+    for (unsigned i = 0; i < vm->nvcpus; i++) {
+        struct vcpu *v = vm->vcpus[i];
+        if (!v->started)
+            continue;
+        __atomic_store_n(&v->stop, true, __ATOMIC_RELEASE);
+        v->run->immediate_exit = 1;
+    }
+    pthread_cond_broadcast(&vm->cond);
+    pthread_mutex_unlock(&vm->lock);
+    for (unsigned i = 0; i < vm->nvcpus; i++)
+        if (vm->vcpus[i]->started)
+            stop_one(vm->vcpus[i]);
+}
+
+void vcpu_destroy(struct vcpu *v)
+{
+    if (v->run)
+        munmap(v->run, v->vm->run_size);
+    if (v->fd >= 0)
+        close(v->fd);
+    free(v);
+}

@@ -1,0 +1,113 @@
+/* vcpu_x86_64.c: the x86-64 state a process starts in: long mode at CPL3, its page tables, GDT/IDT/TSS, PAT. */
+#include <errno.h>
+#include <linux/kvm.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+
+#include "vm/vcpu.h"
+#include "x86_64/cpu.h"
+
+#define SEG_LIMIT_FLAT 0xffffffffu
+#define SEG_TYPE_LDT   0x2 /* SDM Vol. 3A §3.5 table 3-2 */
+#define CPUID_LEAF_VENDOR 0u
+
+/*
+ * The TSS type TR holds. LTR leaves a busy TSS (type 11), and Intel's VM entry
+ * insists on it in IA-32e mode (SDM Vol. 3C §27.3.1.2). AMD's VMRUN does not
+ * check the type, and QEMU's emulated I/O permission check (used to test
+ * zxvmm under nested KVM) accepts only an available TSS (type 9); so AMD gets
+ * type 9. Both reach the same I/O bitmap.
+ */
+static uint8_t tss_type_for(const struct kvm_cpuid2 *cpuid)
+{
+    for (unsigned i = 0; i < cpuid->nent; i++) {
+        const struct kvm_cpuid_entry2 *e = &cpuid->entries[i];
+        if (e->function == CPUID_LEAF_VENDOR)
+            /* "AuthenticAMD": ebx "Auth", edx "enti", ecx "cAMD" */
+            return e->ebx == 0x68747541 && e->edx == 0x69746e65 && e->ecx == 0x444d4163 ? X86_SEG_TYPE_TSS64_AVAIL
+                                                                                       : X86_SEG_TYPE_TSS64_BUSY;
+    }
+    return X86_SEG_TYPE_TSS64_BUSY;
+}
+
+static struct kvm_segment user_code(void)
+{
+    return (struct kvm_segment){.base = 0, .limit = SEG_LIMIT_FLAT, .selector = X86_SEL_UCODE,
+                                .type = X86_SEG_TYPE_CODE_XR_A, .present = 1, .dpl = 3, .s = 1, .l = 1, .g = 1};
+}
+
+static struct kvm_segment user_data(void)
+{
+    return (struct kvm_segment){.base = 0, .limit = SEG_LIMIT_FLAT, .selector = X86_SEL_UDATA,
+                                .type = X86_SEG_TYPE_DATA_RW_A, .present = 1, .dpl = 3, .s = 1, .db = 1, .g = 1};
+}
+
+static void set_long_mode_sregs(struct kvm_sregs *s, const struct process *p, uint8_t tss_type)
+{
+    s->cs = user_code();
+    s->ss = s->ds = s->es = s->fs = s->gs = user_data();
+    s->tr = (struct kvm_segment){.base = PROCESS_KERNEL_TSS, .limit = (uint32_t)(x86_tss_size() - 1),
+                                 .selector = X86_SEL_TSS, .type = tss_type, .present = 1};
+    s->ldt = (struct kvm_segment){.type = SEG_TYPE_LDT, .present = 1, .unusable = 1};
+    s->gdt = (struct kvm_dtable){.base = PROCESS_KERNEL_GDT, .limit = X86_GDT_ENTRIES * 8 - 1};
+    s->idt = (struct kvm_dtable){.base = PROCESS_KERNEL_IDT, .limit = PROCESS_IDT_VECTORS * 16 - 1};
+    s->cr0 = X86_CR0_PE | X86_CR0_MP | X86_CR0_ET | X86_CR0_NE | X86_CR0_WP | X86_CR0_PG;
+    s->cr3 = p->root.raw;
+    s->cr4 = X86_CR4_PAE | X86_CR4_OSFXSR | X86_CR4_OSXMMEXCPT;
+    s->efer = X86_EFER_LME | X86_EFER_LMA | X86_EFER_NXE;
+}
+
+static enum vm_status set_cpuid_and_msrs(struct vcpu *v, char *err, size_t errlen)
+{
+    if (ioctl(v->fd, KVM_SET_CPUID2, v->vm->cpuid) < 0) {
+        snprintf(err, errlen, "KVM_SET_CPUID2: %s", strerror(errno));
+        return VM_ERR_SETUP;
+    }
+    struct {
+        struct kvm_msrs head;
+        struct kvm_msr_entry entries[1];
+    } msrs = {.head = {.nmsrs = 1}, .entries = {{.index = X86_MSR_IA32_PAT, .data = v->proc->pat}}};
+    if (ioctl(v->fd, KVM_SET_MSRS, &msrs) != 1) {
+        snprintf(err, errlen, "KVM_SET_MSRS (IA32_PAT): %s", strerror(errno));
+        return VM_ERR_SETUP;
+    }
+    return VM_OK;
+}
+
+enum vm_status vcpu_arch_setup(struct vcpu *v, char *err, size_t errlen)
+{
+    enum vm_status st = set_cpuid_and_msrs(v, err, errlen);
+    if (st != VM_OK)
+        return st;
+    struct kvm_sregs sregs;
+    if (ioctl(v->fd, KVM_GET_SREGS, &sregs) < 0) {
+        snprintf(err, errlen, "KVM_GET_SREGS: %s", strerror(errno));
+        return VM_ERR_SETUP;
+    }
+    set_long_mode_sregs(&sregs, v->proc, tss_type_for(v->vm->cpuid));
+    if (ioctl(v->fd, KVM_SET_SREGS, &sregs) < 0) {
+        snprintf(err, errlen, "KVM_SET_SREGS: %s", strerror(errno));
+        return VM_ERR_SETUP;
+    }
+    struct kvm_regs regs = {
+        .rip = v->proc->entry,
+        .rsp = v->proc->boot_info,
+        .rdi = v->proc->boot_info,
+        .rflags = X86_RFLAGS_FIXED,
+    };
+    if (ioctl(v->fd, KVM_SET_REGS, &regs) < 0) {
+        snprintf(err, errlen, "KVM_SET_REGS: %s", strerror(errno));
+        return VM_ERR_SETUP;
+    }
+    return VM_OK;
+}
+
+uint64_t vcpu_arch_fault_address(struct vcpu *v)
+{
+    struct kvm_sregs sregs;
+    if (ioctl(v->fd, KVM_GET_SREGS, &sregs) < 0)
+        return 0;
+    return sregs.cr2;
+}

@@ -1,0 +1,276 @@
+/* vm.c: creating the VM (KVM, RAM, device tree, shared images), its processes, and running them. */
+#include "vm/vm.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <libfdt.h>
+#include <linux/kvm.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include <zxvmm/abi.h>
+
+#include "boot/fdt.h"
+#include "object/image.h"
+#include "vm/vcpu.h"
+
+#define FDT_MAX_SIZE 4096
+#define CPUID_MAX_ENTRIES 256
+#define CPUID_LEAF_ADDRESS_SIZES 0x80000008u
+#define MAXPHYADDR_DEFAULT 36
+
+int vm_build_fdt(const struct vm_config *cfg, void **fdt, size_t *size)
+{
+    void *buf = malloc(FDT_MAX_SIZE);
+    if (!buf)
+        return -ENOMEM;
+    int rc = boot_fdt_build(buf, FDT_MAX_SIZE, cfg->mem_size, cfg->nprocesses ? cfg->nprocesses : 1,
+                            cfg->cmdline ? cfg->cmdline : "");
+    if (rc) {
+        free(buf);
+        return -E2BIG;
+    }
+    *fdt = buf;
+    *size = fdt_totalsize(buf);
+    return 0;
+}
+
+/* MAXPHYADDR from CPUID leaf 0x80000008 EAX[7:0] (SDM Vol. 2A, CPUID). */
+static unsigned cpuid_maxphyaddr(const struct kvm_cpuid2 *cpuid)
+{
+    for (unsigned i = 0; i < cpuid->nent; i++)
+        if (cpuid->entries[i].function == CPUID_LEAF_ADDRESS_SIZES)
+            return cpuid->entries[i].eax & 0xff;
+    return MAXPHYADDR_DEFAULT;
+}
+
+static enum vm_status open_kvm(struct vm *vm, const struct vm_config *cfg, char *err, size_t errlen)
+{
+    vm->kvm_fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+    if (vm->kvm_fd < 0) {
+        snprintf(err, errlen, "cannot open /dev/kvm: %s", strerror(errno));
+        return VM_ERR_SETUP;
+    }
+    int version = ioctl(vm->kvm_fd, KVM_GET_API_VERSION, 0);
+    if (version != KVM_API_VERSION) {
+        snprintf(err, errlen, "KVM_GET_API_VERSION: got %d, need %d", version, KVM_API_VERSION);
+        return VM_ERR_SETUP;
+    }
+    if (ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_SYNC_REGS) <= 0) {
+        snprintf(err, errlen, "KVM_CHECK_EXTENSION: KVM_CAP_SYNC_REGS is not supported");
+        return VM_ERR_SETUP;
+    }
+    int run_size = ioctl(vm->kvm_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
+    if (run_size <= 0) {
+        snprintf(err, errlen, "KVM_GET_VCPU_MMAP_SIZE: %s", strerror(errno));
+        return VM_ERR_SETUP;
+    }
+    vm->run_size = (size_t)run_size;
+    vm->cpuid = calloc(1, sizeof(*vm->cpuid) + CPUID_MAX_ENTRIES * sizeof(vm->cpuid->entries[0]));
+    if (!vm->cpuid) {
+        snprintf(err, errlen, "out of host memory");
+        return VM_ERR_SETUP;
+    }
+    vm->cpuid->nent = CPUID_MAX_ENTRIES;
+    if (ioctl(vm->kvm_fd, KVM_GET_SUPPORTED_CPUID, vm->cpuid) < 0) {
+        snprintf(err, errlen, "KVM_GET_SUPPORTED_CPUID: %s", strerror(errno));
+        return VM_ERR_SETUP;
+    }
+    vm->vm_fd = ioctl(vm->kvm_fd, KVM_CREATE_VM, 0);
+    if (vm->vm_fd < 0) {
+        snprintf(err, errlen, "KVM_CREATE_VM: %s", strerror(errno));
+        return VM_ERR_SETUP;
+    }
+    int rc = mem_ram_map(&vm->ram, cfg->mem_size);
+    if (rc) {
+        snprintf(err, errlen, "mmap of %llu bytes of guest RAM: %s", (unsigned long long)cfg->mem_size, strerror(-rc));
+        return VM_ERR_SETUP;
+    }
+    struct kvm_userspace_memory_region region = {
+        .slot = 0,
+        .guest_phys_addr = 0,
+        .memory_size = vm->ram.size,
+        .userspace_addr = (uint64_t)(uintptr_t)vm->ram.host,
+    };
+    if (ioctl(vm->vm_fd, KVM_SET_USER_MEMORY_REGION, &region) < 0) {
+        snprintf(err, errlen, "KVM_SET_USER_MEMORY_REGION: %s", strerror(errno));
+        return VM_ERR_SETUP;
+    }
+    return VM_OK;
+}
+
+/* Parses and loads one embedded image (shim or vDSO) into shared frames. */
+static enum vm_status load_builtin(struct vm *vm, const char *what, const uint8_t *file, size_t size, uint64_t lo,
+                                   uint64_t hi, struct elf_image *img, gpa_t *pa, char *err, size_t errlen)
+{
+    char why[160];
+    if (elf_parse(file, size, lo, hi, img, why, sizeof(why)) != 0) {
+        snprintf(err, errlen, "built-in %s image: %s", what, why);
+        return VM_ERR_SETUP;
+    }
+    if (image_load_shared(&vm->ram, &vm->frames, img, file, pa) != 0) {
+        snprintf(err, errlen, "built-in %s image: guest memory exhausted", what);
+        return VM_ERR_SETUP;
+    }
+    return VM_OK;
+}
+
+static enum vm_status setup_guest(struct vm *vm, const struct vm_config *cfg, char *err, size_t errlen)
+{
+    if (mem_frames_init(&vm->frames, cfg->mem_size) != 0) {
+        snprintf(err, errlen, "frame allocator for %llu bytes: out of host memory",
+                 (unsigned long long)cfg->mem_size);
+        return VM_ERR_SETUP;
+    }
+    if (vm_build_fdt(cfg, &vm->fdt, &vm->fdt_size) != 0) {
+        snprintf(err, errlen, "device tree: --cmdline too long (the blob is limited to %d bytes)", FDT_MAX_SIZE);
+        return VM_ERR_USAGE;
+    }
+    /* Boot options come from the device tree, as a guest kernel would read them. */
+    const char *bootargs = "";
+    char why[160];
+    if (boot_fdt_bootargs(vm->fdt, &bootargs) != 0 ||
+        boot_options_parse(bootargs, &vm->options, why, sizeof(why)) != 0) {
+        snprintf(err, errlen, "--cmdline: %s", why);
+        return VM_ERR_USAGE;
+    }
+    enum vm_status st = load_builtin(vm, "shim", cfg->shim_image, cfg->shim_size, ZXVMM_SHIM_BASE,
+                                     ZXVMM_SHIM_BASE + ZXVMM_SHIM_MAX_SIZE, &vm->shim, &vm->env.shim_pa, err, errlen);
+    if (st == VM_OK)
+        st = load_builtin(vm, "vDSO", cfg->vdso_image, cfg->vdso_size, ZXVMM_VDSO_BASE,
+                          ZXVMM_VDSO_BASE + ZXVMM_VDSO_MAX_SIZE, &vm->vdso, &vm->env.vdso_pa, err, errlen);
+    vm->env.ram = &vm->ram;
+    vm->env.frames = &vm->frames;
+    vm->env.maxphyaddr = cpuid_maxphyaddr(vm->cpuid);
+    vm->env.shim = &vm->shim;
+    vm->env.vdso = &vm->vdso;
+    vm->env.fdt = vm->fdt;
+    vm->env.fdt_size = vm->fdt_size;
+    return st;
+}
+
+enum vm_status vm_create(struct vm *vm, const struct vm_config *cfg, char *err, size_t errlen)
+{
+    memset(vm, 0, sizeof(*vm));
+    vm->kvm_fd = vm->vm_fd = -1;
+    pthread_mutex_init(&vm->lock, NULL);
+    pthread_mutex_init(&vm->console_lock, NULL);
+    pthread_condattr_t attr;
+    pthread_condattr_init(&attr);
+    pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+    pthread_cond_init(&vm->cond, &attr);
+    pthread_condattr_destroy(&attr);
+    vm->boot_ns = syscall_host_now_ns();
+
+    enum vm_status st = open_kvm(vm, cfg, err, errlen);
+    if (st == VM_OK)
+        st = setup_guest(vm, cfg, err, errlen);
+    if (st != VM_OK)
+        vm_destroy(vm);
+    return st;
+}
+
+void vm_destroy(struct vm *vm)
+{
+    vcpu_stop_all(vm);
+    for (unsigned i = 0; i < vm->nvcpus; i++) {
+        struct vcpu *v = vm->vcpus[i];
+        process_destroy(v->proc, &vm->env);
+        free(v->proc);
+        vcpu_destroy(v);
+    }
+    vm->nvcpus = 0;
+    free(vm->fdt);
+    free(vm->cpuid);
+    if (vm->frames.bitmap)
+        mem_frames_destroy(&vm->frames);
+    if (vm->ram.host)
+        mem_ram_unmap(&vm->ram);
+    if (vm->vm_fd >= 0)
+        close(vm->vm_fd);
+    if (vm->kvm_fd >= 0)
+        close(vm->kvm_fd);
+    vm->vm_fd = vm->kvm_fd = -1;
+    pthread_cond_destroy(&vm->cond);
+    pthread_mutex_destroy(&vm->lock);
+    pthread_mutex_destroy(&vm->console_lock);
+}
+
+enum vm_status vm_add_process(struct vm *vm, int argc, char *const argv[], struct vcpu **out, char *err,
+                              size_t errlen)
+{
+    if (vm->nvcpus == VM_MAX_PROCESSES) {
+        snprintf(err, errlen, "too many processes (at most %d)", VM_MAX_PROCESSES);
+        return VM_ERR_USAGE;
+    }
+    struct process *p = calloc(1, sizeof(*p));
+    if (!p) {
+        snprintf(err, errlen, "out of host memory");
+        return VM_ERR_SETUP;
+    }
+    err[0] = '\0';
+    int rc = process_create(p, &vm->env, argc, argv, err, errlen);
+    if (rc) {
+        free(p);
+        return VM_ERR_USAGE;
+    }
+    struct vcpu *v;
+    enum vm_status st = vcpu_create(vm, p, vm->nvcpus, &v, err, errlen);
+    if (st != VM_OK) {
+        process_destroy(p, &vm->env);
+        free(p);
+        return st;
+    }
+    vm->vcpus[vm->nvcpus++] = v;
+    *out = v;
+    return VM_OK;
+}
+
+/* Waits for `main` to end or the deadline (host monotonic ns, 0 for none) to pass; true when it ended. */
+static bool wait_main(struct vm *vm, struct vcpu *main, uint64_t deadline)
+{
+    pthread_mutex_lock(&vm->lock);
+    while (main->proc->state != PROCESS_DEAD) {
+        if (deadline == 0) {
+            pthread_cond_wait(&vm->cond, &vm->lock);
+            continue;
+        }
+        if (syscall_host_now_ns() >= deadline)
+            break;
+        struct timespec ts = {.tv_sec = (time_t)(deadline / 1000000000ULL),
+                              .tv_nsec = (long)(deadline % 1000000000ULL)};
+        pthread_cond_timedwait(&vm->cond, &vm->lock, &ts);
+    }
+    bool ended = main->proc->state == PROCESS_DEAD;
+    pthread_mutex_unlock(&vm->lock);
+    return ended;
+}
+
+enum vm_outcome vm_run(struct vm *vm, struct vcpu *main, uint64_t timeout_ns, int64_t *code)
+{
+    for (unsigned i = 0; i < vm->nvcpus; i++) {
+        if (vcpu_start(vm->vcpus[i]) != 0) {
+            vcpu_stop_all(vm);
+            return VM_RUN_FAILED;
+        }
+    }
+    uint64_t deadline = timeout_ns ? syscall_host_now_ns() + timeout_ns : 0;
+    bool ended = wait_main(vm, main, deadline);
+    vcpu_stop_all(vm);
+    if (!ended)
+        return VM_TIMED_OUT;
+    switch (main->proc->end) {
+    case PROCESS_END_EXIT:
+        *code = main->proc->return_code;
+        return VM_MAIN_EXITED;
+    case PROCESS_END_KILL:
+        return VM_MAIN_KILLED;
+    case PROCESS_END_VMM_ERROR:
+        return VM_RUN_FAILED;
+    default:
+        return VM_MAIN_EXCEPTION;
+    }
+}

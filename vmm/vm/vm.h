@@ -1,0 +1,109 @@
+/* vm.h: one KVM virtual machine: guest RAM, the shared images, the processes and their vCPU threads. */
+#ifndef ZXVMM_VM_VM_H
+#define ZXVMM_VM_VM_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "boot/elf.h"
+#include "boot/options.h"
+#include "mem/mem.h"
+#include "object/process.h"
+#include "syscall/syscall.h"
+
+#define VM_MAX_PROCESSES 64
+
+/* Outcomes of set-up calls, numbered as the CLI's exit statuses. */
+enum vm_status {
+    VM_OK = 0,
+    VM_ERR_USAGE = 2,   /* a program or argument zxvmm cannot use */
+    VM_ERR_SETUP = 125, /* KVM unavailable or an ioctl failed */
+};
+
+struct vm_config {
+    uint64_t mem_size;   /* guest RAM in bytes, a multiple of the page size */
+    const char *cmdline; /* the kernel command line, "" for none */
+    unsigned nprocesses; /* vCPUs described by the device tree */
+    /* The kernel shim and vDSO ELF images (embedded in the executable). */
+    const uint8_t *shim_image;
+    size_t shim_size;
+    const uint8_t *vdso_image;
+    size_t vdso_size;
+};
+
+struct vcpu {
+    struct vm *vm;
+    struct process *proc;
+    unsigned id;
+    int fd;
+    struct kvm_run *run;
+    pthread_t thread;
+    bool started;
+    bool stop;     /* set under vm->lock: leave KVM_RUN and do not come back */
+    bool finished; /* set under vm->lock when the thread has left its loop */
+    struct syscall_env sys;
+};
+
+struct vm {
+    int kvm_fd;
+    int vm_fd;
+    size_t run_size;
+    struct kvm_cpuid2 *cpuid;
+    struct guest_ram ram;
+    struct frame_alloc frames;
+    struct boot_options options;
+    void *fdt;
+    size_t fdt_size;
+    struct elf_image shim, vdso;
+    struct aspace_env env;
+    uint64_t boot_ns;
+    pthread_mutex_t lock;
+    pthread_cond_t cond; /* broadcast when a process ends or a vCPU must stop */
+    pthread_mutex_t console_lock;
+    struct vcpu *vcpus[VM_MAX_PROCESSES];
+    unsigned nvcpus;
+};
+
+/*
+ * Builds the device tree for `cfg` (memory, cpus, bootargs) into a malloc'd
+ * blob. Used by `zxvmm run` and `zxvmm dtb` alike. Returns 0 or -ENOMEM.
+ */
+int vm_build_fdt(const struct vm_config *cfg, void **fdt, size_t *size);
+
+/*
+ * Opens /dev/kvm, creates the VM and its lazily reserved RAM, builds the
+ * device tree and reads the boot options back from its /chosen/bootargs, and
+ * loads the kernel shim and the vDSO. On failure writes one line naming the
+ * call to `err` and returns VM_ERR_SETUP (or VM_ERR_USAGE for bad boot
+ * options); everything acquired is released.
+ */
+enum vm_status vm_create(struct vm *vm, const struct vm_config *cfg, char *err, size_t errlen);
+
+/* Stops every vCPU, joins their threads and releases the VM. */
+void vm_destroy(struct vm *vm);
+
+/*
+ * Builds a process for argv[0..argc) and its vCPU (not yet running). Returns
+ * VM_ERR_USAGE when the program can't be used, VM_ERR_SETUP when KVM fails.
+ */
+enum vm_status vm_add_process(struct vm *vm, int argc, char *const argv[], struct vcpu **out, char *err,
+                              size_t errlen);
+
+enum vm_outcome {
+    VM_MAIN_EXITED,    /* return code in *code */
+    VM_MAIN_KILLED,    /* zx_task_kill */
+    VM_MAIN_EXCEPTION, /* a CPU exception (reported on stderr) */
+    VM_TIMED_OUT,
+    VM_RUN_FAILED, /* a thread could not be started, or KVM failed to run main */
+};
+
+/*
+ * Starts every vCPU (in the order added) and waits until `main` ends or
+ * `timeout_ns` (0: none) passes; then stops all vCPUs. Returns the outcome and,
+ * for VM_MAIN_EXITED, the main process's return code in *code.
+ */
+enum vm_outcome vm_run(struct vm *vm, struct vcpu *main, uint64_t timeout_ns, int64_t *code);
+
+#endif
