@@ -22,7 +22,10 @@ static const char *env_or(const char *name, const char *fallback)
     return v && *v ? v : fallback;
 }
 
-const char *harness_zxvmm_path(void) { return env_or("ZXVMM_BIN", ZXVMM_BIN); }
+const char *harness_zxvmm_path(void)
+{
+    return env_or("ZXVMM_BIN", ZXVMM_BIN);
+}
 
 static const char *join(const char *dir, const char *name)
 {
@@ -33,8 +36,14 @@ static const char *join(const char *dir, const char *name)
     return p;
 }
 
-const char *harness_guest(const char *name) { return join(env_or("ZXVMM_GUESTS", ZXVMM_GUESTS), name); }
-const char *harness_example(const char *name) { return join(env_or("ZXVMM_EXAMPLES", ZXVMM_EXAMPLES), name); }
+const char *harness_guest(const char *name)
+{
+    return join(env_or("ZXVMM_GUESTS", ZXVMM_GUESTS), name);
+}
+const char *harness_example(const char *name)
+{
+    return join(env_or("ZXVMM_EXAMPLES", ZXVMM_EXAMPLES), name);
+}
 
 bool harness_kvm_available(void)
 {
@@ -158,7 +167,8 @@ void harness_free(struct run_result *r)
 ReportHook(POST_ALL)(struct criterion_global_stats *stats)
 {
     if (!harness_kvm_available() && stats->tests_skipped > 0)
-        fprintf(stderr,
-                "\n*** SKIPPED %zu of %zu integration tests: /dev/kvm is not available on this machine ***\n\n",
-                stats->tests_skipped, stats->nb_tests);
+        fprintf(
+            stderr,
+            "\n*** SKIPPED %zu of %zu integration tests: /dev/kvm is not available on this machine ***\n\n",
+            stats->tests_skipped, stats->nb_tests);
 }

@@ -21,7 +21,8 @@ int harness_zxvmm(struct run_result *r, ...);
 
 void harness_free(struct run_result *r);
 
-/* The zxvmm executable, a test guest or an example: from the build, or from ZXVMM_BIN / ZXVMM_GUESTS / ZXVMM_EXAMPLES. */
+/* The zxvmm executable, a test guest or an example: from the build, or from ZXVMM_BIN / ZXVMM_GUESTS /
+ * ZXVMM_EXAMPLES. */
 const char *harness_zxvmm_path(void);
 const char *harness_guest(const char *name);
 const char *harness_example(const char *name);
@@ -30,14 +31,14 @@ const char *harness_example(const char *name);
 bool harness_kvm_available(void);
 
 /* Skips the test (counted, and reported loudly once at the end) when there is no KVM. */
-#define REQUIRE_KVM()                                          \
-    do {                                                       \
-        if (!harness_kvm_available())                          \
-            cr_skip_test("needs /dev/kvm, which is missing");  \
+#define REQUIRE_KVM()                                                                                        \
+    do {                                                                                                     \
+        if (!harness_kvm_available())                                                                        \
+            cr_skip_test("needs /dev/kvm, which is missing");                                                \
     } while (0)
 
 /* Asserts that `haystack` contains `needle`, printing both when it doesn't. */
-#define assert_contains(haystack, needle)                                                                   \
+#define assert_contains(haystack, needle)                                                                    \
     cr_assert(strstr((haystack), (needle)) != NULL, "expected to find \"%s\" in:\n%s", (needle), (haystack))
 
 #endif

@@ -202,8 +202,8 @@ Test(cli, dtb_decodes_with_dtc_and_carries_bootargs)
         cr_skip_test("dtc (device-tree-compiler) is not installed");
     const char *path = temp_path("dtb");
     struct run_result r;
-    harness_zxvmm(&r, "dtb", "--cmdline", "kernel.enable-debugging-syscalls=true foo=\"bar\"", "--mem", "64M", "-o",
-                  path, NULL);
+    harness_zxvmm(&r, "dtb", "--cmdline", "kernel.enable-debugging-syscalls=true foo=\"bar\"", "--mem", "64M",
+                  "-o", path, NULL);
     cr_assert_eq(r.status, 0, "stderr: %s", r.err);
     harness_free(&r);
     const char *dtc[] = {"/usr/bin/dtc", "-I", "dtb", "-O", "dts", path, NULL};

@@ -16,6 +16,7 @@ struct options_bool_key {
 
 static const struct options_bool_key options_bool_keys[] = {
     {"kernel.enable-debugging-syscalls", offsetof(struct boot_options, enable_debugging_syscalls)},
+    {"kernel.enable-serial-syscalls", offsetof(struct boot_options, enable_serial_syscalls)},
 };
 
 /* Spellings accepted for each truth value (compared without regard to case). */
@@ -75,7 +76,7 @@ static int options_apply_word(const char *word, size_t len, struct boot_options 
 
 int boot_options_parse(const char *cmdline, struct boot_options *out, char *err, size_t errlen)
 {
-    struct boot_options opts = {0};
+    struct boot_options opts = {.enable_serial_syscalls = true};
     const char *p = cmdline != NULL ? cmdline : "";
 
     for (;;) {

@@ -6,7 +6,9 @@
 #include <stddef.h>
 
 struct boot_options {
-    bool enable_debugging_syscalls; /* kernel.enable-debugging-syscalls */
+    bool enable_debugging_syscalls; /* kernel.enable-debugging-syscalls: zx_process_write_memory (default
+                                       false) */
+    bool enable_serial_syscalls; /* kernel.enable-serial-syscalls: zx_debug_write (default true in zxvmm) */
 };
 
 /*
@@ -15,7 +17,8 @@ struct boot_options {
  * "false", "0", "off" mean false (any case); the last occurrence of a key
  * wins. Unknown keys are ignored, as kernels do. Returns 0, or -EINVAL with a
  * line in `err` naming the word when a known key has a value that is not a
- * boolean (`out` is then left unchanged). Defaults: every option false.
+ * boolean (`out` is then left unchanged). Defaults: serial syscalls on, every
+ * other option false.
  */
 int boot_options_parse(const char *cmdline, struct boot_options *out, char *err, size_t errlen);
 

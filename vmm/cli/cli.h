@@ -5,10 +5,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define CLI_DEFAULT_MEM   (256ULL << 20)
-#define CLI_MIN_MEM       (16ULL << 20)
-#define CLI_MAX_MEM       (1ULL << 40)
-#define CLI_MAX_SPAWN     63
+#define CLI_DEFAULT_MEM (256ULL << 20)
+#define CLI_MIN_MEM     (16ULL << 20)
+#define CLI_MAX_MEM     (1ULL << 40)
+#define CLI_MAX_SPAWN   63
 
 /* Exit statuses, after timeout(1) and container runtimes (SEMANTICS.md section 2). */
 #define CLI_EXIT_USAGE     2

@@ -1,4 +1,5 @@
-/* main.c: the zxvmm executable: parse the command line, run the VM or write its device tree, map the outcome to an exit status. */
+/* main.c: the zxvmm executable: parse the command line, run the VM or write its device tree, map the outcome
+ * to an exit status. */
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -33,8 +34,8 @@ static int write_dtb(const struct cli_options *o)
     void *fdt;
     size_t size;
     if (vm_build_fdt(&cfg, &fdt, &size) != 0) {
-        fprintf(stderr, "zxvmm: device tree: --cmdline too long\n");
-        return CLI_EXIT_USAGE;
+        fprintf(stderr, "zxvmm: device tree: out of host memory\n");
+        return CLI_EXIT_VM_FAILED;
     }
     FILE *f = fopen(o->output, "wb");
     if (!f) {

@@ -198,8 +198,8 @@ int mem_frames_alloc(struct frame_alloc *fa, uint64_t count, uint64_t align, gpa
 void mem_frames_free(struct frame_alloc *fa, gpa_t base, uint64_t count)
 {
     uint64_t first = base.raw >> MEM_PAGE_SHIFT;
-    bool valid = (base.raw & MEM_PAGE_MASK) == 0 && first != 0 && first < fa->nframes &&
-                 count <= fa->nframes - first;
+    bool valid =
+        (base.raw & MEM_PAGE_MASK) == 0 && first != 0 && first < fa->nframes && count <= fa->nframes - first;
     assert(valid);
     if (!valid)
         return;

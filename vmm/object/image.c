@@ -6,8 +6,14 @@
 
 #include "x86_64/paging.h"
 
-static uint64_t page_floor(uint64_t v) { return v & ~(MEM_PAGE_SIZE - 1); }
-static uint64_t page_ceil(uint64_t v) { return (v + MEM_PAGE_SIZE - 1) & ~(MEM_PAGE_SIZE - 1); }
+static uint64_t page_floor(uint64_t v)
+{
+    return v & ~(MEM_PAGE_SIZE - 1);
+}
+static uint64_t page_ceil(uint64_t v)
+{
+    return (v + MEM_PAGE_SIZE - 1) & ~(MEM_PAGE_SIZE - 1);
+}
 
 uint64_t image_segment_pages(const struct elf_segment *s)
 {
@@ -34,7 +40,8 @@ uint64_t image_segment_pte_flags(const struct elf_segment *s, bool user)
     return flags;
 }
 
-void image_copy_segment(const struct guest_ram *ram, gpa_t pa, const struct elf_segment *s, const uint8_t *file)
+void image_copy_segment(const struct guest_ram *ram, gpa_t pa, const struct elf_segment *s,
+                        const uint8_t *file)
 {
     uint64_t len = image_segment_pages(s) * MEM_PAGE_SIZE;
     uint8_t *dst = mem_ptr(ram, pa, len);

@@ -29,7 +29,8 @@ uint64_t image_span(const struct elf_image *img);
 uint64_t image_segment_pte_flags(const struct elf_segment *s, bool user);
 
 /* Copies a segment's file bytes into frames at `pa` (its first page) and zeroes the rest of its pages. */
-void image_copy_segment(const struct guest_ram *ram, gpa_t pa, const struct elf_segment *s, const uint8_t *file);
+void image_copy_segment(const struct guest_ram *ram, gpa_t pa, const struct elf_segment *s,
+                        const uint8_t *file);
 
 /*
  * Loads a whole image into one contiguous run of frames (image_span bytes)

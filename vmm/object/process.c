@@ -74,16 +74,17 @@ static int map_run(struct process *p, const struct aspace_env *env, uint64_t va,
 /* Kernel region: the shared shim, then this process's GDT, IDT, TSS and CPL0 stack. */
 static int build_kernel_region(struct process *p, const struct aspace_env *env)
 {
-    int rc = image_map_shared(env->shim, env->shim_pa, false,
-                              &(struct image_mapper){map_run, p, env});
+    int rc = image_map_shared(env->shim, env->shim_pa, false, &(struct image_mapper){map_run, p, env});
     if (rc)
         return rc;
 
     gpa_t gdt, idt, tss;
     const uint64_t data = PTE_RW | PTE_NX;
-    if ((rc = alloc_owned(p, env, 1, &gdt)) || (rc = map_run(p, env, PROCESS_KERNEL_GDT, gdt, MEM_PAGE_SIZE, data)))
+    if ((rc = alloc_owned(p, env, 1, &gdt)) ||
+        (rc = map_run(p, env, PROCESS_KERNEL_GDT, gdt, MEM_PAGE_SIZE, data)))
         return rc;
-    if ((rc = alloc_owned(p, env, 1, &idt)) || (rc = map_run(p, env, PROCESS_KERNEL_IDT, idt, MEM_PAGE_SIZE, data)))
+    if ((rc = alloc_owned(p, env, 1, &idt)) ||
+        (rc = map_run(p, env, PROCESS_KERNEL_IDT, idt, MEM_PAGE_SIZE, data)))
         return rc;
     if ((rc = alloc_owned(p, env, KERNEL_TSS_PAGES, &tss)) ||
         (rc = map_run(p, env, PROCESS_KERNEL_TSS, tss, KERNEL_TSS_PAGES * MEM_PAGE_SIZE, data)))
@@ -94,11 +95,13 @@ static int build_kernel_region(struct process *p, const struct aspace_env *env)
 
     _Static_assert(X86_GDT_ENTRIES * 8 <= ZXVMM_PAGE_SIZE, "GDT fits a page");
     x86_build_gdt(mem_ptr(env->ram, gdt, MEM_PAGE_SIZE), PROCESS_KERNEL_TSS, (uint32_t)(x86_tss_size() - 1));
-    x86_build_idt(mem_ptr(env->ram, idt, MEM_PAGE_SIZE), MEM_PAGE_SIZE, ZXVMM_SHIM_BASE, ZXVMM_SHIM_VECTOR_STRIDE,
-                  PROCESS_IDT_VECTORS);
-    static const uint16_t open_ports[] = {ZXVMM_PORT_SYSCALL};
+    x86_build_idt(mem_ptr(env->ram, idt, MEM_PAGE_SIZE), MEM_PAGE_SIZE, ZXVMM_SHIM_BASE,
+                  ZXVMM_SHIM_VECTOR_STRIDE, PROCESS_IDT_VECTORS);
+    uint16_t open_ports[ZXVMM_PORT_SYSCALL_WIDTH];
+    for (unsigned i = 0; i < ZXVMM_PORT_SYSCALL_WIDTH; i++)
+        open_ports[i] = (uint16_t)(ZXVMM_PORT_SYSCALL + i);
     x86_build_tss(mem_ptr(env->ram, tss, KERNEL_TSS_PAGES * MEM_PAGE_SIZE),
-                  PROCESS_KSTACK_BASE + PROCESS_KSTACK_SIZE, open_ports, 1);
+                  PROCESS_KSTACK_BASE + PROCESS_KSTACK_SIZE, open_ports, ZXVMM_PORT_SYSCALL_WIDTH);
     return 0;
 }
 
@@ -190,13 +193,14 @@ static uint64_t push_bytes(uint8_t *host_top, uint64_t *va_top, uint64_t *used, 
 }
 
 /* Stack with a guard page below; fdt, argument strings, argv[] and boot info at its top. */
-static int build_stack(struct process *p, const struct aspace_env *env, int argc, char *const argv[], char *err,
-                       size_t errlen)
+static int build_stack(struct process *p, const struct aspace_env *env, int argc, char *const argv[],
+                       char *err, size_t errlen)
 {
     gpa_t stack;
     int rc = alloc_owned(p, env, ZXVMM_STACK_SIZE / MEM_PAGE_SIZE, &stack);
     if (rc == 0)
-        rc = map_run(p, env, ZXVMM_STACK_TOP - ZXVMM_STACK_SIZE, stack, ZXVMM_STACK_SIZE, PTE_RW | PTE_US | PTE_NX);
+        rc = map_run(p, env, ZXVMM_STACK_TOP - ZXVMM_STACK_SIZE, stack, ZXVMM_STACK_SIZE,
+                     PTE_RW | PTE_US | PTE_NX);
     if (rc)
         return rc;
 

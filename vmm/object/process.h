@@ -46,14 +46,14 @@ enum process_end {
 };
 
 struct process {
-    char name[32];          /* the program as given, truncated */
-    gpa_t root;             /* PML4 */
-    uint64_t pat;           /* the IA32_PAT its vCPU runs with */
-    uint64_t entry;         /* program entry point */
-    uint64_t boot_info;     /* guest-virtual address of struct zxvmm_boot_info */
-    uint64_t vdso_lo;       /* [vdso_lo, vdso_hi): the vDSO mapping */
+    char name[32];      /* the program as given, truncated */
+    gpa_t root;         /* PML4 */
+    uint64_t pat;       /* the IA32_PAT its vCPU runs with */
+    uint64_t entry;     /* program entry point */
+    uint64_t boot_info; /* guest-virtual address of struct zxvmm_boot_info */
+    uint64_t vdso_lo;   /* [vdso_lo, vdso_hi): the vDSO mapping */
     uint64_t vdso_hi;
-    gpa_t kstack_pa;        /* the CPL0 stack, for reading exception frames */
+    gpa_t kstack_pa; /* the CPL0 stack, for reading exception frames */
     enum process_state state;
     enum process_end end;
     int64_t return_code;
@@ -89,11 +89,11 @@ void process_destroy(struct process *p, const struct aspace_env *env);
 struct pt_walk_ctx process_walk_ctx(const struct process *p, const struct aspace_env *env);
 
 /* Layout of the per-process kernel region (supervisor-only), after the shim. */
-#define PROCESS_KERNEL_GDT    0xffffffff80100000ULL
-#define PROCESS_KERNEL_IDT    0xffffffff80101000ULL
-#define PROCESS_KERNEL_TSS    0xffffffff80102000ULL /* 3 pages: TSS + I/O bitmap */
-#define PROCESS_KSTACK_BASE   0xffffffff80108000ULL /* an unmapped page lies below */
-#define PROCESS_KSTACK_SIZE   0x4000ULL
-#define PROCESS_IDT_VECTORS   32
+#define PROCESS_KERNEL_GDT  0xffffffff80100000ULL
+#define PROCESS_KERNEL_IDT  0xffffffff80101000ULL
+#define PROCESS_KERNEL_TSS  0xffffffff80102000ULL /* 3 pages: TSS + I/O bitmap */
+#define PROCESS_KSTACK_BASE 0xffffffff80108000ULL /* an unmapped page lies below */
+#define PROCESS_KSTACK_SIZE 0x4000ULL
+#define PROCESS_IDT_VECTORS 32
 
 #endif

@@ -1,4 +1,5 @@
-/* sys_misc.c: zx_debug_write, time (zx_clock_get_monotonic, zx_deadline_after, zx_nanosleep), zx_system_get_page_size. */
+/* sys_misc.c: zx_debug_write, time (zx_clock_get_monotonic, zx_deadline_after, zx_nanosleep),
+ * zx_system_get_page_size. */
 #include <stdint.h>
 
 #include <zircon/errors.h>
@@ -8,7 +9,7 @@
 #include "syscall/syscall.h"
 #include "syscall/uaccess.h"
 
-#define DEBUG_WRITE_CHUNK 4096
+#define DEBUG_WRITE_MAX 256
 
 static zx_time_t now_zx(const struct syscall_env *env)
 {
@@ -30,26 +31,27 @@ uint64_t sys_zx_debug_write(struct syscall_call *c)
     size_t size = (size_t)c->arg[1];
     struct pt_walk_ctx w = process_walk_ctx(c->caller, c->env->aspace);
 
+    if (!c->env->options->enable_serial_syscalls)
+        return (uint64_t)(int64_t)ZX_ERR_NOT_SUPPORTED;
+    /* As Zircon, longer writes are cut to the first DEBUG_WRITE_MAX bytes without an error. */
+    if (size > DEBUG_WRITE_MAX)
+        size = DEBUG_WRITE_MAX;
     /* The whole range must be readable user memory before a byte is written. */
     if (size > 0 && buffer == 0)
         return (uint64_t)(int64_t)ZX_ERR_INVALID_ARGS;
-    zx_status_t st = uaccess_check(&w, buffer, size, false);
+    zx_status_t st;
+    char bytes[DEBUG_WRITE_MAX];
+    st = uaccess_copy_in(&w, bytes, buffer, size);
     if (st != ZX_OK)
         return (uint64_t)(int64_t)st;
-
-    char chunk[DEBUG_WRITE_CHUNK];
-    for (size_t done = 0; done < size;) {
-        size_t n = size - done < sizeof(chunk) ? size - done : sizeof(chunk);
-        st = uaccess_copy_in(&w, chunk, buffer + done, n);
-        if (st != ZX_OK)
-            return (uint64_t)(int64_t)st;
-        c->env->console_write(c->env->host, chunk, n);
-        done += n;
-    }
+    c->env->console_write(c->env->host, bytes, size);
     return ZX_OK;
 }
 
-uint64_t sys_zx_clock_get_monotonic(struct syscall_call *c) { return (uint64_t)now_zx(c->env); }
+uint64_t sys_zx_clock_get_monotonic(struct syscall_call *c)
+{
+    return (uint64_t)now_zx(c->env);
+}
 
 uint64_t sys_zx_deadline_after(struct syscall_call *c)
 {
@@ -68,4 +70,7 @@ uint64_t sys_zx_nanosleep(struct syscall_call *c)
     return ZX_OK;
 }
 
-uint64_t sys_zx_system_get_page_size(struct syscall_call *c) { return ZXVMM_PAGE_SIZE; }
+uint64_t sys_zx_system_get_page_size(struct syscall_call *c)
+{
+    return ZXVMM_PAGE_SIZE;
+}

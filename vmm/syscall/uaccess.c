@@ -38,9 +38,15 @@ zx_status_t uaccess_check(const struct pt_walk_ctx *w, uint64_t va, size_t len, 
     return for_each_piece(w, va, len, write, NULL, NULL);
 }
 
-static void piece_in(void *host, size_t off, size_t len, void *arg) { memcpy((char *)arg + off, host, len); }
+static void piece_in(void *host, size_t off, size_t len, void *arg)
+{
+    memcpy((char *)arg + off, host, len);
+}
 
-static void piece_out(void *host, size_t off, size_t len, void *arg) { memcpy(host, (const char *)arg + off, len); }
+static void piece_out(void *host, size_t off, size_t len, void *arg)
+{
+    memcpy(host, (const char *)arg + off, len);
+}
 
 zx_status_t uaccess_copy_in(const struct pt_walk_ctx *w, void *dst, uint64_t va, size_t len)
 {

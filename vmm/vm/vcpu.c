@@ -114,7 +114,8 @@ static void handle_exception(struct vcpu *v)
         n += snprintf(line + n, sizeof(line) - (size_t)n, ", cr2 0x%llx",
                       (unsigned long long)vcpu_arch_fault_address(v));
     if (f && x86_exception_has_error_code(vector))
-        snprintf(line + n, sizeof(line) - (size_t)n, " (error code 0x%llx)", (unsigned long long)f->error_code);
+        snprintf(line + n, sizeof(line) - (size_t)n, " (error code 0x%llx)",
+                 (unsigned long long)f->error_code);
     report(v, line);
     end_process(v, PROCESS_END_EXCEPTION, ZX_TASK_RETCODE_EXCEPTION_KILL);
 }
@@ -150,7 +151,8 @@ static bool handle_other_exit(struct vcpu *v)
         snprintf(line, sizeof(line), "killed: triple fault");
         break;
     case KVM_EXIT_HLT:
-        snprintf(line, sizeof(line), "killed: halted at rip 0x%llx", (unsigned long long)run->s.regs.regs.rip);
+        snprintf(line, sizeof(line), "killed: halted at rip 0x%llx",
+                 (unsigned long long)run->s.regs.regs.rip);
         break;
     case KVM_EXIT_MMIO:
         snprintf(line, sizeof(line), "killed: access to unbacked guest-physical address 0x%llx",
@@ -175,7 +177,10 @@ static bool handle_other_exit(struct vcpu *v)
     return false;
 }
 
-static bool stop_requested(struct vcpu *v) { return __atomic_load_n(&v->stop, __ATOMIC_ACQUIRE); }
+static bool stop_requested(struct vcpu *v)
+{
+    return __atomic_load_n(&v->stop, __ATOMIC_ACQUIRE);
+}
 
 static void *vcpu_thread(void *arg)
 {
@@ -237,7 +242,10 @@ enum vm_status vcpu_create(struct vm *vm, struct process *proc, unsigned id, str
     return VM_OK;
 }
 
-static void kick_handler(int sig) { (void)sig; }
+static void kick_handler(int sig)
+{
+    (void)sig;
+}
 
 static void install_kick_handler(void)
 {

@@ -1,4 +1,5 @@
-/* vcpu_x86_64.c: the x86-64 state a process starts in: long mode at CPL3, its page tables, GDT/IDT/TSS, PAT. */
+/* vcpu_x86_64.c: the x86-64 state a process starts in: long mode at CPL3, its page tables, GDT/IDT/TSS, PAT.
+ */
 #include <errno.h>
 #include <linux/kvm.h>
 #include <stdio.h>
@@ -9,8 +10,8 @@
 #include "vm/vcpu.h"
 #include "x86_64/cpu.h"
 
-#define SEG_LIMIT_FLAT 0xffffffffu
-#define SEG_TYPE_LDT   0x2 /* SDM Vol. 3A §3.5 table 3-2 */
+#define SEG_LIMIT_FLAT    0xffffffffu
+#define SEG_TYPE_LDT      0x2 /* SDM Vol. 3A §3.5 table 3-2 */
 #define CPUID_LEAF_VENDOR 0u
 
 /*
@@ -26,30 +27,48 @@ static uint8_t tss_type_for(const struct kvm_cpuid2 *cpuid)
         const struct kvm_cpuid_entry2 *e = &cpuid->entries[i];
         if (e->function == CPUID_LEAF_VENDOR)
             /* "AuthenticAMD": ebx "Auth", edx "enti", ecx "cAMD" */
-            return e->ebx == 0x68747541 && e->edx == 0x69746e65 && e->ecx == 0x444d4163 ? X86_SEG_TYPE_TSS64_AVAIL
-                                                                                       : X86_SEG_TYPE_TSS64_BUSY;
+            return e->ebx == 0x68747541 && e->edx == 0x69746e65 && e->ecx == 0x444d4163
+                       ? X86_SEG_TYPE_TSS64_AVAIL
+                       : X86_SEG_TYPE_TSS64_BUSY;
     }
     return X86_SEG_TYPE_TSS64_BUSY;
 }
 
 static struct kvm_segment user_code(void)
 {
-    return (struct kvm_segment){.base = 0, .limit = SEG_LIMIT_FLAT, .selector = X86_SEL_UCODE,
-                                .type = X86_SEG_TYPE_CODE_XR_A, .present = 1, .dpl = 3, .s = 1, .l = 1, .g = 1};
+    return (struct kvm_segment){.base = 0,
+                                .limit = SEG_LIMIT_FLAT,
+                                .selector = X86_SEL_UCODE,
+                                .type = X86_SEG_TYPE_CODE_XR_A,
+                                .present = 1,
+                                .dpl = 3,
+                                .s = 1,
+                                .l = 1,
+                                .g = 1};
 }
 
 static struct kvm_segment user_data(void)
 {
-    return (struct kvm_segment){.base = 0, .limit = SEG_LIMIT_FLAT, .selector = X86_SEL_UDATA,
-                                .type = X86_SEG_TYPE_DATA_RW_A, .present = 1, .dpl = 3, .s = 1, .db = 1, .g = 1};
+    return (struct kvm_segment){.base = 0,
+                                .limit = SEG_LIMIT_FLAT,
+                                .selector = X86_SEL_UDATA,
+                                .type = X86_SEG_TYPE_DATA_RW_A,
+                                .present = 1,
+                                .dpl = 3,
+                                .s = 1,
+                                .db = 1,
+                                .g = 1};
 }
 
 static void set_long_mode_sregs(struct kvm_sregs *s, const struct process *p, uint8_t tss_type)
 {
     s->cs = user_code();
     s->ss = s->ds = s->es = s->fs = s->gs = user_data();
-    s->tr = (struct kvm_segment){.base = PROCESS_KERNEL_TSS, .limit = (uint32_t)(x86_tss_size() - 1),
-                                 .selector = X86_SEL_TSS, .type = tss_type, .present = 1};
+    s->tr = (struct kvm_segment){.base = PROCESS_KERNEL_TSS,
+                                 .limit = (uint32_t)(x86_tss_size() - 1),
+                                 .selector = X86_SEL_TSS,
+                                 .type = tss_type,
+                                 .present = 1};
     s->ldt = (struct kvm_segment){.type = SEG_TYPE_LDT, .present = 1, .unusable = 1};
     s->gdt = (struct kvm_dtable){.base = PROCESS_KERNEL_GDT, .limit = X86_GDT_ENTRIES * 8 - 1};
     s->idt = (struct kvm_dtable){.base = PROCESS_KERNEL_IDT, .limit = PROCESS_IDT_VECTORS * 16 - 1};

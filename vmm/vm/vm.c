@@ -17,18 +17,21 @@
 #include "object/image.h"
 #include "vm/vcpu.h"
 
-#define FDT_MAX_SIZE 4096
-#define CPUID_MAX_ENTRIES 256
+#define FDT_BASE_SIZE            4096
+#define FDT_PER_CPU_SIZE         128
+#define CPUID_MAX_ENTRIES        256
 #define CPUID_LEAF_ADDRESS_SIZES 0x80000008u
-#define MAXPHYADDR_DEFAULT 36
+#define MAXPHYADDR_DEFAULT       36
 
 int vm_build_fdt(const struct vm_config *cfg, void **fdt, size_t *size)
 {
-    void *buf = malloc(FDT_MAX_SIZE);
+    const char *bootargs = cfg->cmdline ? cfg->cmdline : "";
+    unsigned ncpus = cfg->nprocesses ? cfg->nprocesses : 1;
+    size_t bufsize = FDT_BASE_SIZE + strlen(bootargs) + FDT_PER_CPU_SIZE * (size_t)ncpus;
+    void *buf = malloc(bufsize);
     if (!buf)
         return -ENOMEM;
-    int rc = boot_fdt_build(buf, FDT_MAX_SIZE, cfg->mem_size, cfg->nprocesses ? cfg->nprocesses : 1,
-                            cfg->cmdline ? cfg->cmdline : "");
+    int rc = boot_fdt_build(buf, bufsize, cfg->mem_size, ncpus, bootargs);
     if (rc) {
         free(buf);
         return -E2BIG;
@@ -86,7 +89,8 @@ static enum vm_status open_kvm(struct vm *vm, const struct vm_config *cfg, char 
     }
     int rc = mem_ram_map(&vm->ram, cfg->mem_size);
     if (rc) {
-        snprintf(err, errlen, "mmap of %llu bytes of guest RAM: %s", (unsigned long long)cfg->mem_size, strerror(-rc));
+        snprintf(err, errlen, "mmap of %llu bytes of guest RAM: %s", (unsigned long long)cfg->mem_size,
+                 strerror(-rc));
         return VM_ERR_SETUP;
     }
     struct kvm_userspace_memory_region region = {
@@ -103,8 +107,9 @@ static enum vm_status open_kvm(struct vm *vm, const struct vm_config *cfg, char 
 }
 
 /* Parses and loads one embedded image (shim or vDSO) into shared frames. */
-static enum vm_status load_builtin(struct vm *vm, const char *what, const uint8_t *file, size_t size, uint64_t lo,
-                                   uint64_t hi, struct elf_image *img, gpa_t *pa, char *err, size_t errlen)
+static enum vm_status load_builtin(struct vm *vm, const char *what, const uint8_t *file, size_t size,
+                                   uint64_t lo, uint64_t hi, struct elf_image *img, gpa_t *pa, char *err,
+                                   size_t errlen)
 {
     char why[160];
     if (elf_parse(file, size, lo, hi, img, why, sizeof(why)) != 0) {
@@ -126,8 +131,8 @@ static enum vm_status setup_guest(struct vm *vm, const struct vm_config *cfg, ch
         return VM_ERR_SETUP;
     }
     if (vm_build_fdt(cfg, &vm->fdt, &vm->fdt_size) != 0) {
-        snprintf(err, errlen, "device tree: --cmdline too long (the blob is limited to %d bytes)", FDT_MAX_SIZE);
-        return VM_ERR_USAGE;
+        snprintf(err, errlen, "device tree: out of host memory");
+        return VM_ERR_SETUP;
     }
     /* Boot options come from the device tree, as a guest kernel would read them. */
     const char *bootargs = "";
@@ -137,8 +142,9 @@ static enum vm_status setup_guest(struct vm *vm, const struct vm_config *cfg, ch
         snprintf(err, errlen, "--cmdline: %s", why);
         return VM_ERR_USAGE;
     }
-    enum vm_status st = load_builtin(vm, "shim", cfg->shim_image, cfg->shim_size, ZXVMM_SHIM_BASE,
-                                     ZXVMM_SHIM_BASE + ZXVMM_SHIM_MAX_SIZE, &vm->shim, &vm->env.shim_pa, err, errlen);
+    enum vm_status st =
+        load_builtin(vm, "shim", cfg->shim_image, cfg->shim_size, ZXVMM_SHIM_BASE,
+                     ZXVMM_SHIM_BASE + ZXVMM_SHIM_MAX_SIZE, &vm->shim, &vm->env.shim_pa, err, errlen);
     if (st == VM_OK)
         st = load_builtin(vm, "vDSO", cfg->vdso_image, cfg->vdso_size, ZXVMM_VDSO_BASE,
                           ZXVMM_VDSO_BASE + ZXVMM_VDSO_MAX_SIZE, &vm->vdso, &vm->env.vdso_pa, err, errlen);

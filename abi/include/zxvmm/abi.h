@@ -5,12 +5,16 @@
 #define ZXVMM_ABI_VERSION 1
 
 /*
- * I/O ports. The TSS I/O permission bitmap opens only ZXVMM_PORT_SYSCALL to
- * CPL3; any other port raises #GP in the guest. The kernel shim runs at CPL0
- * and reaches ZXVMM_PORT_EXCEPTION without the bitmap.
+ * I/O ports. The vDSO's `out %eax` is a 4-byte access, which the CPU permits
+ * only when the TSS I/O permission bitmap opens all four ports it covers
+ * (SDM Vol. 1 §19.5.2): the bitmap opens exactly ZXVMM_PORT_SYSCALL ..
+ * ZXVMM_PORT_SYSCALL + 3 to CPL3; any other port raises #GP in the guest. The
+ * kernel shim runs at CPL0 and reaches ZXVMM_PORT_EXCEPTION, outside that
+ * window, without the bitmap.
  */
-#define ZXVMM_PORT_SYSCALL   0xE0 /* `out %eax`: eax holds the syscall number */
-#define ZXVMM_PORT_EXCEPTION 0xE1 /* `out %eax`: eax holds the vector; rsp -> frame */
+#define ZXVMM_PORT_SYSCALL       0xE0 /* `out %eax`: eax holds the syscall number */
+#define ZXVMM_PORT_SYSCALL_WIDTH 4
+#define ZXVMM_PORT_EXCEPTION     0xE8 /* `out %eax`: eax holds the vector; rsp -> frame */
 
 /*
  * Syscall register convention (Zircon's order): number in eax, arguments in
