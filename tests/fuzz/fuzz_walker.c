@@ -23,7 +23,7 @@
 #define FUZZ_MAXPHYADDR_MIN  36
 #define FUZZ_MAXPHYADDR_SPAN 17 /* 36..52 */
 #define FUZZ_PAGE            4096ULL
-#define FUZZ_MAX_PAGES       64 /* RAM of 1..64 pages, less a tail so sizes need not be page multiples */
+#define FUZZ_MAX_PAGES       16 /* RAM of 1..16 pages, less a tail so sizes need not be page multiples */
 #define FUZZ_SIZE_4K         (1ULL << 12)
 #define FUZZ_SIZE_2M         (1ULL << 21)
 #define FUZZ_SIZE_1G         (1ULL << 30)
@@ -80,9 +80,9 @@ static uint8_t *fuzz_ram(const struct fuzz_header *hdr, const uint8_t *records, 
             first -= first % FUZZ_ENTRIES_PER_PG;
             count = FUZZ_ENTRIES_PER_PG;
         }
-        for (uint64_t at = first * sizeof(rec.value); count-- > 0; at += sizeof(rec.value))
-            if (at + sizeof(rec.value) <= bytes)
-                memcpy(host + at, &rec.value, sizeof(rec.value));
+        uint64_t *entries = (uint64_t *)host; /* calloc's alignment suits 8-byte stores */
+        for (uint64_t i = first; i < first + count && (i + 1) * sizeof(rec.value) <= bytes; i++)
+            entries[i] = rec.value;
     }
     *ram_size = bytes;
     return host;
