@@ -16,6 +16,7 @@
 #define NONCANONICAL_ADDR    0x8000000000000000ULL
 #define DEBUG_WRITE_BAD_SIZE 4
 #define BAD_HANDLE           0x12345673u
+#define DEBUG_WRITE_LONG_NB  300
 
 /* The syscall numbers of abi.h as constants: SYSNUM_zx_debug_write, ... */
 #define SYSNUM_ENUM(number, name, nargs) SYSNUM_##name = number,
@@ -109,6 +110,24 @@ static void case_rogue_out(void)
     printf("status=%d\n", (int32_t)rax);
 }
 
+/* 300 bytes in one call: Zircon cuts a debug write at 256 bytes. */
+static void case_debug_write_long(void)
+{
+    static char line[DEBUG_WRITE_LONG_NB];
+    memset(line, 'y', sizeof(line));
+    zx_status_t status = zx_debug_write(line, sizeof(line));
+    printf("\nstatus=%d\n", status);
+}
+
+/* The last two bytes of the stack and two beyond its end: nothing may be written. */
+static void case_debug_write_straddle(void)
+{
+    char *tail = (char *)(uintptr_t)(ZXVMM_STACK_TOP - 2);
+    tail[0] = 'S';
+    tail[1] = 'T';
+    print_debug_write(tail, DEBUG_WRITE_BAD_SIZE);
+}
+
 static void case_vdso_addr(void)
 {
     uintptr_t addr = (uintptr_t)&zx_handle_close;
@@ -139,6 +158,10 @@ static int run_case(const char *name)
         print_debug_write(opaque_pointer(NONCANONICAL_ADDR), DEBUG_WRITE_BAD_SIZE);
     else if (strcmp(name, "debug_write_zero") == 0)
         print_debug_write(NULL, 0);
+    else if (strcmp(name, "debug_write_long") == 0)
+        case_debug_write_long();
+    else if (strcmp(name, "debug_write_straddle") == 0)
+        case_debug_write_straddle();
     else if (strcmp(name, "close_invalid") == 0)
         printf("status=%d\n", zx_handle_close(ZX_HANDLE_INVALID));
     else if (strcmp(name, "close_bad") == 0)
@@ -156,6 +179,9 @@ static int run_case(const char *name)
 
 int main(int argc, char **argv)
 {
+    /* The status as the return code, for when the console itself is switched off. */
+    if (argc == 2 && strcmp(argv[1], "debug_write_exit") == 0)
+        return (uint8_t)zx_debug_write(abc, strlen(abc));
     if (argc < 2 || run_case(argv[1]) != 0) {
         printf("usage: syscalls CASE\n");
         return USAGE_RETCODE;

@@ -124,7 +124,7 @@ Test(syscalls, hypercall_from_outside_vdso_is_refused)
     REQUIRE_KVM();
     char *out = run_case("rogue_out");
     assert_contains(out, "status=-13");
-    cr_assert_null(strstr(out, "rogue write"), "the rogue call must not have written: %s", out);
+    cr_assert_null(strstr(out, "rogue\n"), "the rogue call must not have written: %s", out);
     free(out);
 }
 
@@ -134,4 +134,56 @@ Test(syscalls, vdso_entry_points_lie_in_the_vdso)
     char *out = run_case("vdso_addr");
     assert_contains(out, "in_vdso=1");
     free(out);
+}
+
+Test(syscalls, debug_write_is_cut_at_256_bytes)
+{
+    REQUIRE_KVM();
+    char *out = run_case("debug_write_long");
+    char want[300];
+    memset(want, 'y', 256);
+    strcpy(want + 256, "\nstatus=0\n");
+    cr_assert_str_eq(out, want);
+    free(out);
+}
+
+Test(syscalls, debug_write_straddling_the_stack_end_writes_nothing)
+{
+    REQUIRE_KVM();
+    char *out = run_case("debug_write_straddle");
+    cr_assert_str_eq(out, "status=-10\n");
+    free(out);
+}
+
+Test(syscalls, debug_write_is_not_supported_with_serial_syscalls_off)
+{
+    REQUIRE_KVM();
+    struct run_result r;
+    harness_zxvmm(&r, "run", "--cmdline", "kernel.enable-serial-syscalls=false", harness_guest("syscalls"),
+                  "debug_write_exit", NULL);
+    cr_assert_eq(r.status, 254, "ZX_ERR_NOT_SUPPORTED (-2) as the return code; got %d, stderr: %s", r.status,
+                 r.err);
+    cr_assert_str_empty(r.out);
+    harness_free(&r);
+}
+
+Test(syscalls, debug_write_works_with_serial_syscalls_on)
+{
+    REQUIRE_KVM();
+    struct run_result r;
+    harness_zxvmm(&r, "run", "--cmdline", "kernel.enable-serial-syscalls=true", harness_guest("syscalls"),
+                  "debug_write_exit", NULL);
+    cr_assert_eq(r.status, 0, "stderr: %s", r.err);
+    cr_assert_str_eq(r.out, "abc\n");
+    harness_free(&r);
+}
+
+Test(cli, bad_boot_option_value_is_a_usage_error)
+{
+    struct run_result r;
+    harness_zxvmm(&r, "run", "--cmdline", "kernel.enable-serial-syscalls=maybe", harness_guest("syscalls"),
+                  "debug_write_exit", NULL);
+    cr_assert_eq(r.status, 2, "stderr: %s", r.err);
+    assert_contains(r.err, "kernel.enable-serial-syscalls=maybe");
+    harness_free(&r);
 }

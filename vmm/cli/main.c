@@ -8,7 +8,9 @@
 
 #include <zxvmm/abi.h>
 
+#include "boot/options.h"
 #include "cli/cli.h"
+#include "object/process.h"
 #include "vm/vm.h"
 
 /* The kernel shim and vDSO images embedded by vm/images.S. */
@@ -71,10 +73,15 @@ static int exit_status(enum vm_outcome outcome, int64_t code)
     return CLI_EXIT_VM_FAILED;
 }
 
-/* Every program is checked before KVM is touched, so a bad file is a usage error on any host. */
-static int check_programs(const struct cli_options *o)
+/* Boot options and programs are checked before KVM is touched, so bad input is a usage error on any host. */
+static int check_inputs(const struct cli_options *o)
 {
     char err[512];
+    struct boot_options options;
+    if (boot_options_parse(o->cmdline, &options, err, sizeof(err)) != 0) {
+        fprintf(stderr, "zxvmm: --cmdline: %s\n", err);
+        return CLI_EXIT_USAGE;
+    }
     for (int i = 0; i <= o->nspawn; i++) {
         const struct cli_program *prog = i < o->nspawn ? &o->spawn[i] : &o->main;
         if (process_check_program(prog->argv[0], err, sizeof(err)) != 0) {
@@ -87,7 +94,7 @@ static int check_programs(const struct cli_options *o)
 
 static int run(const struct cli_options *o)
 {
-    int status = check_programs(o);
+    int status = check_inputs(o);
     if (status != 0)
         return status;
     struct vm_config cfg = vm_config_from(o);
