@@ -1,0 +1,58 @@
+/* handle.h: a process's handle table: values, rights and the objects they name (pure logic, no locking). */
+#ifndef ZXVMM_OBJECT_HANDLE_H
+#define ZXVMM_OBJECT_HANDLE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <zircon/types.h>
+
+/* Handles per process; one more gives ZX_ERR_NO_RESOURCES. */
+#define HANDLE_TABLE_CAPACITY 4096
+
+struct object;
+
+struct handle_entry {
+    struct object *obj; /* NULL when the slot is free */
+    zx_rights_t rights;
+    uint32_t generation; /* bumped when the slot is freed, so a stale value stays dead */
+};
+
+struct handle_table {
+    struct handle_entry *entries;
+    uint32_t capacity;
+    uint32_t count;
+    uint32_t secret; /* per-process random mix; low two bits zero */
+    uint32_t next_free;
+};
+
+/*
+ * Values are 32-bit, never ZX_HANDLE_INVALID, always with the low two bits
+ * set (ZX_HANDLE_FIXED_BITS_MASK), and encode (slot, generation) mixed with
+ * `secret`, so the same slot gives different values in two tables and a
+ * closed handle's value does not name the slot's next occupant.
+ */
+int handle_table_init(struct handle_table *t, uint32_t capacity, uint32_t secret);
+
+/* Frees the table's memory; the caller has taken every object out first. */
+void handle_table_destroy(struct handle_table *t);
+
+/* Adds `obj` with `rights`; ZX_OK and the value, or ZX_ERR_NO_RESOURCES when full. */
+zx_status_t handle_table_add(struct handle_table *t, struct object *obj, zx_rights_t rights,
+                             zx_handle_t *out);
+
+/* Looks a value up; ZX_OK, or ZX_ERR_BAD_HANDLE for anything not live in this table. */
+zx_status_t handle_table_get(const struct handle_table *t, zx_handle_t value, struct object **obj,
+                             zx_rights_t *rights);
+
+/* Removes a live handle and returns what it held; ZX_ERR_BAD_HANDLE otherwise. */
+zx_status_t handle_table_remove(struct handle_table *t, zx_handle_t value, struct object **obj,
+                                zx_rights_t *rights);
+
+/*
+ * Removes and returns any one live handle's object (for teardown); false
+ * when the table is empty.
+ */
+bool handle_table_pop(struct handle_table *t, struct object **obj);
+
+#endif
