@@ -68,6 +68,21 @@ int mem_discard(const struct guest_ram *ram, gpa_t addr, uint64_t len)
     return 0;
 }
 
+int mem_invalidate(const struct guest_ram *ram, gpa_t addr, uint64_t len)
+{
+    if ((addr.raw & MEM_PAGE_MASK) != 0 || (len & MEM_PAGE_MASK) != 0)
+        return -EINVAL;
+    if (len == 0)
+        return 0;
+    void *host = mem_ptr(ram, addr, len);
+    if (host == NULL)
+        return -EFAULT;
+    if (mprotect(host, (size_t)len, PROT_READ) != 0 ||
+        mprotect(host, (size_t)len, PROT_READ | PROT_WRITE) != 0)
+        return -errno;
+    return 0;
+}
+
 /* ---- the frame allocator ---- */
 
 /*

@@ -56,6 +56,15 @@ void mem_ram_unmap(struct guest_ram *ram);
 int mem_discard(const struct guest_ram *ram, gpa_t addr, uint64_t len);
 
 /*
+ * Makes KVM forget every translation to guest-physical [addr, addr + len)
+ * while keeping the contents: a read-only then read-write mprotect round trip
+ * on the host pages, which raises an MMU-notifier event (PLATFORM.md: a
+ * host-side page-table edit reaches the guest only this way). Page-aligned.
+ * Returns 0 or -errno.
+ */
+int mem_invalidate(const struct guest_ram *ram, gpa_t addr, uint64_t len);
+
+/*
  * The guest-physical frame allocator: 4 KiB frames over [0, ram size), a
  * bitmap, first fit, thread-safe. Frame 0 is never handed out, so gpa 0 can
  * mean "none".

@@ -10,11 +10,21 @@
 /* Handles per process; one more gives ZX_ERR_NO_RESOURCES. */
 #define HANDLE_TABLE_CAPACITY 4096
 
+/* Slot bits in a value: a table holds at most HANDLE_TABLE_MAX_CAPACITY handles. */
+#define HANDLE_SLOT_BITS          14u
+#define HANDLE_TABLE_MAX_CAPACITY (1u << HANDLE_SLOT_BITS)
+
+/* Ends the free list threaded through free entries. */
+#define HANDLE_SLOT_NONE UINT32_MAX
+
 struct object;
 
 struct handle_entry {
     struct object *obj; /* NULL when the slot is free */
-    zx_rights_t rights;
+    union {
+        zx_rights_t rights; /* while live */
+        uint32_t next_free; /* while free: the next free slot, or HANDLE_SLOT_NONE */
+    };
     uint32_t generation; /* bumped when the slot is freed, so a stale value stays dead */
 };
 
@@ -22,26 +32,32 @@ struct handle_table {
     struct handle_entry *entries;
     uint32_t capacity;
     uint32_t count;
-    uint32_t secret; /* per-process random mix; low two bits zero */
-    uint32_t next_free;
+    uint32_t secret;    /* per-process random mix; low two bits zero */
+    uint32_t next_free; /* head of the free list, or HANDLE_SLOT_NONE when full */
 };
 
 /*
  * Values are 32-bit, never ZX_HANDLE_INVALID, always with the low two bits
  * set (ZX_HANDLE_FIXED_BITS_MASK), and encode (slot, generation) mixed with
  * `secret`, so the same slot gives different values in two tables and a
- * closed handle's value does not name the slot's next occupant.
+ * closed handle's value does not name the slot's next occupant (until the
+ * slot's generation wraps, after 2^16 reuses of that one slot).
+ * `capacity`: 1 .. HANDLE_TABLE_MAX_CAPACITY; the low two bits of `secret`
+ * are ignored. Returns 0, -EINVAL or -ENOMEM.
  */
 int handle_table_init(struct handle_table *t, uint32_t capacity, uint32_t secret);
 
 /* Frees the table's memory; the caller has taken every object out first. */
 void handle_table_destroy(struct handle_table *t);
 
-/* Adds `obj` with `rights`; ZX_OK and the value, or ZX_ERR_NO_RESOURCES when full. */
+/* Adds `obj` (not NULL) with `rights`; ZX_OK and the value, or ZX_ERR_NO_RESOURCES when full. */
 zx_status_t handle_table_add(struct handle_table *t, struct object *obj, zx_rights_t rights,
                              zx_handle_t *out);
 
-/* Looks a value up; ZX_OK, or ZX_ERR_BAD_HANDLE for anything not live in this table. */
+/*
+ * Looks a value up; ZX_OK, or ZX_ERR_BAD_HANDLE for anything not live in
+ * this table. `rights` may be NULL (also for handle_table_remove).
+ */
 zx_status_t handle_table_get(const struct handle_table *t, zx_handle_t value, struct object **obj,
                              zx_rights_t *rights);
 
@@ -51,7 +67,8 @@ zx_status_t handle_table_remove(struct handle_table *t, zx_handle_t value, struc
 
 /*
  * Removes and returns any one live handle's object (for teardown); false
- * when the table is empty.
+ * when the table is empty. Each call scans up from slot 0, so it costs up
+ * to O(capacity): meant for teardown, not for hot paths.
  */
 bool handle_table_pop(struct handle_table *t, struct object **obj);
 

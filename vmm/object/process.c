@@ -6,6 +6,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sys/random.h>
+
+#include <zircon/errors.h>
+#include <zircon/rights.h>
+#include <zircon/syscalls/object.h>
 #include <zircon/types.h>
 #include <zxvmm/abi.h>
 
@@ -69,6 +74,23 @@ static int map_run(struct process *p, const struct aspace_env *env, uint64_t va,
             return rc;
     }
     return 0;
+}
+
+int process_map_page(struct process *p, const struct aspace_env *env, uint64_t va, gpa_t pa, uint64_t flags)
+{
+    int rc = map_run(p, env, va, pa, MEM_PAGE_SIZE, flags | PTE_P);
+    if (rc == 0 && !(flags & PTE_P)) {
+        gpa_t kept;
+        rc = pt_protect_page(env->ram, p->root, gva(va), flags, &kept);
+    }
+    return rc;
+}
+
+/* Zircon's perms for an ELF segment's flags. */
+static uint32_t segment_perms(const struct elf_segment *s)
+{
+    return ((s->flags & ELF_SEG_R) ? ZX_VM_PERM_READ : 0) | ((s->flags & ELF_SEG_W) ? ZX_VM_PERM_WRITE : 0) |
+           ((s->flags & ELF_SEG_X) ? ZX_VM_PERM_EXECUTE : 0);
 }
 
 /* Kernel region: the shared shim, then this process's GDT, IDT, TSS and CPL0 stack. */
@@ -172,6 +194,9 @@ static int load_program(struct process *p, const struct aspace_env *env, const c
             rc = map_run(p, env, s->vaddr & ~(ZXVMM_PAGE_SIZE - 1), pa, pages * MEM_PAGE_SIZE,
                          image_segment_pte_flags(s, true));
         }
+        if (rc == 0)
+            rc = vmar_record(&p->vmar, s->vaddr & ~(ZXVMM_PAGE_SIZE - 1), pages * MEM_PAGE_SIZE,
+                             vmar_internal_vmo, segment_perms(s));
         if (rc == -ENOMEM)
             snprintf(err, errlen, "%s: guest memory exhausted while loading segment %u", path, i);
     }
@@ -201,6 +226,9 @@ static int build_stack(struct process *p, const struct aspace_env *env, int argc
     if (rc == 0)
         rc = map_run(p, env, ZXVMM_STACK_TOP - ZXVMM_STACK_SIZE, stack, ZXVMM_STACK_SIZE,
                      PTE_RW | PTE_US | PTE_NX);
+    if (rc == 0)
+        rc = vmar_record(&p->vmar, ZXVMM_STACK_TOP - ZXVMM_STACK_SIZE, ZXVMM_STACK_SIZE, vmar_internal_vmo,
+                         ZX_VM_PERM_READ | ZX_VM_PERM_WRITE);
     if (rc)
         return rc;
 
@@ -231,9 +259,9 @@ static int build_stack(struct process *p, const struct aspace_env *env, int argc
         .argv = argv_va,
         .fdt = fdt_va,
         .fdt_size = env->fdt_size,
-        .process_self = ZX_HANDLE_INVALID,
-        .vmar_root_self = ZX_HANDLE_INVALID,
-        .job_default = ZX_HANDLE_INVALID,
+        .process_self = p->start_handles[0],
+        .vmar_root_self = p->start_handles[1],
+        .job_default = p->start_handles[2],
         .stack_base = ZXVMM_STACK_TOP - ZXVMM_STACK_SIZE,
         .stack_size = ZXVMM_STACK_SIZE,
     };
@@ -241,34 +269,79 @@ static int build_stack(struct process *p, const struct aspace_env *env, int argc
     return 0;
 }
 
-int process_create(struct process *p, const struct aspace_env *env, int argc, char *const argv[], char *err,
-                   size_t errlen)
+/* The three handles every process starts with (SEMANTICS.md section 1). */
+static int add_start_handles(struct process *p, struct objects *o)
 {
-    memset(p, 0, sizeof(*p));
-    snprintf(p->name, sizeof(p->name), "%s", argv[0]);
-    p->pat = PT_PAT_ZIRCON;
-    p->vdso_lo = ZXVMM_VDSO_BASE;
-    p->vdso_hi = ZXVMM_VDSO_BASE + image_span(env->vdso);
+    const struct {
+        struct object *obj;
+        zx_rights_t rights;
+    } start[3] = {
+        {&p->obj, ZX_DEFAULT_PROCESS_RIGHTS},
+        {&p->vmar.obj, ZX_DEFAULT_VMAR_RIGHTS | ZX_RIGHT_READ | ZX_RIGHT_WRITE | ZX_RIGHT_EXECUTE},
+        {&o->root_job.obj, ZX_DEFAULT_JOB_RIGHTS},
+    };
+    for (int i = 0; i < 3; i++)
+        if (handle_table_add(&p->handles, start[i].obj, start[i].rights, &p->start_handles[i]) != ZX_OK)
+            return -ENOMEM;
+    return 0;
+}
 
+/* A per-process random value that mixes handle values (SEMANTICS.md section 1). */
+static uint32_t random_secret(const struct process *p)
+{
+    uint32_t secret;
+    if (getrandom(&secret, sizeof(secret), 0) != (ssize_t)sizeof(secret))
+        secret = (uint32_t)p->obj.koid * 0x9e3779b9u;
+    return secret & ~(uint32_t)ZX_HANDLE_FIXED_BITS_MASK;
+}
+
+static int build_address_space(struct process *p, const struct aspace_env *env, int argc, char *const argv[],
+                               char *err, size_t errlen)
+{
     int rc = alloc_owned(p, env, 1, &p->root);
     if (rc == 0)
         rc = build_kernel_region(p, env);
     if (rc == 0)
         rc = image_map_shared(env->vdso, env->vdso_pa, true, &(struct image_mapper){map_run, p, env});
     if (rc == 0)
+        rc = vmar_record(&p->vmar, p->vdso_lo, p->vdso_hi - p->vdso_lo, vmar_vdso_vmo,
+                         ZX_VM_PERM_READ | ZX_VM_PERM_EXECUTE);
+    if (rc == 0)
         rc = load_program(p, env, argv[0], err, errlen);
     if (rc == 0)
         rc = build_stack(p, env, argc, argv, err, errlen);
+    return rc;
+}
+
+int process_create(struct process *p, struct objects *o, int argc, char *const argv[], char *err,
+                   size_t errlen)
+{
+    const struct aspace_env *env = o->env;
+    memset(p, 0, sizeof(*p));
+    p->obj = (struct object){.type = ZX_OBJ_TYPE_PROCESS, .koid = objects_new_koid(o)};
+    snprintf(p->name, sizeof(p->name), "%s", argv[0]);
+    p->pat = PT_PAT_ZIRCON;
+    p->vdso_lo = ZXVMM_VDSO_BASE;
+    p->vdso_hi = ZXVMM_VDSO_BASE + image_span(env->vdso);
+    p->job = &o->root_job;
+    vmar_init(&p->vmar, o, p);
+    int rc = handle_table_init(&p->handles, HANDLE_TABLE_CAPACITY, random_secret(p));
+    if (rc == 0)
+        rc = add_start_handles(p, o);
+    if (rc == 0)
+        rc = build_address_space(p, env, argc, argv, err, errlen);
+    if (rc == 0)
+        rc = job_add_process(p->job, p);
     if (rc == -ENOMEM && err[0] == '\0')
         snprintf(err, errlen, "%s: guest memory exhausted (try a larger --mem)", argv[0]);
     if (rc) {
-        process_destroy(p, env);
+        process_destroy(p, o);
         return rc;
     }
     return 0;
 }
 
-void process_destroy(struct process *p, const struct aspace_env *env)
+static void release_frames(struct process *p, const struct aspace_env *env)
 {
     for (size_t i = 0; i < p->nruns; i++) {
         mem_discard(env->ram, p->runs[i].base, p->runs[i].count * MEM_PAGE_SIZE);
@@ -278,6 +351,46 @@ void process_destroy(struct process *p, const struct aspace_env *env)
     p->runs = NULL;
     p->nruns = p->runs_cap = 0;
     p->root = gpa(0);
+}
+
+bool process_is_dying(const struct process *p)
+{
+    return p->state == PROCESS_DYING || p->state == PROCESS_DEAD;
+}
+
+void process_kill(struct objects *o, struct process *p)
+{
+    if (process_is_dying(p))
+        return;
+    p->state = PROCESS_DYING;
+    p->end = PROCESS_END_KILL;
+    p->return_code = ZX_TASK_RETCODE_SYSCALL_KILL;
+    o->stop_process(o->host, p);
+}
+
+void process_finish(struct objects *o, struct process *p, enum process_end end, int64_t code)
+{
+    if (p->state == PROCESS_DEAD)
+        return;
+    if (p->state != PROCESS_DYING) {
+        p->end = end;
+        p->return_code = code;
+    }
+    p->state = PROCESS_DEAD;
+    struct object *obj;
+    while (handle_table_pop(&p->handles, &obj))
+        object_unref(o, obj);
+    vmar_teardown(o, &p->vmar);
+    job_remove_process(p->job, p);
+    release_frames(p, o->env);
+    object_signal(o, &p->obj, ZX_PROCESS_TERMINATED);
+}
+
+void process_destroy(struct process *p, struct objects *o)
+{
+    process_finish(o, p, PROCESS_END_KILL, ZX_TASK_RETCODE_SYSCALL_KILL);
+    handle_table_destroy(&p->handles);
+    vmar_space_destroy(&p->vmar.space);
 }
 
 struct pt_walk_ctx process_walk_ctx(const struct process *p, const struct aspace_env *env)

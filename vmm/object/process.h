@@ -6,8 +6,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <zircon/types.h>
+
 #include "boot/elf.h"
 #include "mem/mem.h"
+#include "object/handle.h"
+#include "object/object.h"
+#include "object/vmar.h"
 #include "x86_64/paging.h"
 
 /* What every process of a VM shares: guest RAM, its frames and the read-only images. */
@@ -34,7 +39,8 @@ struct frame_run {
 enum process_state {
     PROCESS_NEW,     /* built, not started */
     PROCESS_RUNNING, /* its vCPU runs */
-    PROCESS_DEAD,    /* exited, killed or crashed: return_code is final */
+    PROCESS_DYING,   /* killed: its vCPU is being stopped; end and return_code are set */
+    PROCESS_DEAD,    /* exited, killed or crashed: return_code is final, address space released */
 };
 
 enum process_end {
@@ -46,6 +52,7 @@ enum process_end {
 };
 
 struct process {
+    struct object obj;  /* ZX_OBJ_TYPE_PROCESS; first, so an object pointer is a process pointer */
     char name[32];      /* the program as given, truncated */
     gpa_t root;         /* PML4 */
     uint64_t pat;       /* the IA32_PAT its vCPU runs with */
@@ -60,6 +67,12 @@ struct process {
     struct frame_run *runs; /* every frame it owns, page tables included */
     size_t nruns;
     size_t runs_cap;
+    struct handle_table handles;
+    struct vmar vmar; /* the root VMAR */
+    struct job *job;
+    zx_time_t start_time;         /* monotonic time it started, 0 before */
+    void *host;                   /* the vCPU that runs it (opaque here) */
+    zx_handle_t start_handles[3]; /* self, root VMAR, job */
 };
 
 /*
@@ -73,7 +86,7 @@ struct process {
  * the program cannot be used (a usage error: exit status 2); -ENOMEM when guest
  * RAM runs out. On failure nothing is left allocated.
  */
-int process_create(struct process *p, const struct aspace_env *env, int argc, char *const argv[], char *err,
+int process_create(struct process *p, struct objects *o, int argc, char *const argv[], char *err,
                    size_t errlen);
 
 /*
@@ -82,8 +95,26 @@ int process_create(struct process *p, const struct aspace_env *env, int argc, ch
  */
 int process_check_program(const char *path, char *err, size_t errlen);
 
-/* Frees every frame of the process (contents discarded). The process must not run. */
-void process_destroy(struct process *p, const struct aspace_env *env);
+/*
+ * Ends the process (first cause wins): state DEAD, its handles closed, its
+ * mappings removed, its frames freed, ZX_PROCESS_TERMINATED raised, and it
+ * leaves its job. Its vCPU must no longer run. Lock held.
+ */
+void process_finish(struct objects *o, struct process *p, enum process_end end, int64_t code);
+
+/* Marks a running process as being killed (ZX_TASK_RETCODE_SYSCALL_KILL) and asks the VM to stop it. Lock
+ * held. */
+void process_kill(struct objects *o, struct process *p);
+
+/* True from the moment a process is killed or ends. */
+bool process_is_dying(const struct process *p);
+
+/* Frees whatever the process still holds. The process must not run. */
+void process_destroy(struct process *p, struct objects *o);
+
+/* Maps one page of the process (page tables come from its own frames); flags without PTE_P keep it not
+ * present. */
+int process_map_page(struct process *p, const struct aspace_env *env, uint64_t va, gpa_t pa, uint64_t flags);
 
 /* The walk context for this process's own page tables. */
 struct pt_walk_ctx process_walk_ctx(const struct process *p, const struct aspace_env *env);

@@ -14,6 +14,7 @@ struct vmar_mapping {
     void *vmo; /* opaque to this file */
     uint64_t vmo_offset;
     uint32_t perms;
+    uint32_t max_perms; /* what zx_vmar_protect may grant: the rights the handles had at map time */
 };
 
 struct vmar_space {
@@ -24,50 +25,72 @@ struct vmar_space {
     size_t cap;
 };
 
+/* An empty space for [base, base + size): page-aligned, non-empty, not wrapping; 0 or -EINVAL. */
 int vmar_space_init(struct vmar_space *s, uint64_t base, uint64_t size);
+
+/* Frees the list; the caller has released the mappings' VMOs first. */
 void vmar_space_destroy(struct vmar_space *s);
 
-/* True when [base, base + size) lies inside the VMAR and touches no mapping (overflow-safe). */
+/*
+ * True when [base, base + size) lies inside the VMAR and touches no mapping
+ * (overflow-safe; false for size 0 or a range wrapping past 2^64).
+ */
 bool vmar_space_range_free(const struct vmar_space *s, uint64_t base, uint64_t size);
 
 /*
  * Finds the lowest free, page-aligned range of `size` bytes at or above
- * `hint` (clamped to the VMAR). Returns 0 and its base, or -ENOMEM.
+ * `hint` (clamped to the VMAR, rounded up to a page). Returns 0 and its
+ * base, -EINVAL for size 0, or -ENOMEM.
  */
 int vmar_space_find_free(const struct vmar_space *s, uint64_t size, uint64_t hint, uint64_t *out);
 
-/* Inserts a mapping that must lie in a free range; 0, -EEXIST on overlap, -EINVAL out of the VMAR, -ENOMEM.
+/*
+ * Inserts a mapping that must lie in a free range; 0, -EEXIST on overlap,
+ * -EINVAL when empty, wrapping or out of the VMAR, or -ENOMEM.
  */
 int vmar_space_insert(struct vmar_space *s, const struct vmar_mapping *m);
 
 /* The mapping containing `addr`, or NULL. */
 const struct vmar_mapping *vmar_space_find(const struct vmar_space *s, uint64_t addr);
 
-/* True when every byte of [base, base + size) lies in some mapping (mappings may be adjacent). */
+/*
+ * True when every byte of [base, base + size) lies in some mapping (mappings
+ * may be adjacent); false for size 0 or a wrapping range.
+ */
 bool vmar_space_fully_mapped(const struct vmar_space *s, uint64_t base, uint64_t size);
+
+/*
+ * A callback given one mapping or piece of one. Callbacks run while the
+ * space is being changed: they must not call into this space.
+ */
+typedef void (*vmar_space_piece_fn)(void *arg, const struct vmar_mapping *piece);
 
 /*
  * Cuts [base, base + size) out of every mapping it touches. A mapping partly
  * inside is trimmed; one that straddles the range on both sides is split in
  * two (vmo_offset of the upper part adjusted). For each piece removed, calls
- * `removed(arg, piece)` with the piece's own base/size/vmo/vmo_offset/perms;
- * for each split (a mapping that becomes two), calls `split(arg, &upper)`
- * once so the caller can take another reference on the VMO (split may be
- * NULL). Returns the number of bytes removed (0 when nothing was mapped), or
- * -ENOMEM if a split could not grow the list (then nothing changed).
+ * `removed(arg, piece)` with the piece's own base/size/vmo/vmo_offset/perms,
+ * in address order; for each split (a mapping that becomes two), calls
+ * `split(arg, &upper)` once, before `removed` for the cut piece, so the
+ * caller can take another reference on the VMO before dropping the piece's
+ * (either callback may be NULL). Returns the number of bytes removed (0 when
+ * nothing was mapped or size is 0), -EINVAL when the range wraps past 2^64
+ * or is larger than INT64_MAX, or -ENOMEM if a split could not grow the list
+ * (then nothing changed).
  */
-int64_t vmar_space_remove(struct vmar_space *s, uint64_t base, uint64_t size,
-                          void (*removed)(void *arg, const struct vmar_mapping *piece),
-                          void (*split)(void *arg, const struct vmar_mapping *upper), void *arg);
+int64_t vmar_space_remove(struct vmar_space *s, uint64_t base, uint64_t size, vmar_space_piece_fn removed,
+                          vmar_space_piece_fn split, void *arg);
 
 /*
  * Sets perms on [base, base + size), splitting mappings at the range's ends
- * as needed (calling `split` as above for each new mapping), and calls
- * `changed(arg, piece)` for each piece whose perms were set. The caller has
- * checked vmar_space_fully_mapped. Returns 0 or -ENOMEM (nothing changed).
+ * as needed (calling `split` as above for each new mapping, with the old
+ * perms, before any `changed`), and calls `changed(arg, piece)` for each
+ * piece whose perms were set, in address order. Adjacent mappings with equal
+ * perms are not merged. The caller has checked vmar_space_fully_mapped (holes
+ * are skipped). Returns 0, -EINVAL for an empty or wrapping range, or -ENOMEM
+ * (nothing changed).
  */
 int vmar_space_protect(struct vmar_space *s, uint64_t base, uint64_t size, uint32_t perms,
-                       void (*changed)(void *arg, const struct vmar_mapping *piece),
-                       void (*split)(void *arg, const struct vmar_mapping *upper), void *arg);
+                       vmar_space_piece_fn changed, vmar_space_piece_fn split, void *arg);
 
 #endif

@@ -1,5 +1,6 @@
-/* sys_handle.c: handle syscalls (zx_handle_close). */
+/* sys_handle.c: handle syscalls: zx_handle_close, zx_handle_duplicate, zx_handle_replace. */
 #include <zircon/errors.h>
+#include <zircon/rights.h>
 #include <zircon/types.h>
 
 #include "syscall/syscall.h"
@@ -10,6 +11,56 @@ uint64_t sys_zx_handle_close(struct syscall_call *c)
     /* Closing ZX_HANDLE_INVALID is a no-op that succeeds. */
     if (handle == ZX_HANDLE_INVALID)
         return ZX_OK;
-    /* ABI v1 processes hold no handles yet (the object model comes later): any other value is not live. */
-    return (uint64_t)(int64_t)ZX_ERR_BAD_HANDLE;
+    struct object *obj;
+    zx_rights_t rights;
+    zx_status_t st = handle_table_remove(&c->caller->handles, handle, &obj, &rights);
+    if (st != ZX_OK)
+        return syscall_status(st);
+    object_unref(c->env->objects, obj);
+    return ZX_OK;
+}
+
+/* The rights a new handle gets: all of `have`, or `want` when it asks for no more. */
+static bool derive_rights(zx_rights_t have, zx_rights_t want, zx_rights_t *out)
+{
+    if (want == ZX_RIGHT_SAME_RIGHTS) {
+        *out = have;
+        return true;
+    }
+    *out = want;
+    return (have & want) == want;
+}
+
+uint64_t sys_zx_handle_duplicate(struct syscall_call *c)
+{
+    zx_handle_t handle = (zx_handle_t)c->arg[0];
+    zx_rights_t want = (zx_rights_t)c->arg[1], rights;
+    struct object *obj;
+    zx_rights_t have;
+    zx_status_t st = syscall_handle(c, handle, &obj, &have);
+    if (st != ZX_OK)
+        return syscall_status(st);
+    if (!(have & ZX_RIGHT_DUPLICATE))
+        return syscall_status(ZX_ERR_ACCESS_DENIED);
+    if (!derive_rights(have, want, &rights))
+        return syscall_status(ZX_ERR_INVALID_ARGS);
+    object_ref(obj);
+    return syscall_status(syscall_give_handle(c, obj, rights, c->arg[2]));
+}
+
+uint64_t sys_zx_handle_replace(struct syscall_call *c)
+{
+    zx_handle_t handle = (zx_handle_t)c->arg[0];
+    zx_rights_t want = (zx_rights_t)c->arg[1], rights;
+    struct object *obj;
+    zx_rights_t have;
+    /* The source goes whatever happens next: its reference passes to the new handle or is dropped. */
+    zx_status_t st = handle_table_remove(&c->caller->handles, handle, &obj, &have);
+    if (st != ZX_OK)
+        return syscall_status(st);
+    if (!derive_rights(have, want, &rights)) {
+        object_unref(c->env->objects, obj);
+        return syscall_status(ZX_ERR_INVALID_ARGS);
+    }
+    return syscall_status(syscall_give_handle(c, obj, rights, c->arg[2]));
 }

@@ -58,15 +58,25 @@ uint64_t sys_zx_deadline_after(struct syscall_call *c)
     return (uint64_t)time_add_saturating(now_zx(c->env), (zx_duration_t)c->arg[0]);
 }
 
+uint64_t syscall_host_deadline(const struct syscall_env *env, zx_time_t deadline)
+{
+    if (deadline == ZX_TIME_INFINITE)
+        return UINT64_MAX;
+    if (deadline <= 0)
+        return env->boot_ns;
+    uint64_t host;
+    if (__builtin_add_overflow(env->boot_ns, (uint64_t)deadline, &host))
+        return UINT64_MAX;
+    return host;
+}
+
 uint64_t sys_zx_nanosleep(struct syscall_call *c)
 {
     zx_time_t deadline = (zx_time_t)c->arg[0];
     if (deadline <= now_zx(c->env))
         return ZX_OK;
-    uint64_t host_deadline = deadline == ZX_TIME_INFINITE ? UINT64_MAX : c->env->boot_ns + (uint64_t)deadline;
-    if (host_deadline < c->env->boot_ns)
-        host_deadline = UINT64_MAX;
-    c->env->sleep_until(c->env->host, host_deadline);
+    while (c->env->block(c->env->host, syscall_host_deadline(c->env, deadline)) == 0)
+        ;
     return ZX_OK;
 }
 

@@ -4,6 +4,8 @@
 #include <time.h>
 
 #include <zircon/errors.h>
+
+#include "syscall/uaccess.h"
 #include <zxvmm/abi.h>
 
 typedef uint64_t (*syscall_handler)(struct syscall_call *c);
@@ -16,7 +18,10 @@ uint64_t syscall_dispatch(struct syscall_call *call, uint64_t number)
 {
     if (number >= ZXVMM_SYSCALL_COUNT || syscall_table[number] == NULL)
         return (uint64_t)(int64_t)ZX_ERR_BAD_SYSCALL;
-    return syscall_table[number](call);
+    pthread_mutex_lock(call->env->objects->lock);
+    uint64_t ret = syscall_table[number](call);
+    pthread_mutex_unlock(call->env->objects->lock);
+    return ret;
 }
 
 uint64_t syscall_host_now_ns(void)
@@ -24,4 +29,37 @@ uint64_t syscall_host_now_ns(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+struct pt_walk_ctx syscall_caller_walk(const struct syscall_call *c)
+{
+    return process_walk_ctx(c->caller, c->env->aspace);
+}
+
+zx_status_t syscall_handle(const struct syscall_call *c, zx_handle_t value, struct object **obj,
+                           zx_rights_t *rights)
+{
+    return handle_table_get(&c->caller->handles, value, obj, rights);
+}
+
+zx_status_t syscall_store(const struct syscall_call *c, uint64_t ptr, const void *value, size_t size)
+{
+    struct pt_walk_ctx w = syscall_caller_walk(c);
+    return uaccess_copy_out(&w, ptr, value, size);
+}
+
+zx_status_t syscall_give_handle(struct syscall_call *c, struct object *obj, zx_rights_t rights, uint64_t out)
+{
+    zx_handle_t value;
+    zx_status_t st = handle_table_add(&c->caller->handles, obj, rights, &value);
+    if (st != ZX_OK) {
+        object_unref(c->env->objects, obj);
+        return st;
+    }
+    if (syscall_store(c, out, &value, sizeof(value)) != ZX_OK) {
+        handle_table_remove(&c->caller->handles, value, &obj, &rights);
+        object_unref(c->env->objects, obj);
+        return ZX_ERR_INVALID_ARGS;
+    }
+    return ZX_OK;
 }

@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "boot/options.h"
+#include "object/object.h"
 #include "object/process.h"
 
 #define SYSCALL_MAX_ARGS 8
@@ -16,13 +17,18 @@
  * call KVM; they reach the rest of the VM only through these.
  */
 struct syscall_env {
+    struct objects *objects; /* its lock is held while a handler runs */
     const struct aspace_env *aspace;
     const struct boot_options *options;
     uint64_t boot_ns; /* host CLOCK_MONOTONIC at VM creation: zx time 0 */
     /* Writes guest console output to stdout, whole and unmixed with other writers. */
     void (*console_write)(void *host, const void *buf, size_t len);
-    /* Blocks until the host monotonic clock reaches `deadline_ns` or the caller is being stopped. */
-    void (*sleep_until)(void *host, uint64_t deadline_ns);
+    /*
+     * Waits, releasing the object lock, until something changes (a signal
+     * rises, a process ends), `deadline_ns` (host monotonic) passes, or the
+     * caller is being stopped. Returns 0 (look again), -ETIMEDOUT or -EINTR.
+     */
+    int (*block)(void *host, uint64_t deadline_ns);
     void *host;
 };
 
@@ -36,17 +42,58 @@ struct syscall_call {
 };
 
 /*
- * Runs syscall `number` for `call`; returns the value for rax. An unknown
- * number returns ZX_ERR_BAD_SYSCALL. Never exits, aborts or asserts on guest
- * input.
+ * Runs syscall `number` for `call` under the object lock; returns the value
+ * for rax. An unknown number returns ZX_ERR_BAD_SYSCALL. Never exits, aborts
+ * or asserts on guest input.
  */
 uint64_t syscall_dispatch(struct syscall_call *call, uint64_t number);
+
+/* The host monotonic time of a zx deadline (saturating; ZX_TIME_INFINITE is UINT64_MAX). */
+uint64_t syscall_host_deadline(const struct syscall_env *env, zx_time_t deadline);
 
 /* Host CLOCK_MONOTONIC in nanoseconds. */
 uint64_t syscall_host_now_ns(void);
 
+/* A status as rax carries it. */
+static inline uint64_t syscall_status(zx_status_t st)
+{
+    return (uint64_t)(int64_t)st;
+}
+
+/* The caller's own page tables. */
+struct pt_walk_ctx syscall_caller_walk(const struct syscall_call *c);
+
+/* Looks up a handle of the caller: ZX_OK, or ZX_ERR_BAD_HANDLE. */
+zx_status_t syscall_handle(const struct syscall_call *c, zx_handle_t value, struct object **obj,
+                           zx_rights_t *rights);
+
+/*
+ * Gives the caller a new handle to `obj` (whose reference for it the caller
+ * of this function already took) and stores its value at the caller's `out`
+ * (4 bytes, user-writable). On failure the reference is dropped and no handle
+ * remains: ZX_ERR_NO_RESOURCES (table full) or ZX_ERR_INVALID_ARGS (bad `out`).
+ */
+zx_status_t syscall_give_handle(struct syscall_call *c, struct object *obj, zx_rights_t rights, uint64_t out);
+
+/* Stores a value at a caller pointer (all or nothing): ZX_OK or ZX_ERR_INVALID_ARGS. */
+zx_status_t syscall_store(const struct syscall_call *c, uint64_t ptr, const void *value, size_t size);
+
 /* Handlers, one file per family. */
 uint64_t sys_zx_handle_close(struct syscall_call *c);
+uint64_t sys_zx_handle_duplicate(struct syscall_call *c);
+uint64_t sys_zx_handle_replace(struct syscall_call *c);
+uint64_t sys_zx_object_get_info(struct syscall_call *c);
+uint64_t sys_zx_object_get_child(struct syscall_call *c);
+uint64_t sys_zx_object_wait_one(struct syscall_call *c);
+uint64_t sys_zx_task_kill(struct syscall_call *c);
+uint64_t sys_zx_vmo_create(struct syscall_call *c);
+uint64_t sys_zx_vmo_read(struct syscall_call *c);
+uint64_t sys_zx_vmo_write(struct syscall_call *c);
+uint64_t sys_zx_vmo_get_size(struct syscall_call *c);
+uint64_t sys_zx_vmo_set_cache_policy(struct syscall_call *c);
+uint64_t sys_zx_vmar_map(struct syscall_call *c);
+uint64_t sys_zx_vmar_unmap(struct syscall_call *c);
+uint64_t sys_zx_vmar_protect(struct syscall_call *c);
 uint64_t sys_zx_process_exit(struct syscall_call *c);
 uint64_t sys_zx_debug_write(struct syscall_call *c);
 uint64_t sys_zx_nanosleep(struct syscall_call *c);

@@ -25,11 +25,7 @@
 static void end_process(struct vcpu *v, enum process_end end, int64_t code)
 {
     pthread_mutex_lock(&v->vm->lock);
-    if (v->proc->state != PROCESS_DEAD) {
-        v->proc->state = PROCESS_DEAD;
-        v->proc->end = end;
-        v->proc->return_code = code;
-    }
+    process_finish(&v->vm->objects, v->proc, end, code);
     pthread_cond_broadcast(&v->vm->cond);
     pthread_mutex_unlock(&v->vm->lock);
 }
@@ -56,20 +52,21 @@ static void console_write(void *host, const void *buf, size_t len)
     pthread_mutex_unlock(&v->vm->console_lock);
 }
 
-static void sleep_until(void *host, uint64_t deadline_ns)
+static int block(void *host, uint64_t deadline_ns)
 {
     struct vcpu *v = host;
-    pthread_mutex_lock(&v->vm->lock);
-    while (!v->stop && syscall_host_now_ns() < deadline_ns) {
-        if (deadline_ns == UINT64_MAX) {
-            pthread_cond_wait(&v->vm->cond, &v->vm->lock);
-            continue;
-        }
+    if (__atomic_load_n(&v->stop, __ATOMIC_ACQUIRE))
+        return -EINTR;
+    if (syscall_host_now_ns() >= deadline_ns)
+        return -ETIMEDOUT;
+    if (deadline_ns == UINT64_MAX) {
+        pthread_cond_wait(&v->vm->cond, &v->vm->lock);
+    } else {
         struct timespec ts = {.tv_sec = (time_t)(deadline_ns / 1000000000ULL),
                               .tv_nsec = (long)(deadline_ns % 1000000000ULL)};
         pthread_cond_timedwait(&v->vm->cond, &v->vm->lock, &ts);
     }
-    pthread_mutex_unlock(&v->vm->lock);
+    return 0;
 }
 
 /* The hot path: arguments from the synced registers, the result back through them. */
@@ -218,7 +215,7 @@ enum vm_status vcpu_create(struct vm *vm, struct process *proc, unsigned id, str
     v->vm = vm;
     v->proc = proc;
     v->id = id;
-    v->sys = (struct syscall_env){&vm->env, &vm->options, vm->boot_ns, console_write, sleep_until, v};
+    v->sys = (struct syscall_env){&vm->objects, &vm->env, &vm->options, vm->boot_ns, console_write, block, v};
     v->fd = ioctl(vm->vm_fd, KVM_CREATE_VCPU, (unsigned long)id);
     if (v->fd < 0) {
         snprintf(err, errlen, "KVM_CREATE_VCPU: %s", strerror(errno));
@@ -260,15 +257,36 @@ int vcpu_start(struct vcpu *v)
 {
     static pthread_once_t once = PTHREAD_ONCE_INIT;
     pthread_once(&once, install_kick_handler);
+    pthread_mutex_lock(&v->vm->lock);
+    if (process_is_dying(v->proc)) {
+        /* Killed by a sibling before it ever ran. */
+        process_finish(&v->vm->objects, v->proc, PROCESS_END_KILL, ZX_TASK_RETCODE_SYSCALL_KILL);
+        pthread_mutex_unlock(&v->vm->lock);
+        return 0;
+    }
     v->proc->state = PROCESS_RUNNING;
+    v->proc->start_time = (zx_time_t)(syscall_host_now_ns() - v->vm->boot_ns);
     int rc = pthread_create(&v->thread, NULL, vcpu_thread, v);
     if (rc) {
-        v->proc->state = PROCESS_DEAD;
-        v->proc->end = PROCESS_END_VMM_ERROR;
+        process_finish(&v->vm->objects, v->proc, PROCESS_END_VMM_ERROR, ZX_TASK_RETCODE_SYSCALL_KILL);
+        pthread_mutex_unlock(&v->vm->lock);
         return -rc;
     }
     v->started = true;
+    pthread_mutex_unlock(&v->vm->lock);
     return 0;
+}
+
+void vcpu_stop_process(void *vm_host, struct process *p)
+{
+    struct vcpu *v = p->host;
+    (void)vm_host;
+    __atomic_store_n(&v->stop, true, __ATOMIC_RELEASE);
+    if (v->started) {
+        v->run->immediate_exit = 1;
+        pthread_kill(v->thread, VCPU_KICK_SIGNAL);
+    }
+    pthread_cond_broadcast(&v->vm->cond);
 }
 
 /* Kicks one vCPU until its thread has left the run loop, then joins it. */

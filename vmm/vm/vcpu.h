@@ -24,6 +24,9 @@ int vcpu_start(struct vcpu *v);
  */
 void vcpu_stop_all(struct vm *vm);
 
+/* The object room's hook: stops the vCPU of a process being killed. Lock held; never blocks. */
+void vcpu_stop_process(void *vm, struct process *p);
+
 /* Releases a stopped vCPU's fd and run area. */
 void vcpu_destroy(struct vcpu *v);
 

@@ -155,6 +155,9 @@ static enum vm_status setup_guest(struct vm *vm, const struct vm_config *cfg, ch
     vm->env.vdso = &vm->vdso;
     vm->env.fdt = vm->fdt;
     vm->env.fdt_size = vm->fdt_size;
+    objects_init(&vm->objects, &vm->lock, &vm->cond, &vm->env);
+    vm->objects.stop_process = vcpu_stop_process;
+    vm->objects.host = vm;
     return st;
 }
 
@@ -182,13 +185,16 @@ enum vm_status vm_create(struct vm *vm, const struct vm_config *cfg, char *err, 
 void vm_destroy(struct vm *vm)
 {
     vcpu_stop_all(vm);
+    pthread_mutex_lock(&vm->lock);
+    for (unsigned i = 0; i < vm->nvcpus; i++)
+        process_destroy(vm->vcpus[i]->proc, &vm->objects);
+    pthread_mutex_unlock(&vm->lock);
     for (unsigned i = 0; i < vm->nvcpus; i++) {
-        struct vcpu *v = vm->vcpus[i];
-        process_destroy(v->proc, &vm->env);
-        free(v->proc);
-        vcpu_destroy(v);
+        free(vm->vcpus[i]->proc);
+        vcpu_destroy(vm->vcpus[i]);
     }
     vm->nvcpus = 0;
+    objects_destroy(&vm->objects);
     free(vm->fdt);
     free(vm->cpuid);
     if (vm->frames.bitmap)
@@ -218,7 +224,9 @@ enum vm_status vm_add_process(struct vm *vm, int argc, char *const argv[], struc
         return VM_ERR_SETUP;
     }
     err[0] = '\0';
-    int rc = process_create(p, &vm->env, argc, argv, err, errlen);
+    pthread_mutex_lock(&vm->lock);
+    int rc = process_create(p, &vm->objects, argc, argv, err, errlen);
+    pthread_mutex_unlock(&vm->lock);
     if (rc) {
         free(p);
         return VM_ERR_USAGE;
@@ -226,10 +234,13 @@ enum vm_status vm_add_process(struct vm *vm, int argc, char *const argv[], struc
     struct vcpu *v;
     enum vm_status st = vcpu_create(vm, p, vm->nvcpus, &v, err, errlen);
     if (st != VM_OK) {
-        process_destroy(p, &vm->env);
+        pthread_mutex_lock(&vm->lock);
+        process_destroy(p, &vm->objects);
+        pthread_mutex_unlock(&vm->lock);
         free(p);
         return st;
     }
+    p->host = v;
     vm->vcpus[vm->nvcpus++] = v;
     *out = v;
     return VM_OK;

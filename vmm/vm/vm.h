@@ -58,9 +58,10 @@ struct vm {
     size_t fdt_size;
     struct elf_image shim, vdso;
     struct aspace_env env;
+    struct objects objects; /* uses `lock` and `cond` below */
     uint64_t boot_ns;
-    pthread_mutex_t lock;
-    pthread_cond_t cond; /* broadcast when a process ends or a vCPU must stop */
+    pthread_mutex_t lock; /* the object lock: every syscall, process end and vCPU stop */
+    pthread_cond_t cond;  /* broadcast when a signal rises, a process ends or a vCPU must stop */
     pthread_mutex_t console_lock;
     struct vcpu *vcpus[VM_MAX_PROCESSES];
     unsigned nvcpus;

@@ -217,3 +217,46 @@ int pt_map_page(const struct guest_ram *ram, gpa_t root, gva_t va, gpa_t pa, uin
     }
     return -EFAULT; /* not reached */
 }
+
+/* The 4 KiB leaf slot for `va` in a tree built by pt_map_page, or NULL when a table is missing. */
+static uint64_t *pt_leaf_slot(const struct guest_ram *ram, gpa_t root, gva_t va)
+{
+    if (!pt_canonical(va.raw, PT_LEVELS_4) || (va.raw & (MEM_PAGE_SIZE - 1)) != 0)
+        return NULL;
+    uint64_t table = root.raw;
+    for (unsigned level = PT_LEVELS_4; level > PT_LEVEL_PT; level--) {
+        uint64_t *entries = mem_ptr(ram, gpa(table), PT_TABLE_SIZE);
+        if (entries == NULL)
+            return NULL;
+        uint64_t entry = __atomic_load_n(&entries[pt_index(va.raw, level)], __ATOMIC_RELAXED);
+        if (!(entry & PTE_P) || (entry & PTE_PS))
+            return NULL;
+        table = entry & PT_ADDR_MASK;
+    }
+    uint64_t *entries = mem_ptr(ram, gpa(table), PT_TABLE_SIZE);
+    return entries ? &entries[pt_index(va.raw, PT_LEVEL_PT)] : NULL;
+}
+
+int pt_unmap_page(const struct guest_ram *ram, gpa_t root, gva_t va, gpa_t *old)
+{
+    uint64_t *slot = pt_leaf_slot(ram, root, va);
+    uint64_t entry = slot ? __atomic_load_n(slot, __ATOMIC_RELAXED) : 0;
+    if ((entry & PT_ADDR_MASK) == 0)
+        return -ENOENT;
+    __atomic_store_n(slot, 0, __ATOMIC_RELEASE);
+    *old = gpa(entry & PT_ADDR_MASK);
+    return 0;
+}
+
+int pt_protect_page(const struct guest_ram *ram, gpa_t root, gva_t va, uint64_t leaf_flags, gpa_t *pa)
+{
+    if ((leaf_flags & PT_ADDR_MASK) != 0)
+        return -EINVAL;
+    uint64_t *slot = pt_leaf_slot(ram, root, va);
+    uint64_t entry = slot ? __atomic_load_n(slot, __ATOMIC_RELAXED) : 0;
+    if ((entry & PT_ADDR_MASK) == 0)
+        return -ENOENT;
+    __atomic_store_n(slot, (entry & PT_ADDR_MASK) | leaf_flags, __ATOMIC_RELEASE);
+    *pa = gpa(entry & PT_ADDR_MASK);
+    return 0;
+}

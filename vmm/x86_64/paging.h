@@ -51,6 +51,24 @@ struct pt_alloc {
 int pt_map_page(const struct guest_ram *ram, gpa_t root, gva_t va, gpa_t pa, uint64_t leaf_flags,
                 const struct pt_alloc *alloc);
 
+/*
+ * Clears the 4 KiB leaf for `va` in a tree built by pt_map_page and returns
+ * the frame it named (present or kept by pt_protect_page while not present).
+ * -ENOENT when it names none. The running guest
+ * may still hold the old translation: the caller makes it forget
+ * (mem_invalidate on the old frame) before the change counts as done.
+ */
+int pt_unmap_page(const struct guest_ram *ram, gpa_t root, gva_t va, gpa_t *old);
+
+/*
+ * Rewrites the flags of the 4 KiB leaf for `va`, keeping its frame (returned
+ * in *pa). Without PTE_P in `leaf_flags` the page becomes not present but
+ * keeps naming its frame, so a later call can make it present again. -ENOENT
+ * when the leaf names no frame. A downgrade needs the same invalidation as an
+ * unmap.
+ */
+int pt_protect_page(const struct guest_ram *ram, gpa_t root, gva_t va, uint64_t leaf_flags, gpa_t *pa);
+
 /* Everything a walk needs; a pure function of these (no KVM). */
 struct pt_walk_ctx {
     const struct guest_ram *ram;

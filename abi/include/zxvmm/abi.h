@@ -27,30 +27,30 @@
  */
 #define ZXVMM_SYSCALLS(X)                                                                                    \
     X(1, zx_handle_close, 1)                                                                                 \
+    X(2, zx_handle_duplicate, 3)                                                                             \
+    X(3, zx_handle_replace, 3)                                                                               \
+    X(4, zx_object_get_info, 6)                                                                              \
+    X(5, zx_object_get_child, 4)                                                                             \
+    X(6, zx_object_wait_one, 4)                                                                              \
     X(7, zx_process_exit, 1)                                                                                 \
+    X(8, zx_task_kill, 1)                                                                                    \
+    X(11, zx_vmo_create, 3)                                                                                  \
+    X(12, zx_vmo_read, 4)                                                                                    \
+    X(13, zx_vmo_write, 4)                                                                                   \
+    X(14, zx_vmo_get_size, 2)                                                                                \
+    X(15, zx_vmo_set_cache_policy, 2)                                                                        \
+    X(16, zx_vmar_map, 7)                                                                                    \
+    X(17, zx_vmar_unmap, 3)                                                                                  \
+    X(18, zx_vmar_protect, 4)                                                                                \
     X(19, zx_debug_write, 2)                                                                                 \
     X(20, zx_nanosleep, 1)                                                                                   \
     X(21, zx_clock_get_monotonic, 0)                                                                         \
     X(22, zx_deadline_after, 1)                                                                              \
     X(23, zx_system_get_page_size, 0)
 
-/* Numbers reserved for the rest of ABI v1 (object model, memory access). */
-#define ZXVMM_SYSCALL_HANDLE_DUPLICATE     2
-#define ZXVMM_SYSCALL_HANDLE_REPLACE       3
-#define ZXVMM_SYSCALL_OBJECT_GET_INFO      4
-#define ZXVMM_SYSCALL_OBJECT_GET_CHILD     5
-#define ZXVMM_SYSCALL_OBJECT_WAIT_ONE      6
-#define ZXVMM_SYSCALL_TASK_KILL            8
+/* Numbers reserved for the rest of ABI v1 (memory access). */
 #define ZXVMM_SYSCALL_PROCESS_READ_MEMORY  9
 #define ZXVMM_SYSCALL_PROCESS_WRITE_MEMORY 10
-#define ZXVMM_SYSCALL_VMO_CREATE           11
-#define ZXVMM_SYSCALL_VMO_READ             12
-#define ZXVMM_SYSCALL_VMO_WRITE            13
-#define ZXVMM_SYSCALL_VMO_GET_SIZE         14
-#define ZXVMM_SYSCALL_VMO_SET_CACHE_POLICY 15
-#define ZXVMM_SYSCALL_VMAR_MAP             16
-#define ZXVMM_SYSCALL_VMAR_UNMAP           17
-#define ZXVMM_SYSCALL_VMAR_PROTECT         18
 #define ZXVMM_SYSCALL_COUNT                24 /* one past the highest number */
 
 /*

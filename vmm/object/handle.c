@@ -1,0 +1,131 @@
+/* handle.c: the handle table: slot allocation through a free list, and the value encoding with its checks. */
+#include "object/handle.h"
+
+#include <assert.h>
+#include <errno.h>
+#include <stdlib.h>
+
+/*
+ * A value is ((generation << HANDLE_SLOT_BITS | slot) << HANDLE_FIXED_BITS
+ * | ZX_HANDLE_FIXED_BITS_MASK) XOR secret. The secret's low bits are zero,
+ * so the fixed bits survive the mix and no value is ZX_HANDLE_INVALID; the
+ * remaining 16 bits hold the slot's generation.
+ */
+#define HANDLE_FIXED_BITS 2u
+#define HANDLE_SLOT_MASK  (HANDLE_TABLE_MAX_CAPACITY - 1u)
+#define HANDLE_GEN_BITS   (32u - HANDLE_FIXED_BITS - HANDLE_SLOT_BITS)
+#define HANDLE_GEN_MASK   ((1u << HANDLE_GEN_BITS) - 1u)
+
+static zx_handle_t handle_encode(const struct handle_table *t, uint32_t slot)
+{
+    uint32_t gen = t->entries[slot].generation & HANDLE_GEN_MASK;
+    uint32_t raw = (gen << HANDLE_SLOT_BITS) | slot;
+
+    return ((raw << HANDLE_FIXED_BITS) | ZX_HANDLE_FIXED_BITS_MASK) ^ t->secret;
+}
+
+/* The live slot `value` names, or HANDLE_SLOT_NONE. */
+static uint32_t handle_decode(const struct handle_table *t, zx_handle_t value)
+{
+    if ((value & ZX_HANDLE_FIXED_BITS_MASK) != ZX_HANDLE_FIXED_BITS_MASK)
+        return HANDLE_SLOT_NONE;
+    uint32_t raw = (value ^ t->secret) >> HANDLE_FIXED_BITS;
+    uint32_t slot = raw & HANDLE_SLOT_MASK;
+    uint32_t gen = raw >> HANDLE_SLOT_BITS;
+    if (slot >= t->capacity)
+        return HANDLE_SLOT_NONE;
+    const struct handle_entry *e = &t->entries[slot];
+    if (e->obj == NULL || (e->generation & HANDLE_GEN_MASK) != gen)
+        return HANDLE_SLOT_NONE;
+    return slot;
+}
+
+int handle_table_init(struct handle_table *t, uint32_t capacity, uint32_t secret)
+{
+    if (capacity == 0 || capacity > HANDLE_TABLE_MAX_CAPACITY)
+        return -EINVAL;
+    t->entries = calloc(capacity, sizeof(*t->entries));
+    if (t->entries == NULL)
+        return -ENOMEM;
+    for (uint32_t i = 0; i < capacity; i++)
+        t->entries[i].next_free = i + 1 < capacity ? i + 1 : HANDLE_SLOT_NONE;
+    t->capacity = capacity;
+    t->count = 0;
+    t->secret = secret & ~(uint32_t)ZX_HANDLE_FIXED_BITS_MASK;
+    t->next_free = 0;
+    return 0;
+}
+
+void handle_table_destroy(struct handle_table *t)
+{
+    free(t->entries);
+    t->entries = NULL;
+    t->capacity = 0;
+    t->count = 0;
+    t->next_free = HANDLE_SLOT_NONE;
+}
+
+zx_status_t handle_table_add(struct handle_table *t, struct object *obj, zx_rights_t rights, zx_handle_t *out)
+{
+    assert(obj != NULL);
+    uint32_t slot = t->next_free;
+    if (slot == HANDLE_SLOT_NONE)
+        return ZX_ERR_NO_RESOURCES;
+    struct handle_entry *e = &t->entries[slot];
+    t->next_free = e->next_free;
+    e->obj = obj;
+    e->rights = rights;
+    t->count++;
+    *out = handle_encode(t, slot);
+    return ZX_OK;
+}
+
+zx_status_t handle_table_get(const struct handle_table *t, zx_handle_t value, struct object **obj,
+                             zx_rights_t *rights)
+{
+    uint32_t slot = handle_decode(t, value);
+    if (slot == HANDLE_SLOT_NONE)
+        return ZX_ERR_BAD_HANDLE;
+    *obj = t->entries[slot].obj;
+    if (rights != NULL)
+        *rights = t->entries[slot].rights;
+    return ZX_OK;
+}
+
+/* Frees a live slot: bumps its generation and pushes it on the free list. */
+static void handle_free_slot(struct handle_table *t, uint32_t slot)
+{
+    struct handle_entry *e = &t->entries[slot];
+    e->obj = NULL;
+    e->generation++;
+    e->next_free = t->next_free;
+    t->next_free = slot;
+    t->count--;
+}
+
+zx_status_t handle_table_remove(struct handle_table *t, zx_handle_t value, struct object **obj,
+                                zx_rights_t *rights)
+{
+    uint32_t slot = handle_decode(t, value);
+    if (slot == HANDLE_SLOT_NONE)
+        return ZX_ERR_BAD_HANDLE;
+    *obj = t->entries[slot].obj;
+    if (rights != NULL)
+        *rights = t->entries[slot].rights;
+    handle_free_slot(t, slot);
+    return ZX_OK;
+}
+
+bool handle_table_pop(struct handle_table *t, struct object **obj)
+{
+    if (t->count == 0)
+        return false;
+    for (uint32_t slot = 0; slot < t->capacity; slot++) {
+        if (t->entries[slot].obj != NULL) {
+            *obj = t->entries[slot].obj;
+            handle_free_slot(t, slot);
+            return true;
+        }
+    }
+    return false;
+}

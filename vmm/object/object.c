@@ -1,0 +1,84 @@
+/* object.c: koids, signals, references and the root job. */
+#include "object/object.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "object/process.h"
+#include "object/vmo.h"
+
+void objects_init(struct objects *o, pthread_mutex_t *lock, pthread_cond_t *changed,
+                  const struct aspace_env *env)
+{
+    memset(o, 0, sizeof(*o));
+    o->lock = lock;
+    o->changed = changed;
+    o->env = env;
+    o->next_koid = ZX_KOID_FIRST;
+    o->root_job.obj = (struct object){.type = ZX_OBJ_TYPE_JOB, .koid = objects_new_koid(o)};
+}
+
+void objects_destroy(struct objects *o)
+{
+    free(o->root_job.children);
+    o->root_job.children = NULL;
+    o->root_job.nchildren = o->root_job.cap = 0;
+}
+
+zx_koid_t objects_new_koid(struct objects *o)
+{
+    return o->next_koid++;
+}
+
+void object_signal(struct objects *o, struct object *obj, zx_signals_t signals)
+{
+    obj->signals |= signals;
+    pthread_cond_broadcast(o->changed);
+}
+
+void object_ref(struct object *obj)
+{
+    if (obj->type == ZX_OBJ_TYPE_VMO)
+        obj->refs++;
+}
+
+void object_unref(struct objects *o, struct object *obj)
+{
+    if (obj->type != ZX_OBJ_TYPE_VMO)
+        return;
+    if (--obj->refs == 0)
+        vmo_free(o, (struct vmo *)obj);
+}
+
+zx_koid_t object_related_koid(const struct object *obj)
+{
+    if (obj->type == ZX_OBJ_TYPE_PROCESS)
+        return ((const struct process *)obj)->job->obj.koid;
+    return ZX_KOID_INVALID;
+}
+
+int job_add_process(struct job *j, struct process *p)
+{
+    if (j->nchildren == j->cap) {
+        size_t cap = j->cap ? j->cap * 2 : 8;
+        struct process **children = realloc(j->children, cap * sizeof(*children));
+        if (!children)
+            return -ENOMEM;
+        j->children = children;
+        j->cap = cap;
+    }
+    j->children[j->nchildren++] = p;
+    return 0;
+}
+
+void job_remove_process(struct job *j, struct process *p)
+{
+    for (size_t i = 0; i < j->nchildren; i++) {
+        if (j->children[i] == p) {
+            memmove(&j->children[i], &j->children[i + 1], (j->nchildren - i - 1) * sizeof(j->children[0]));
+            j->nchildren--;
+            return;
+        }
+    }
+}

@@ -1,0 +1,197 @@
+/* vmar.c: the root VMAR: mapping VMOs, unmapping and re-protecting, and keeping the guest's TLB honest. */
+#include "object/vmar.h"
+
+#include <errno.h>
+
+#include <zircon/errors.h>
+#include <zxvmm/abi.h>
+
+#include "object/process.h"
+#include "object/vmo.h"
+#include "x86_64/paging.h"
+
+static struct vmo vmar_internal_tag, vmar_vdso_tag;
+struct vmo *const vmar_internal_vmo = &vmar_internal_tag;
+struct vmo *const vmar_vdso_vmo = &vmar_vdso_tag;
+
+static bool is_real_vmo(const struct vmo *v)
+{
+    return v != vmar_internal_vmo && v != vmar_vdso_vmo;
+}
+
+void vmar_init(struct vmar *v, struct objects *o, struct process *p)
+{
+    v->obj = (struct object){.type = ZX_OBJ_TYPE_VMAR, .koid = objects_new_koid(o)};
+    v->proc = p;
+    v->dead = false;
+    vmar_space_init(&v->space, ZXVMM_USER_BASE, ZXVMM_USER_END - ZXVMM_USER_BASE);
+}
+
+int vmar_record(struct vmar *v, uint64_t base, uint64_t size, struct vmo *kind, uint32_t perms)
+{
+    const uint32_t all = ZX_VM_PERM_READ | ZX_VM_PERM_WRITE | ZX_VM_PERM_EXECUTE;
+    struct vmar_mapping m = {.base = base,
+                             .size = size,
+                             .vmo = kind,
+                             .perms = perms,
+                             .max_perms = kind == vmar_vdso_vmo ? perms : all};
+    return vmar_space_insert(&v->space, &m);
+}
+
+uint64_t vmar_pte_flags(uint32_t perms, uint32_t cache_policy)
+{
+    if (!(perms & (ZX_VM_PERM_READ | ZX_VM_PERM_WRITE | ZX_VM_PERM_EXECUTE)))
+        return 0; /* not present: the entry keeps its frame for a later protect */
+    uint64_t flags = PTE_P | PTE_US;
+    if (perms & ZX_VM_PERM_WRITE)
+        flags |= PTE_RW;
+    if (!(perms & ZX_VM_PERM_EXECUTE))
+        flags |= PTE_NX;
+    switch (cache_policy) {
+    case ZX_CACHE_POLICY_UNCACHED:
+    case ZX_CACHE_POLICY_UNCACHED_DEVICE:
+        flags |= PTE_PCD | PTE_PWT; /* PAT index 3: UC */
+        break;
+    case ZX_CACHE_POLICY_WRITE_COMBINING:
+        flags |= PTE_PAT_4K | PTE_PCD | PTE_PWT; /* PAT index 7: WC in Zircon's PAT */
+        break;
+    default:
+        break; /* index 0: WB */
+    }
+    return flags;
+}
+
+static uint32_t cache_of(const struct vmo *vmo)
+{
+    return is_real_vmo(vmo) ? vmo->cache_policy : 0;
+}
+
+/* Batches contiguous frames whose translations must be forgotten; one mprotect round trip per batch. */
+struct invalidation {
+    const struct guest_ram *ram;
+    gpa_t start;
+    uint64_t len;
+};
+
+static void invalidate_flush(struct invalidation *inv)
+{
+    if (inv->len)
+        mem_invalidate(inv->ram, inv->start, inv->len);
+    inv->len = 0;
+}
+
+static void invalidate_add(struct invalidation *inv, gpa_t frame)
+{
+    if (inv->len && inv->start.raw + inv->len == frame.raw) {
+        inv->len += MEM_PAGE_SIZE;
+        return;
+    }
+    invalidate_flush(inv);
+    inv->start = frame;
+    inv->len = MEM_PAGE_SIZE;
+}
+
+zx_status_t vmar_map(struct objects *o, struct vmar *v, uint64_t addr, uint64_t len, struct vmo *vmo,
+                     uint64_t vmo_offset, uint32_t perms, uint32_t max_perms)
+{
+    struct vmar_mapping m = {.base = addr,
+                             .size = len,
+                             .vmo = vmo,
+                             .vmo_offset = vmo_offset,
+                             .perms = perms,
+                             .max_perms = max_perms};
+    if (vmar_space_insert(&v->space, &m) != 0)
+        return ZX_ERR_NO_MEMORY;
+    uint64_t flags = vmar_pte_flags(perms, vmo->cache_policy);
+    for (uint64_t off = 0; off < len; off += MEM_PAGE_SIZE) {
+        gpa_t frame = vmo_page(vmo, (vmo_offset + off) / MEM_PAGE_SIZE);
+        if (process_map_page(v->proc, o->env, addr + off, frame, flags) != 0) {
+            /* Undo: nothing of this mapping may stay (the entries were never used). */
+            for (uint64_t undo = 0; undo < off; undo += MEM_PAGE_SIZE) {
+                gpa_t old;
+                pt_unmap_page(o->env->ram, v->proc->root, gva(addr + undo), &old);
+            }
+            vmar_space_remove(&v->space, addr, len, NULL, NULL, NULL);
+            return ZX_ERR_NO_MEMORY;
+        }
+    }
+    vmo->mappings++;
+    vmo->committed = true;
+    object_ref(&vmo->obj);
+    return ZX_OK;
+}
+
+bool vmar_touches_vdso(const struct vmar *v, uint64_t base, uint64_t len)
+{
+    for (size_t i = 0; i < v->space.count; i++) {
+        const struct vmar_mapping *m = &v->space.maps[i];
+        if (m->vmo == vmar_vdso_vmo && base < m->base + m->size && m->base < base + len)
+            return true;
+    }
+    return false;
+}
+
+struct edit {
+    struct objects *o;
+    struct vmar *v;
+    struct invalidation inv;
+};
+
+static void piece_removed(void *arg, const struct vmar_mapping *piece)
+{
+    struct edit *e = arg;
+    for (uint64_t off = 0; off < piece->size; off += MEM_PAGE_SIZE) {
+        gpa_t old;
+        if (pt_unmap_page(e->o->env->ram, e->v->proc->root, gva(piece->base + off), &old) == 0)
+            invalidate_add(&e->inv, old);
+    }
+    struct vmo *vmo = piece->vmo;
+    if (is_real_vmo(vmo)) {
+        invalidate_flush(&e->inv); /* before the frames can be freed */
+        vmo->mappings--;
+        object_unref(e->o, &vmo->obj);
+    }
+}
+
+static void piece_split(void *arg, const struct vmar_mapping *upper)
+{
+    (void)arg;
+    struct vmo *vmo = upper->vmo;
+    if (is_real_vmo(vmo)) {
+        vmo->mappings++;
+        object_ref(&vmo->obj);
+    }
+}
+
+int64_t vmar_unmap(struct objects *o, struct vmar *v, uint64_t base, uint64_t len)
+{
+    struct edit e = {o, v, {o->env->ram, gpa(0), 0}};
+    int64_t removed = vmar_space_remove(&v->space, base, len, piece_removed, piece_split, &e);
+    invalidate_flush(&e.inv);
+    return removed < 0 ? ZX_ERR_NO_MEMORY : removed;
+}
+
+static void piece_protected(void *arg, const struct vmar_mapping *piece)
+{
+    struct edit *e = arg;
+    uint64_t flags = vmar_pte_flags(piece->perms, cache_of(piece->vmo));
+    for (uint64_t off = 0; off < piece->size; off += MEM_PAGE_SIZE) {
+        gpa_t frame;
+        if (pt_protect_page(e->o->env->ram, e->v->proc->root, gva(piece->base + off), flags, &frame) == 0)
+            invalidate_add(&e->inv, frame);
+    }
+}
+
+zx_status_t vmar_protect(struct objects *o, struct vmar *v, uint64_t base, uint64_t len, uint32_t perms)
+{
+    struct edit e = {o, v, {o->env->ram, gpa(0), 0}};
+    int rc = vmar_space_protect(&v->space, base, len, perms, piece_protected, piece_split, &e);
+    invalidate_flush(&e.inv);
+    return rc < 0 ? ZX_ERR_NO_MEMORY : ZX_OK;
+}
+
+void vmar_teardown(struct objects *o, struct vmar *v)
+{
+    vmar_unmap(o, v, v->space.base, v->space.size);
+    v->dead = true;
+}

@@ -1,0 +1,170 @@
+/* sys_object.c: object syscalls: zx_object_get_info, zx_object_get_child, zx_object_wait_one. */
+#include <stdlib.h>
+#include <string.h>
+
+#include <zircon/errors.h>
+#include <zircon/rights.h>
+#include <zircon/syscalls/object.h>
+#include <zircon/types.h>
+
+#include "object/vmar.h"
+#include "syscall/syscall.h"
+
+/* What a topic needs and how its records are laid out. */
+struct info_topic {
+    zx_object_info_topic_t topic;
+    zx_obj_type_t type; /* ZX_OBJ_TYPE_NONE: any */
+    zx_rights_t right;
+    size_t record_size;
+    bool list;
+};
+
+static const struct info_topic info_topics[] = {
+    {ZX_INFO_HANDLE_BASIC, ZX_OBJ_TYPE_NONE, ZX_RIGHT_NONE, sizeof(zx_info_handle_basic_t), false},
+    {ZX_INFO_PROCESS, ZX_OBJ_TYPE_PROCESS, ZX_RIGHT_INSPECT, sizeof(zx_info_process_t), false},
+    {ZX_INFO_JOB_PROCESSES, ZX_OBJ_TYPE_JOB, ZX_RIGHT_ENUMERATE, sizeof(zx_koid_t), true},
+    {ZX_INFO_VMAR, ZX_OBJ_TYPE_VMAR, ZX_RIGHT_INSPECT, sizeof(zx_info_vmar_t), false},
+};
+
+static const struct info_topic *find_topic(zx_object_info_topic_t topic)
+{
+    for (size_t i = 0; i < sizeof(info_topics) / sizeof(info_topics[0]); i++)
+        if (info_topics[i].topic == topic)
+            return &info_topics[i];
+    return NULL;
+}
+
+/* Fills the single record of `topic` for `obj` into `rec`. */
+static void single_record(const struct info_topic *t, struct object *obj, zx_rights_t rights, void *rec)
+{
+    memset(rec, 0, t->record_size);
+    if (t->topic == ZX_INFO_HANDLE_BASIC) {
+        zx_info_handle_basic_t *b = rec;
+        b->koid = obj->koid;
+        b->rights = rights;
+        b->type = obj->type;
+        b->related_koid = object_related_koid(obj);
+    } else if (t->topic == ZX_INFO_PROCESS) {
+        const struct process *p = (const struct process *)obj;
+        zx_info_process_t *info = rec;
+        info->return_code = p->return_code;
+        info->start_time = p->start_time;
+        if (p->state != PROCESS_NEW)
+            info->flags |= ZX_INFO_PROCESS_FLAG_STARTED;
+        if (p->state == PROCESS_DEAD)
+            info->flags |= ZX_INFO_PROCESS_FLAG_EXITED;
+    } else {
+        const struct vmar *v = (const struct vmar *)obj;
+        zx_info_vmar_t *info = rec;
+        info->base = v->space.base;
+        info->len = v->space.size;
+    }
+}
+
+/* Writes the records; returns the status of the copy and the actual/avail counts. */
+static zx_status_t write_records(struct syscall_call *c, const struct info_topic *t, struct object *obj,
+                                 zx_rights_t rights, size_t *actual, size_t *avail)
+{
+    uint64_t buffer = c->arg[2];
+    size_t buffer_size = (size_t)c->arg[3];
+    if (!t->list) {
+        uint8_t rec[sizeof(zx_info_handle_basic_t) > sizeof(zx_info_process_t)
+                        ? sizeof(zx_info_handle_basic_t)
+                        : sizeof(zx_info_process_t)];
+        *avail = 1;
+        *actual = buffer_size >= t->record_size ? 1 : 0;
+        if (*actual == 0)
+            return ZX_OK;
+        single_record(t, obj, rights, rec);
+        return syscall_store(c, buffer, rec, t->record_size);
+    }
+    const struct job *j = (const struct job *)obj;
+    size_t fit = buffer_size / sizeof(zx_koid_t);
+    *avail = j->nchildren;
+    *actual = fit < j->nchildren ? fit : j->nchildren;
+    if (*actual == 0)
+        return ZX_OK;
+    zx_koid_t *koids = calloc(*actual, sizeof(*koids));
+    if (!koids)
+        return ZX_ERR_NO_MEMORY;
+    for (size_t i = 0; i < *actual; i++)
+        koids[i] = j->children[i]->obj.koid;
+    zx_status_t st = syscall_store(c, buffer, koids, *actual * sizeof(*koids));
+    free(koids);
+    return st;
+}
+
+uint64_t sys_zx_object_get_info(struct syscall_call *c)
+{
+    const struct info_topic *t = find_topic((zx_object_info_topic_t)c->arg[1]);
+    if (!t)
+        return syscall_status(ZX_ERR_NOT_SUPPORTED);
+    struct object *obj;
+    zx_rights_t rights;
+    zx_status_t st = syscall_handle(c, (zx_handle_t)c->arg[0], &obj, &rights);
+    if (st != ZX_OK)
+        return syscall_status(st);
+    if (t->type != ZX_OBJ_TYPE_NONE && obj->type != t->type)
+        return syscall_status(ZX_ERR_WRONG_TYPE);
+    if ((rights & t->right) != t->right)
+        return syscall_status(ZX_ERR_ACCESS_DENIED);
+    size_t actual, avail;
+    st = write_records(c, t, obj, rights, &actual, &avail);
+    if (st != ZX_OK)
+        return syscall_status(st);
+    if (c->arg[4] && syscall_store(c, c->arg[4], &actual, sizeof(actual)) != ZX_OK)
+        return syscall_status(ZX_ERR_INVALID_ARGS);
+    if (c->arg[5] && syscall_store(c, c->arg[5], &avail, sizeof(avail)) != ZX_OK)
+        return syscall_status(ZX_ERR_INVALID_ARGS);
+    if (!t->list && actual == 0)
+        return syscall_status(ZX_ERR_BUFFER_TOO_SMALL);
+    return ZX_OK;
+}
+
+uint64_t sys_zx_object_get_child(struct syscall_call *c)
+{
+    struct object *obj;
+    zx_rights_t have, rights;
+    zx_koid_t koid = c->arg[1];
+    zx_rights_t want = (zx_rights_t)c->arg[2];
+    zx_status_t st = syscall_handle(c, (zx_handle_t)c->arg[0], &obj, &have);
+    if (st != ZX_OK)
+        return syscall_status(st);
+    if (!(have & ZX_RIGHT_ENUMERATE))
+        return syscall_status(ZX_ERR_ACCESS_DENIED);
+    rights = want == ZX_RIGHT_SAME_RIGHTS ? have : want;
+    if ((have & rights) != rights)
+        return syscall_status(ZX_ERR_ACCESS_DENIED);
+    if (obj->type == ZX_OBJ_TYPE_PROCESS)
+        return syscall_status(ZX_ERR_NOT_FOUND); /* processes have no children in ABI v1 (no threads) */
+    if (obj->type != ZX_OBJ_TYPE_JOB)
+        return syscall_status(ZX_ERR_WRONG_TYPE);
+    const struct job *j = (const struct job *)obj;
+    for (size_t i = 0; i < j->nchildren; i++) {
+        if (j->children[i]->obj.koid == koid) {
+            return syscall_status(syscall_give_handle(c, &j->children[i]->obj, rights, c->arg[3]));
+        }
+    }
+    return syscall_status(ZX_ERR_NOT_FOUND);
+}
+
+uint64_t sys_zx_object_wait_one(struct syscall_call *c)
+{
+    struct object *obj;
+    zx_rights_t rights;
+    zx_signals_t signals = (zx_signals_t)c->arg[1];
+    zx_time_t deadline = (zx_time_t)c->arg[2];
+    zx_status_t st = syscall_handle(c, (zx_handle_t)c->arg[0], &obj, &rights);
+    if (st != ZX_OK)
+        return syscall_status(st);
+    if (!(rights & ZX_RIGHT_WAIT))
+        return syscall_status(ZX_ERR_ACCESS_DENIED);
+    uint64_t host_deadline = syscall_host_deadline(c->env, deadline);
+    while (!(obj->signals & signals))
+        if (c->env->block(c->env->host, host_deadline) != 0)
+            break;
+    zx_signals_t observed = obj->signals;
+    if (c->arg[3] && syscall_store(c, c->arg[3], &observed, sizeof(observed)) != ZX_OK)
+        return syscall_status(ZX_ERR_INVALID_ARGS);
+    return (observed & signals) ? ZX_OK : syscall_status(ZX_ERR_TIMED_OUT);
+}
