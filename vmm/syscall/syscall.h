@@ -94,6 +94,8 @@ uint64_t sys_zx_vmo_set_cache_policy(struct syscall_call *c);
 uint64_t sys_zx_vmar_map(struct syscall_call *c);
 uint64_t sys_zx_vmar_unmap(struct syscall_call *c);
 uint64_t sys_zx_vmar_protect(struct syscall_call *c);
+uint64_t sys_zx_process_write_memory(struct syscall_call *c);
+uint64_t sys_zx_process_read_memory(struct syscall_call *c);
 uint64_t sys_zx_process_exit(struct syscall_call *c);
 uint64_t sys_zx_debug_write(struct syscall_call *c);
 uint64_t sys_zx_nanosleep(struct syscall_call *c);

@@ -34,6 +34,8 @@
     X(6, zx_object_wait_one, 4)                                                                              \
     X(7, zx_process_exit, 1)                                                                                 \
     X(8, zx_task_kill, 1)                                                                                    \
+    X(9, zx_process_read_memory, 5)                                                                          \
+    X(10, zx_process_write_memory, 5)                                                                        \
     X(11, zx_vmo_create, 3)                                                                                  \
     X(12, zx_vmo_read, 4)                                                                                    \
     X(13, zx_vmo_write, 4)                                                                                   \
@@ -48,10 +50,7 @@
     X(22, zx_deadline_after, 1)                                                                              \
     X(23, zx_system_get_page_size, 0)
 
-/* Numbers reserved for the rest of ABI v1 (memory access). */
-#define ZXVMM_SYSCALL_PROCESS_READ_MEMORY  9
-#define ZXVMM_SYSCALL_PROCESS_WRITE_MEMORY 10
-#define ZXVMM_SYSCALL_COUNT                24 /* one past the highest number */
+#define ZXVMM_SYSCALL_COUNT 24 /* one past the highest number */
 
 /*
  * Guest-virtual layout of every process. The user range is the root VMAR.

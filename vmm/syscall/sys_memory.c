@@ -1,0 +1,164 @@
+/* sys_memory.c: zx_process_write_memory and zx_process_read_memory, in the check order of SEMANTICS.md
+ * sections 3-4. */
+#include <stdlib.h>
+#include <string.h>
+
+#include <zircon/errors.h>
+#include <zircon/rights.h>
+#include <zircon/types.h>
+
+#include "object/vmar.h"
+#include "syscall/syscall.h"
+#include "syscall/uaccess.h"
+
+#define MEMORY_ACCESS_MAX (64ULL << 20) /* 64 MiB; exactly this much is allowed */
+
+/* A physically contiguous piece of guest memory. */
+struct phys_run {
+    gpa_t base;
+    uint64_t len;
+};
+
+struct run_list {
+    struct phys_run *runs;
+    size_t count, cap;
+};
+
+static bool run_add(struct run_list *l, gpa_t base, uint64_t len)
+{
+    if (l->count && l->runs[l->count - 1].base.raw + l->runs[l->count - 1].len == base.raw) {
+        l->runs[l->count - 1].len += len;
+        return true;
+    }
+    if (l->count == l->cap) {
+        size_t cap = l->cap ? l->cap * 2 : 16;
+        struct phys_run *runs = realloc(l->runs, cap * sizeof(*runs));
+        if (!runs)
+            return false;
+        l->runs = runs;
+        l->cap = cap;
+    }
+    l->runs[l->count++] = (struct phys_run){base, len};
+    return true;
+}
+
+/*
+ * Steps 8-11 for the target: resolves [vaddr, vaddr + size) into physical
+ * runs, cut at the end of the mapping holding vaddr and at the first page
+ * without a present user translation. Returns the status and the length n.
+ */
+static zx_status_t resolve_target(const struct pt_walk_ctx *w, const struct process *t, uint64_t vaddr,
+                                  uint64_t size, bool writing, struct run_list *runs, uint64_t *n)
+{
+    struct pt_walk_result r;
+    if (pt_walk(w, gva(vaddr), &r) != 0)
+        return ZX_ERR_NO_MEMORY;
+    if (!r.user)
+        return ZX_ERR_ACCESS_DENIED;
+    const struct vmar_mapping *m = vmar_space_find(&t->vmar.space, vaddr);
+    if (m && m->vmo == vmar_vdso_vmo && writing)
+        return ZX_ERR_ACCESS_DENIED;
+    if (!m)
+        return ZX_ERR_NO_MEMORY;
+    uint64_t limit = m->base + m->size - vaddr < size ? m->base + m->size - vaddr : size;
+    uint64_t done = 0;
+    while (done < limit) {
+        if (done > 0 && (pt_walk(w, gva(vaddr + done), &r) != 0 || !r.user))
+            break; /* the length is cut at the first page without a present translation */
+        if (r.mem_type != PT_MEM_WB)
+            return ZX_ERR_BAD_STATE;
+        uint64_t in_page = r.page_size - ((vaddr + done) & (r.page_size - 1));
+        uint64_t len = limit - done < in_page ? limit - done : in_page;
+        if (!mem_range_ok(w->ram, r.pa, len) || !run_add(runs, r.pa, len))
+            return ZX_ERR_NO_MEMORY;
+        done += len;
+    }
+    *n = done;
+    return ZX_OK;
+}
+
+/* Step 12 for the caller: its whole buffer must be valid; returns the runs of its first n bytes. */
+static zx_status_t resolve_caller(const struct pt_walk_ctx *w, uint64_t buffer, uint64_t size, uint64_t n,
+                                  bool caller_writes, struct run_list *runs)
+{
+    if (uaccess_check(w, buffer, size, caller_writes) != ZX_OK)
+        return ZX_ERR_INVALID_ARGS;
+    for (uint64_t done = 0; done < n;) {
+        struct pt_walk_result r;
+        pt_walk(w, gva(buffer + done), &r);
+        uint64_t in_page = r.page_size - ((buffer + done) & (r.page_size - 1));
+        uint64_t len = n - done < in_page ? n - done : in_page;
+        if (!run_add(runs, r.pa, len))
+            return ZX_ERR_NO_MEMORY;
+        done += len;
+    }
+    return ZX_OK;
+}
+
+/* Step 13: memmove per pair of physically contiguous pieces. */
+static void copy_runs(const struct guest_ram *ram, const struct run_list *dst, const struct run_list *src)
+{
+    size_t i = 0, j = 0;
+    uint64_t di = 0, sj = 0;
+    while (i < dst->count && j < src->count) {
+        uint64_t len =
+            dst->runs[i].len - di < src->runs[j].len - sj ? dst->runs[i].len - di : src->runs[j].len - sj;
+        memmove(mem_ptr(ram, gpa(dst->runs[i].base.raw + di), len),
+                mem_ptr(ram, gpa(src->runs[j].base.raw + sj), len), len);
+        di += len;
+        sj += len;
+        if (di == dst->runs[i].len)
+            i++, di = 0;
+        if (sj == src->runs[j].len)
+            j++, sj = 0;
+    }
+}
+
+/* Steps 4-13, shared by both directions. */
+static zx_status_t access_memory(struct syscall_call *c, zx_rights_t need, bool writing)
+{
+    uint64_t vaddr = c->arg[1], buffer = c->arg[2], size = c->arg[3], actual = c->arg[4];
+    struct object *obj;
+    zx_rights_t rights;
+    zx_status_t st = syscall_handle(c, (zx_handle_t)c->arg[0], &obj, &rights);
+    if (st != ZX_OK)
+        return st;
+    if (obj->type != ZX_OBJ_TYPE_PROCESS)
+        return ZX_ERR_WRONG_TYPE;
+    if ((rights & need) != need)
+        return ZX_ERR_ACCESS_DENIED;
+    struct process *target = (struct process *)obj;
+    if (process_is_dying(target))
+        return ZX_ERR_BAD_STATE;
+    struct pt_walk_ctx tw = process_walk_ctx(target, c->env->aspace), cw = syscall_caller_walk(c);
+    struct run_list trun = {0}, crun = {0};
+    uint64_t n = 0;
+    st = resolve_target(&tw, target, vaddr, size, writing, &trun, &n);
+    if (st == ZX_OK)
+        st = resolve_caller(&cw, buffer, size, n, !writing, &crun);
+    if (st == ZX_OK && uaccess_check(&cw, actual, sizeof(uint64_t), true) != ZX_OK)
+        st = ZX_ERR_INVALID_ARGS;
+    if (st == ZX_OK) {
+        copy_runs(c->env->aspace->ram, writing ? &trun : &crun, writing ? &crun : &trun);
+        uaccess_copy_out(&cw, actual, &n, sizeof(n));
+    }
+    free(trun.runs);
+    free(crun.runs);
+    return st;
+}
+
+uint64_t sys_zx_process_write_memory(struct syscall_call *c)
+{
+    if (!c->env->options->enable_debugging_syscalls)
+        return syscall_status(ZX_ERR_NOT_SUPPORTED);
+    if (c->arg[2] == 0 || c->arg[3] == 0 || c->arg[3] > MEMORY_ACCESS_MAX)
+        return syscall_status(ZX_ERR_INVALID_ARGS);
+    return syscall_status(access_memory(c, ZX_RIGHT_WRITE, true));
+}
+
+uint64_t sys_zx_process_read_memory(struct syscall_call *c)
+{
+    if (c->arg[2] == 0 || c->arg[3] == 0 || c->arg[3] > MEMORY_ACCESS_MAX)
+        return syscall_status(ZX_ERR_INVALID_ARGS);
+    return syscall_status(access_memory(c, ZX_RIGHT_READ | ZX_RIGHT_WRITE, false));
+}
