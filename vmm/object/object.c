@@ -1,6 +1,7 @@
 /* object.c: koids, signals, references and the root job. */
 #include "object/object.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,18 +38,30 @@ void object_signal(struct objects *o, struct object *obj, zx_signals_t signals)
     pthread_cond_broadcast(o->changed);
 }
 
-void object_ref(struct object *obj)
+void object_ref_many(struct object *obj, uint64_t n)
 {
     if (obj->type == ZX_OBJ_TYPE_VMO)
-        obj->refs++;
+        obj->refs += n;
+}
+
+void object_unref_many(struct objects *o, struct object *obj, uint64_t n)
+{
+    if (obj->type != ZX_OBJ_TYPE_VMO || n == 0)
+        return;
+    assert(obj->refs >= n);
+    obj->refs -= n;
+    if (obj->refs == 0)
+        vmo_free(o, (struct vmo *)obj);
+}
+
+void object_ref(struct object *obj)
+{
+    object_ref_many(obj, 1);
 }
 
 void object_unref(struct objects *o, struct object *obj)
 {
-    if (obj->type != ZX_OBJ_TYPE_VMO)
-        return;
-    if (--obj->refs == 0)
-        vmo_free(o, (struct vmo *)obj);
+    object_unref_many(o, obj, 1);
 }
 
 zx_koid_t object_related_koid(const struct object *obj)

@@ -16,13 +16,13 @@ struct process;
 /*
  * The header every object starts with. Processes, jobs and root VMARs live as
  * long as the VM (the VM owns them); VMOs are reference-counted: each handle
- * and each mapping holds one reference, and the last one frees the frames.
+ * and each mapped page holds one reference, and the last one frees the frames.
  */
 struct object {
     zx_obj_type_t type;
     zx_koid_t koid;
     zx_signals_t signals;
-    uint32_t refs; /* VMOs only */
+    uint64_t refs; /* VMOs only */
 };
 
 /* The one job of ABI v1: every process of the VM is its child. */
@@ -63,6 +63,8 @@ void object_signal(struct objects *o, struct object *obj, zx_signals_t signals);
 /* Takes and drops references (VMOs; no-ops for the VM-owned types). Call with the lock held. */
 void object_ref(struct object *obj);
 void object_unref(struct objects *o, struct object *obj);
+void object_ref_many(struct object *obj, uint64_t n);
+void object_unref_many(struct objects *o, struct object *obj, uint64_t n);
 
 /* The koid of the object related to this one, as ZX_INFO_HANDLE_BASIC reports it (process → job). */
 zx_koid_t object_related_koid(const struct object *obj);

@@ -115,9 +115,9 @@ zx_status_t vmar_map(struct objects *o, struct vmar *v, uint64_t addr, uint64_t 
             return ZX_ERR_NO_MEMORY;
         }
     }
-    vmo->mappings++;
+    vmo->mapped_pages += len / MEM_PAGE_SIZE;
     vmo->committed = true;
-    object_ref(&vmo->obj);
+    object_ref_many(&vmo->obj, len / MEM_PAGE_SIZE);
     return ZX_OK;
 }
 
@@ -148,25 +148,15 @@ static void piece_removed(void *arg, const struct vmar_mapping *piece)
     struct vmo *vmo = piece->vmo;
     if (is_real_vmo(vmo)) {
         invalidate_flush(&e->inv); /* before the frames can be freed */
-        vmo->mappings--;
-        object_unref(e->o, &vmo->obj);
-    }
-}
-
-static void piece_split(void *arg, const struct vmar_mapping *upper)
-{
-    (void)arg;
-    struct vmo *vmo = upper->vmo;
-    if (is_real_vmo(vmo)) {
-        vmo->mappings++;
-        object_ref(&vmo->obj);
+        vmo->mapped_pages -= piece->size / MEM_PAGE_SIZE;
+        object_unref_many(e->o, &vmo->obj, piece->size / MEM_PAGE_SIZE);
     }
 }
 
 int64_t vmar_unmap(struct objects *o, struct vmar *v, uint64_t base, uint64_t len)
 {
     struct edit e = {o, v, {o->env->ram, gpa(0), 0}};
-    int64_t removed = vmar_space_remove(&v->space, base, len, piece_removed, piece_split, &e);
+    int64_t removed = vmar_space_remove(&v->space, base, len, piece_removed, NULL, &e);
     invalidate_flush(&e.inv);
     return removed < 0 ? ZX_ERR_NO_MEMORY : removed;
 }
@@ -185,7 +175,7 @@ static void piece_protected(void *arg, const struct vmar_mapping *piece)
 zx_status_t vmar_protect(struct objects *o, struct vmar *v, uint64_t base, uint64_t len, uint32_t perms)
 {
     struct edit e = {o, v, {o->env->ram, gpa(0), 0}};
-    int rc = vmar_space_protect(&v->space, base, len, perms, piece_protected, piece_split, &e);
+    int rc = vmar_space_protect(&v->space, base, len, perms, piece_protected, NULL, &e);
     invalidate_flush(&e.inv);
     return rc < 0 ? ZX_ERR_NO_MEMORY : ZX_OK;
 }

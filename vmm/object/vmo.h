@@ -22,9 +22,9 @@ struct vmo {
     struct object obj;
     uint64_t size; /* bytes, a multiple of the page size */
     uint32_t cache_policy;
-    uint32_t mappings; /* mapping pieces that show it */
-    bool resizable;    /* created with ZX_VMO_RESIZABLE */
-    bool committed;    /* written or mapped: Zircon would hold committed pages (zx_vmo_set_cache_policy) */
+    uint64_t mapped_pages; /* pages of mappings that show it, each holding a reference */
+    bool resizable;        /* created with ZX_VMO_RESIZABLE */
+    bool committed; /* written or mapped: Zircon would hold committed pages (zx_vmo_set_cache_policy) */
     struct vmo_run *runs;
     size_t nruns;
 };

@@ -122,7 +122,7 @@ uint64_t sys_zx_vmo_set_cache_policy(struct syscall_call *c)
     /* Leaving an uncached policy with committed pages could surface stale cache lines. */
     if (vmo->committed && vmo->cache_policy != ZX_CACHE_POLICY_CACHED)
         return syscall_status(ZX_ERR_BAD_STATE);
-    if (vmo->mappings > 0)
+    if (vmo->mapped_pages > 0)
         return syscall_status(ZX_ERR_BAD_STATE);
     vmo->cache_policy = policy;
     return ZX_OK;
