@@ -29,21 +29,23 @@ static const char main_c[] = "#include <stdio.h>\n"
                              "    return 42;\n"
                              "}\n";
 
-Test(sdk, out_of_tree_guest_builds_and_runs, .timeout = 300)
+/* Writes the SEMANTICS.md section 1 project into a fresh directory; returns its build directory. */
+static void make_project(char *dir, char *build, size_t buildlen)
 {
-    char dir[] = "/tmp/zxvmm-sdk-XXXXXX";
     cr_assert_not_null(mkdtemp(dir));
-    char path[512], build[512], toolchain[512], sdk[600], exe[600];
+    char path[512];
     snprintf(path, sizeof(path), "%s/CMakeLists.txt", dir);
     write_text(path, cmake_lists);
     snprintf(path, sizeof(path), "%s/main.c", dir);
     write_text(path, main_c);
-    snprintf(build, sizeof(build), "%s/build", dir);
-    snprintf(toolchain, sizeof(toolchain), "-DCMAKE_TOOLCHAIN_FILE=%s/toolchain.cmake", ZXVMM_SOURCE_DIR);
-    snprintf(sdk, sizeof(sdk), "-DZXGUEST_SDK=%s", ZXVMM_SDK_DIR);
+    snprintf(build, buildlen, "%s/build", dir);
+}
 
+/* Configures and builds the project with extra cmake arguments (NULL-terminated). */
+static void configure_and_build(const char *dir, const char *build, const char *toolchain, const char *extra)
+{
     struct run_result r;
-    const char *configure[] = {"/usr/bin/cmake", "-S", dir, "-B", build, toolchain, sdk, NULL};
+    const char *configure[] = {"/usr/bin/cmake", "-S", dir, "-B", build, toolchain, extra, NULL};
     cr_assert_eq(harness_run(configure, &r), 0);
     cr_assert_eq(r.status, 0, "configure failed:\n%s\n%s", r.out, r.err);
     harness_free(&r);
@@ -51,17 +53,62 @@ Test(sdk, out_of_tree_guest_builds_and_runs, .timeout = 300)
     cr_assert_eq(harness_run(make, &r), 0);
     cr_assert_eq(r.status, 0, "build failed:\n%s\n%s", r.out, r.err);
     harness_free(&r);
-    snprintf(exe, sizeof(exe), "%s/myguest", build);
-    struct stat st;
-    cr_assert_eq(stat(exe, &st), 0, "no executable at %s", exe);
+}
 
-    if (harness_kvm_available()) {
-        harness_zxvmm(&r, "run", exe, "hi", NULL);
-        cr_assert_eq(r.status, 42, "stderr: %s", r.err);
-        assert_contains(r.out, "out of tree: hi page=4096");
-        harness_free(&r);
-    }
+static void remove_tree(const char *dir)
+{
+    struct run_result r;
     const char *rm[] = {"/bin/rm", "-rf", dir, NULL};
     harness_run(rm, &r);
     harness_free(&r);
+}
+
+static void run_guest(const char *zxvmm, const char *exe)
+{
+    if (!harness_kvm_available())
+        return;
+    struct run_result r;
+    const char *argv[] = {zxvmm, "run", exe, "hi", NULL};
+    cr_assert_eq(harness_run(argv, &r), 0);
+    cr_assert_eq(r.status, 42, "stderr: %s", r.err);
+    assert_contains(r.out, "out of tree: hi page=4096");
+    harness_free(&r);
+}
+
+Test(sdk, out_of_tree_guest_builds_and_runs, .timeout = 300)
+{
+    char dir[] = "/tmp/zxvmm-sdk-XXXXXX", build[512], toolchain[512], sdk[600], exe[600];
+    make_project(dir, build, sizeof(build));
+    snprintf(toolchain, sizeof(toolchain), "-DCMAKE_TOOLCHAIN_FILE=%s/toolchain.cmake", ZXVMM_SOURCE_DIR);
+    snprintf(sdk, sizeof(sdk), "-DZXGUEST_SDK=%s", ZXVMM_SDK_DIR);
+    configure_and_build(dir, build, toolchain, sdk);
+    snprintf(exe, sizeof(exe), "%s/myguest", build);
+    struct stat st;
+    cr_assert_eq(stat(exe, &st), 0, "no executable at %s", exe);
+    run_guest(harness_zxvmm_path(), exe);
+    remove_tree(dir);
+}
+
+Test(sdk, installed_sdk_builds_with_its_own_toolchain_file, .timeout = 300)
+{
+    char prefix[] = "/tmp/zxvmm-prefix-XXXXXX";
+    cr_assert_not_null(mkdtemp(prefix));
+    struct run_result r;
+    const char *install[] = {"/usr/bin/cmake", "--install", ZXVMM_BUILD_DIR, "--prefix", prefix, NULL};
+    cr_assert_eq(harness_run(install, &r), 0);
+    cr_assert_eq(r.status, 0, "install failed:\n%s\n%s", r.out, r.err);
+    harness_free(&r);
+
+    char dir[] = "/tmp/zxvmm-sdk-XXXXXX", build[512], toolchain[512], exe[600], zxvmm[600];
+    make_project(dir, build, sizeof(build));
+    snprintf(toolchain, sizeof(toolchain), "-DCMAKE_TOOLCHAIN_FILE=%s/share/zxguest/toolchain.cmake", prefix);
+    configure_and_build(dir, build, toolchain, NULL);
+    snprintf(exe, sizeof(exe), "%s/myguest", build);
+    snprintf(zxvmm, sizeof(zxvmm), "%s/bin/zxvmm", prefix);
+    struct stat st;
+    cr_assert_eq(stat(zxvmm, &st), 0, "no zxvmm at %s", zxvmm);
+    cr_assert_eq(stat(exe, &st), 0, "no executable at %s", exe);
+    run_guest(zxvmm, exe);
+    remove_tree(dir);
+    remove_tree(prefix);
 }
