@@ -2,6 +2,7 @@
  */
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <zircon/process.h>
 #include <zircon/syscalls.h>
@@ -21,6 +22,8 @@
 #define SMALL_INFO_BUFFER 8
 #define PAGE              4096u
 #define KOID_BUFFER_SLOTS 8
+#define EXIT_DELAY_MS     300
+#define NUMBER_BASE       0 /* strtol: decimal or 0x-prefixed */
 
 static const char read_only_bytes[64] = "read-only";
 static zx_handle_t filler[HANDLE_LIMIT];
@@ -231,11 +234,30 @@ GUEST_CASE(close_self_keeps_running)
     printf("still_running=1\n");
 }
 
+/*
+ * Spawned: waits until the main process is listed, then gives it EXIT_DELAY_MS to take a handle to this
+ * process (a process that has ended leaves the job and cannot be found any more) before exiting.
+ */
+static void wait_for_main_then_delay(void)
+{
+    for (int i = 0; i < POLL_LIMIT && guest_sibling_koid() == ZX_KOID_INVALID; i++)
+        zx_nanosleep(zx_deadline_after(ZX_MSEC(POLL_MS)));
+    zx_nanosleep(zx_deadline_after(ZX_MSEC(EXIT_DELAY_MS)));
+}
+
 /* Spawned: publishes its own process handle value as its return code. */
 GUEST_CASE(publish_handle)
 {
+    wait_for_main_then_delay();
     printf("published=0x%x\n", zx_process_self());
     zx_process_exit((int64_t)zx_process_self());
+}
+
+/* Spawned: exits with return code strtol(args[0]) once the main process had time to find it. */
+GUEST_CASE(exit_later)
+{
+    wait_for_main_then_delay();
+    zx_process_exit(args[0] ? strtol(args[0], NULL, NUMBER_BASE) : 0);
 }
 
 static zx_status_t wait_terminated(zx_handle_t h, zx_signals_t *observed)
@@ -630,6 +652,7 @@ static const struct guest_case cases[] = {
     {"close_twice", case_close_twice},
     {"close_self_keeps_running", case_close_self_keeps_running},
     {"publish_handle", case_publish_handle},
+    {"exit_later", case_exit_later},
     {"foreign_handle", case_foreign_handle},
     {"info_small_buffer", case_info_small_buffer},
     {"info_actual_avail", case_info_actual_avail},

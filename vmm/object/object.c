@@ -17,7 +17,10 @@ void objects_init(struct objects *o, pthread_mutex_t *lock, pthread_cond_t *chan
     o->changed = changed;
     o->env = env;
     o->next_koid = ZX_KOID_FIRST;
-    o->root_job.obj = (struct object){.type = ZX_OBJ_TYPE_JOB, .koid = objects_new_koid(o)};
+    /* As Zircon's: a job without child jobs asserts ZX_JOB_NO_JOBS (ABI v1 has none, ever). */
+    o->root_job.obj = (struct object){.type = ZX_OBJ_TYPE_JOB,
+                                      .koid = objects_new_koid(o),
+                                      .signals = ZX_JOB_NO_JOBS | ZX_JOB_NO_PROCESSES};
 }
 
 void objects_destroy(struct objects *o)
@@ -82,6 +85,7 @@ int job_add_process(struct job *j, struct process *p)
         j->cap = cap;
     }
     j->children[j->nchildren++] = p;
+    j->obj.signals &= ~ZX_JOB_NO_PROCESSES;
     return 0;
 }
 
@@ -91,6 +95,8 @@ void job_remove_process(struct job *j, struct process *p)
         if (j->children[i] == p) {
             memmove(&j->children[i], &j->children[i + 1], (j->nchildren - i - 1) * sizeof(j->children[0]));
             j->nchildren--;
+            if (j->nchildren == 0)
+                j->obj.signals |= ZX_JOB_NO_PROCESSES; /* the caller broadcasts (process_finish) */
             return;
         }
     }

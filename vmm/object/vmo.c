@@ -51,7 +51,9 @@ zx_status_t vmo_create(struct objects *o, uint64_t size, struct vmo **out)
     struct vmo *v = calloc(1, sizeof(*v));
     if (!v)
         return ZX_ERR_NO_MEMORY;
-    v->obj = (struct object){.type = ZX_OBJ_TYPE_VMO, .koid = objects_new_koid(o), .refs = 1};
+    /* As Zircon's: a VMO without child VMOs asserts ZX_VMO_ZERO_CHILDREN (ABI v1 has none, ever). */
+    v->obj = (struct object){
+        .type = ZX_OBJ_TYPE_VMO, .koid = objects_new_koid(o), .signals = ZX_VMO_ZERO_CHILDREN, .refs = 1};
     v->size = rounded;
     v->cache_policy = ZX_CACHE_POLICY_CACHED;
     if (alloc_runs(o, v, rounded / MEM_PAGE_SIZE) != ZX_OK) {
