@@ -54,33 +54,34 @@ void mem_ram_unmap(struct guest_ram *ram)
     ram->size = 0;
 }
 
+/* The host pages behind a page-aligned guest range; NULL with *err set when it is not one. */
+static void *host_pages(const struct guest_ram *ram, gpa_t addr, uint64_t len, int *err)
+{
+    *err = 0;
+    if ((addr.raw & MEM_PAGE_MASK) != 0 || (len & MEM_PAGE_MASK) != 0)
+        *err = -EINVAL;
+    else if (len > 0 && mem_ptr(ram, addr, len) == NULL)
+        *err = -EFAULT;
+    return *err || len == 0 ? NULL : mem_ptr(ram, addr, len);
+}
+
 int mem_discard(const struct guest_ram *ram, gpa_t addr, uint64_t len)
 {
-    if ((addr.raw & MEM_PAGE_MASK) != 0 || (len & MEM_PAGE_MASK) != 0)
-        return -EINVAL;
-    if (len == 0)
-        return 0;
-    void *host = mem_ptr(ram, addr, len);
-    if (host == NULL)
-        return -EFAULT;
-    if (madvise(host, (size_t)len, MADV_DONTNEED) != 0)
-        return -errno;
-    return 0;
+    int err;
+    void *host = host_pages(ram, addr, len, &err);
+    if (host && madvise(host, (size_t)len, MADV_DONTNEED) != 0)
+        err = -errno;
+    return err;
 }
 
 int mem_invalidate(const struct guest_ram *ram, gpa_t addr, uint64_t len)
 {
-    if ((addr.raw & MEM_PAGE_MASK) != 0 || (len & MEM_PAGE_MASK) != 0)
-        return -EINVAL;
-    if (len == 0)
-        return 0;
-    void *host = mem_ptr(ram, addr, len);
-    if (host == NULL)
-        return -EFAULT;
-    if (mprotect(host, (size_t)len, PROT_READ) != 0 ||
-        mprotect(host, (size_t)len, PROT_READ | PROT_WRITE) != 0)
-        return -errno;
-    return 0;
+    int err;
+    void *host = host_pages(ram, addr, len, &err);
+    if (host && (mprotect(host, (size_t)len, PROT_READ) != 0 ||
+                 mprotect(host, (size_t)len, PROT_READ | PROT_WRITE) != 0))
+        err = -errno;
+    return err;
 }
 
 /* ---- the frame allocator ---- */

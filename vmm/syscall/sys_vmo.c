@@ -61,44 +61,42 @@ static zx_status_t check_rw(const struct syscall_call *c, zx_rights_t right, str
     return uaccess_check(&w, *buffer, *len, right == ZX_RIGHT_READ);
 }
 
-uint64_t sys_zx_vmo_read(struct syscall_call *c)
+/* zx_vmo_read and zx_vmo_write: the checks, then the copy through a bounce buffer. */
+static uint64_t vmo_transfer(struct syscall_call *c, bool to_vmo)
 {
     struct vmo *vmo;
     uint64_t offset, buffer;
     size_t len;
-    zx_status_t st = check_rw(c, ZX_RIGHT_READ, &vmo, &offset, &len, &buffer);
+    zx_status_t st = check_rw(c, to_vmo ? ZX_RIGHT_WRITE : ZX_RIGHT_READ, &vmo, &offset, &len, &buffer);
     if (st != ZX_OK)
         return syscall_status(st);
     struct pt_walk_ctx w = syscall_caller_walk(c);
+    const struct guest_ram *ram = c->env->aspace->ram;
     uint8_t chunk[VMO_COPY_CHUNK];
     for (size_t done = 0; done < len;) {
         size_t n = len - done < sizeof(chunk) ? len - done : sizeof(chunk);
-        vmo_read_bytes(vmo, c->env->aspace->ram, offset + done, chunk, n);
-        uaccess_copy_out(&w, buffer + done, chunk, n);
+        if (to_vmo) {
+            uaccess_copy_in(&w, chunk, buffer + done, n);
+            vmo_write_bytes(vmo, ram, offset + done, chunk, n);
+        } else {
+            vmo_read_bytes(vmo, ram, offset + done, chunk, n);
+            uaccess_copy_out(&w, buffer + done, chunk, n);
+        }
         done += n;
     }
+    if (to_vmo && len > 0)
+        vmo->committed = true;
     return ZX_OK;
+}
+
+uint64_t sys_zx_vmo_read(struct syscall_call *c)
+{
+    return vmo_transfer(c, false);
 }
 
 uint64_t sys_zx_vmo_write(struct syscall_call *c)
 {
-    struct vmo *vmo;
-    uint64_t offset, buffer;
-    size_t len;
-    zx_status_t st = check_rw(c, ZX_RIGHT_WRITE, &vmo, &offset, &len, &buffer);
-    if (st != ZX_OK)
-        return syscall_status(st);
-    struct pt_walk_ctx w = syscall_caller_walk(c);
-    uint8_t chunk[VMO_COPY_CHUNK];
-    for (size_t done = 0; done < len;) {
-        size_t n = len - done < sizeof(chunk) ? len - done : sizeof(chunk);
-        uaccess_copy_in(&w, chunk, buffer + done, n);
-        vmo_write_bytes(vmo, c->env->aspace->ram, offset + done, chunk, n);
-        done += n;
-    }
-    if (len > 0)
-        vmo->committed = true;
-    return ZX_OK;
+    return vmo_transfer(c, true);
 }
 
 uint64_t sys_zx_vmo_get_size(struct syscall_call *c)
