@@ -1,7 +1,9 @@
-/* bench.h: the pieces of zxvmm_bench: the bare `out` floor, running child processes, medians. */
+/* bench.h: the pieces of zxvmm_bench: configuration, figures, the floors, running child processes, medians.
+ */
 #ifndef ZXVMM_BENCH_H
 #define ZXVMM_BENCH_H
 
+#include <limits.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -41,6 +43,78 @@ struct bench_floor *bench_floor_create(int kvm_fd);
 double bench_floor_measure(struct bench_floor *f, uint64_t count);
 
 void bench_floor_destroy(struct bench_floor *f);
+
+/*
+ * The floors of P3: one memcpy of `len` bytes between two buffers of this
+ * process, and one process_vm_writev of `len` bytes from this process into a
+ * buffer of a forked child. Every page of all three buffers is faulted in
+ * before anything is timed, and the child is forked before the parent's
+ * buffers exist, so no copy-on-write is left.
+ */
+struct bench_copy;
+
+/* Maps and touches the buffers and starts the child. Returns NULL (message on stderr) on failure. */
+struct bench_copy *bench_copy_create(size_t len);
+
+/* One host memcpy of the whole buffer; nanoseconds. */
+double bench_copy_memcpy_ns(struct bench_copy *c);
+
+/* One process_vm_writev of the whole buffer into the child; nanoseconds, or negative on failure. */
+double bench_copy_pvw_ns(struct bench_copy *c);
+
+/* Ends the child and unmaps everything. */
+void bench_copy_destroy(struct bench_copy *c);
+
+/* Where the programs under measurement are: build-tree defaults, overridable from the environment. */
+struct bench_paths {
+    char zxvmm[PATH_MAX];
+    char hello[PATH_MAX];
+    char bench_null[PATH_MAX];
+    char bench_wmem[PATH_MAX];
+    char bench_wbig[PATH_MAX];
+    char kvm_minimal[PATH_MAX];
+};
+
+/* What to run and how often (docs/benchmark.md lists the variables). */
+struct bench_config {
+    long calls;       /* hypercalls per P1/P2 round */
+    long rounds;      /* P1/P2 rounds */
+    long runs;        /* P4/P5 whole-process runs */
+    long copies;      /* P3: 64 MiB copies per round, on each side */
+    long copy_rounds; /* P3 rounds */
+    struct bench_paths paths;
+};
+
+/* A median and the fastest and slowest sample it was taken from; NAN until measured. */
+struct bench_stat {
+    double med, lo, hi;
+};
+
+/* Every floor and figure. Times are in nanoseconds. */
+struct bench_figures {
+    struct bench_stat bare_out_ns;     /* P2 floor: one CPL3 `out` round trip of the minimal VM */
+    struct bench_stat null_syscall_ns; /* P2: one zx_handle_close(ZX_HANDLE_INVALID) under zxvmm */
+    struct bench_stat wmem_null_ns;    /* P1 floor: the same null syscall, timed by bench_wmem */
+    struct bench_stat wmem_write_ns;   /* P1: one 8-byte zx_process_write_memory */
+    struct bench_stat memcpy_ns;       /* P3 floor: host memcpy of BENCH_COPY_SIZE */
+    struct bench_stat pvw_ns;          /* P3 floor: host process_vm_writev of BENCH_COPY_SIZE */
+    struct bench_stat wbig_ns;         /* P3: zx_process_write_memory of BENCH_COPY_SIZE */
+    struct bench_stat minimal_wall_ns; /* P4 floor: kvm_minimal as a whole process */
+    struct bench_stat hello_wall_ns;   /* P4: `zxvmm run hello` as a whole process */
+    double hello_rss_kib;              /* P5: the largest ru_maxrss of those runs */
+};
+
+/* The bytes one P3 copy moves: the largest zx_process_write_memory allowed. */
+#define BENCH_COPY_SIZE (64ULL << 20)
+
+/* Guest RAM for the P3 VM: two processes each holding a 64 MiB array, and room to spare. */
+#define BENCH_COPY_GUEST_MEM "512M"
+
+/* Each fills its figures, or leaves them NAN with a message on stderr. */
+void bench_measure_p1(const struct bench_config *c, struct bench_figures *fig);
+void bench_measure_p2(const struct bench_config *c, int kvm_fd, struct bench_figures *fig);
+void bench_measure_p3(const struct bench_config *c, struct bench_figures *fig);
+void bench_measure_startup(const struct bench_config *c, struct bench_figures *fig);
 
 /* The median of v[0..n); sorts v in place, so v[0] and v[n - 1] are then the extremes. n > 0. */
 double bench_median(double *v, size_t n);

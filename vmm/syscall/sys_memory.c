@@ -46,12 +46,14 @@ static bool run_add(struct run_list *l, gpa_t base, uint64_t len)
  * Steps 8-11 for the target: resolves [vaddr, vaddr + size) into physical
  * runs, cut at the end of the mapping holding vaddr and at the first page
  * without a present user translation. Returns the status and the length n.
+ * One page-table walk per physically contiguous extent (pt_walk_extent).
  */
 static zx_status_t resolve_target(const struct pt_walk_ctx *w, const struct process *t, uint64_t vaddr,
                                   uint64_t size, bool writing, struct run_list *runs, uint64_t *n)
 {
     struct pt_walk_result r;
-    if (pt_walk(w, gva(vaddr), &r) != 0)
+    uint64_t len;
+    if (pt_walk_extent(w, gva(vaddr), size, &r, &len) != 0)
         return ZX_ERR_NO_MEMORY;
     if (!r.user)
         return ZX_ERR_ACCESS_DENIED;
@@ -62,16 +64,17 @@ static zx_status_t resolve_target(const struct pt_walk_ctx *w, const struct proc
         return ZX_ERR_NO_MEMORY;
     uint64_t limit = m->base + m->size - vaddr < size ? m->base + m->size - vaddr : size;
     uint64_t done = 0;
-    while (done < limit) {
-        if (done > 0 && (pt_walk(w, gva(vaddr + done), &r) != 0 || !r.user))
-            break; /* the length is cut at the first page without a present translation */
+    for (;;) {
         if (r.mem_type != PT_MEM_WB)
             return ZX_ERR_BAD_STATE;
-        uint64_t in_page = r.page_size - ((vaddr + done) & (r.page_size - 1));
-        uint64_t len = limit - done < in_page ? limit - done : in_page;
+        if (len > limit - done)
+            len = limit - done;
         if (!mem_range_ok(w->ram, r.pa, len) || !run_add(runs, r.pa, len))
             return ZX_ERR_NO_MEMORY;
         done += len;
+        /* The length is cut at the first page without a present user translation. */
+        if (done == limit || pt_walk_extent(w, gva(vaddr + done), limit - done, &r, &len) != 0 || !r.user)
+            break;
     }
     *n = done;
     return ZX_OK;
@@ -83,14 +86,13 @@ static zx_status_t resolve_caller(const struct pt_walk_ctx *w, uint64_t buffer, 
 {
     if (uaccess_check(w, buffer, size, caller_writes) != ZX_OK)
         return ZX_ERR_INVALID_ARGS;
-    for (uint64_t done = 0; done < n;) {
+    for (uint64_t done = 0, len = 0; done < n; done += len) {
         struct pt_walk_result r;
-        pt_walk(w, gva(buffer + done), &r);
-        uint64_t in_page = r.page_size - ((buffer + done) & (r.page_size - 1));
-        uint64_t len = n - done < in_page ? n - done : in_page;
+        /* Cannot fail after uaccess_check: nothing else edits the caller's tables meanwhile. */
+        if (pt_walk_extent(w, gva(buffer + done), n - done, &r, &len) != 0)
+            return ZX_ERR_INVALID_ARGS;
         if (!run_add(runs, r.pa, len))
             return ZX_ERR_NO_MEMORY;
-        done += len;
     }
     return ZX_OK;
 }

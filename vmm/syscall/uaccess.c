@@ -5,7 +5,7 @@
 
 #include <zircon/errors.h>
 
-/* Walks [va, va + len) page by page; calls `fn` for each physically contiguous piece when non-NULL. */
+/* Walks [va, va + len) extent by extent; calls `fn` for each physically contiguous piece when non-NULL. */
 typedef void (*uaccess_piece_fn)(void *host, size_t off, size_t len, void *arg);
 
 static zx_status_t for_each_piece(const struct pt_walk_ctx *w, uint64_t va, size_t len, bool write,
@@ -18,11 +18,9 @@ static zx_status_t for_each_piece(const struct pt_walk_ctx *w, uint64_t va, size
     size_t done = 0;
     while (done < len) {
         struct pt_walk_result r;
-        uint64_t cur = va + done;
-        if (pt_walk(w, gva(cur), &r) != 0 || !r.user || (write && !r.writable))
+        uint64_t n;
+        if (pt_walk_extent(w, gva(va + done), len - done, &r, &n) != 0 || !r.user || (write && !r.writable))
             return ZX_ERR_INVALID_ARGS;
-        size_t in_page = (size_t)(r.page_size - (cur & (r.page_size - 1)));
-        size_t n = len - done < in_page ? len - done : in_page;
         void *host = mem_ptr(w->ram, r.pa, n);
         if (!host)
             return ZX_ERR_INVALID_ARGS;

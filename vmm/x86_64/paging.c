@@ -127,7 +127,16 @@ static int pt_translate_leaf(const struct pt_walk_ctx *ctx, uint64_t entry, unsi
     return 0;
 }
 
-int pt_walk(const struct pt_walk_ctx *ctx, gva_t va, struct pt_walk_result *out)
+/* Where a walk ended: the leaf entry as read, its level, and the table holding it. */
+struct pt_leaf {
+    uint64_t entry;
+    uint64_t table;
+    unsigned level;
+};
+
+/* pt_walk, also reporting the leaf it ended at (valid when it returns 0). */
+static int pt_walk_leaf(const struct pt_walk_ctx *ctx, gva_t va, struct pt_walk_result *out,
+                        struct pt_leaf *leaf)
 {
     if (ctx->maxphyaddr < PT_MAXPHYADDR_MIN || ctx->maxphyaddr > PT_MAXPHYADDR_MAX)
         return -EINVAL;
@@ -150,13 +159,68 @@ int pt_walk(const struct pt_walk_ctx *ctx, gva_t va, struct pt_walk_result *out)
         if (pt_is_leaf(entry, level)) {
             struct pt_walk_result result = {.writable = writable, .user = user, .nx = nx};
             int err = pt_translate_leaf(ctx, entry, level, va.raw, &result);
-            if (err == 0)
+            if (err == 0) {
                 *out = result;
+                *leaf = (struct pt_leaf){entry, table, level};
+            }
             return err;
         }
         table = pt_next_table(entry, ctx->maxphyaddr);
     }
     return -EFAULT; /* not reached: every level-1 entry is a leaf */
+}
+
+int pt_walk(const struct pt_walk_ctx *ctx, gva_t va, struct pt_walk_result *out)
+{
+    struct pt_leaf leaf;
+    return pt_walk_leaf(ctx, va, out, &leaf);
+}
+
+/*
+ * The leaf bits that decide access and memory type. Accessed, dirty, global
+ * and the software-available bits may differ inside an extent.
+ */
+#define PT_EXTENT_ATTRS (PTE_P | PTE_RW | PTE_US | PTE_PWT | PTE_PCD | PTE_PAT_4K | PTE_NX)
+#define PT_ENTRIES      (PT_TABLE_SIZE / sizeof(uint64_t))
+
+/*
+ * Bytes of the 4 KiB pages that follow `leaf` (a level-1 leaf for `va`) in
+ * the same table and continue it: present, no reserved bit, the same
+ * PT_EXTENT_ATTRS, the next frame, inside RAM. Stops once `want` bytes are
+ * covered. Entries of one table share every upper-level entry, so the
+ * combined permissions are the leaf's. Reads each entry once.
+ */
+static uint64_t pt_scan_ptes(const struct pt_walk_ctx *ctx, const struct pt_leaf *leaf, uint64_t va,
+                             uint64_t want)
+{
+    const uint64_t *entries = mem_ptr(ctx->ram, gpa(leaf->table), PT_TABLE_SIZE);
+    const uint64_t frame_mask = phys_mask(ctx->maxphyaddr) & ~(PT_TABLE_SIZE - 1);
+    const uint64_t attrs = leaf->entry & PT_EXTENT_ATTRS;
+    uint64_t frame = leaf->entry & frame_mask, more = 0;
+    for (unsigned i = pt_index(va, PT_LEVEL_PT) + 1; entries && i < PT_ENTRIES && more < want; i++) {
+        uint64_t entry = __atomic_load_n(&entries[i], __ATOMIC_RELAXED);
+        frame += PT_TABLE_SIZE;
+        if ((entry & PT_EXTENT_ATTRS) != attrs || (entry & frame_mask) != frame ||
+            pt_reserved_bits(entry, PT_LEVEL_PT, ctx->maxphyaddr) ||
+            !mem_range_ok(ctx->ram, gpa(frame), PT_TABLE_SIZE))
+            break;
+        more += PT_TABLE_SIZE;
+    }
+    return more;
+}
+
+int pt_walk_extent(const struct pt_walk_ctx *ctx, gva_t va, uint64_t max_len, struct pt_walk_result *out,
+                   uint64_t *len)
+{
+    struct pt_leaf leaf;
+    int err = pt_walk_leaf(ctx, va, out, &leaf);
+    if (err != 0)
+        return err;
+    uint64_t extent = out->page_size - (va.raw & (out->page_size - 1));
+    if (leaf.level == PT_LEVEL_PT && extent < max_len)
+        extent += pt_scan_ptes(ctx, &leaf, va.raw, max_len - extent);
+    *len = extent < max_len ? extent : max_len;
+    return 0;
 }
 
 /* ---- the builder ---- */

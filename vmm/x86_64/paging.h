@@ -98,4 +98,17 @@ struct pt_walk_result {
  */
 int pt_walk(const struct pt_walk_ctx *ctx, gva_t va, struct pt_walk_result *out);
 
+/*
+ * pt_walk, and in *len the bytes from `va` (at most `max_len`, at least 1
+ * when max_len > 0) that translate to physically contiguous frames with the
+ * same `out` fields: the rest of va's page, extended over the following
+ * 4 KiB leaves of the same page table while each is present, has no
+ * reserved bit, maps the next frame (inside RAM) and has the same P, RW, US,
+ * PWT, PCD, PAT and NX bits. One table walk per up to 2 MiB, so callers
+ * resolving long ranges do not walk every page. Returns what pt_walk
+ * returns; *len is set only on success.
+ */
+int pt_walk_extent(const struct pt_walk_ctx *ctx, gva_t va, uint64_t max_len, struct pt_walk_result *out,
+                   uint64_t *len);
+
 #endif

@@ -1,0 +1,199 @@
+/* measure.c: each target's floors and figures, samples of the two sides taken alternately. */
+#include <limits.h>
+#include <math.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bench.h"
+
+#define COUNT_TEXT 32
+#define DEBUG_ON   "kernel.enable-debugging-syscalls=true"
+
+/* Median and extremes of v[0..n), or NAN when n is 0. */
+static struct bench_stat stat_of(double *v, size_t n)
+{
+    if (n == 0)
+        return (struct bench_stat){NAN, NAN, NAN};
+    double med = bench_median(v, n);
+    return (struct bench_stat){med, v[0], v[n - 1]};
+}
+
+/* The number after `key` in `out` (e.g. "calls=" in "... calls=12 ..."), or NAN. */
+static double field(const char *out, const char *key)
+{
+    const char *at = strstr(out, key);
+    if (!at)
+        return NAN;
+    char *end = NULL;
+    double v = strtod(at + strlen(key), &end);
+    return end != at + strlen(key) && v > 0 ? v : NAN;
+}
+
+/* Runs argv capturing stdout; returns the stdout or NULL (message on stderr) when it failed. */
+static const char *run_guest(char *const argv[], struct bench_run *run)
+{
+    if (bench_spawn(argv, true, run) != 0) {
+        fprintf(stderr, "zxvmm_bench: output of the failed run: %s\n", run->out);
+        return NULL;
+    }
+    return run->out;
+}
+
+/* P1: bench_wmem times its null syscalls and its 8-byte writes in alternating blocks; one run per round. */
+void bench_measure_p1(const struct bench_config *c, struct bench_figures *fig)
+{
+    double *null = calloc((size_t)c->rounds, sizeof(double)),
+           *write = calloc((size_t)c->rounds, sizeof(double));
+    char count[COUNT_TEXT];
+    snprintf(count, sizeof(count), "%ld", c->calls);
+    char *argv[] = {(char *)c->paths.zxvmm,      "run", "--cmdline", DEBUG_ON,
+                    (char *)c->paths.bench_wmem, count, NULL};
+    struct bench_run run;
+    long r = 0;
+    for (; null && write && r < c->rounds; r++) {
+        const char *out = run_guest(argv, &run);
+        if (!out)
+            break;
+        null[r] = field(out, "null_ns=") / (double)c->calls;
+        write[r] = field(out, "write_ns=") / (double)c->calls;
+        if (isnan(null[r]) || isnan(write[r])) {
+            fprintf(stderr, "zxvmm_bench: unexpected bench_wmem output: %s\n", out);
+            break;
+        }
+    }
+    if (r == c->rounds) {
+        fig->wmem_null_ns = stat_of(null, (size_t)r);
+        fig->wmem_write_ns = stat_of(write, (size_t)r);
+    }
+    free(null);
+    free(write);
+}
+
+/* P2: the bare floor and the null syscall, alternating round by round; medians of the rounds. */
+void bench_measure_p2(const struct bench_config *c, int kvm_fd, struct bench_figures *fig)
+{
+    struct bench_floor *floor_vm = bench_floor_create(kvm_fd);
+    double *bare = calloc((size_t)c->rounds, sizeof(double)),
+           *null = calloc((size_t)c->rounds, sizeof(double));
+    char count[COUNT_TEXT];
+    snprintf(count, sizeof(count), "%ld", c->calls);
+    char *argv[] = {(char *)c->paths.zxvmm, "run", (char *)c->paths.bench_null, count, NULL};
+    struct bench_run run;
+    long r = 0;
+    for (; floor_vm && bare && null && r < c->rounds; r++) {
+        bare[r] = bench_floor_measure(floor_vm, (uint64_t)c->calls);
+        const char *out = bare[r] > 0 ? run_guest(argv, &run) : NULL;
+        if (!out)
+            break;
+        null[r] = field(out, "total_ns=") / field(out, "calls=");
+        if (isnan(null[r])) {
+            fprintf(stderr, "zxvmm_bench: unexpected bench_null output: %s\n", out);
+            break;
+        }
+    }
+    if (r == c->rounds) {
+        fig->bare_out_ns = stat_of(bare, (size_t)r);
+        fig->null_syscall_ns = stat_of(null, (size_t)r);
+    }
+    free(bare);
+    free(null);
+    bench_floor_destroy(floor_vm);
+}
+
+/* One P3 round of the host floors: the median of `copies` memcpys and of as many process_vm_writevs. */
+static int host_copies(struct bench_copy *copy, long copies, double *memcpy_ns, double *pvw_ns)
+{
+    double *m = calloc((size_t)copies, sizeof(double)), *p = calloc((size_t)copies, sizeof(double));
+    long i = 0;
+    for (; m && p && i < copies; i++) {
+        m[i] = bench_copy_memcpy_ns(copy);
+        p[i] = bench_copy_pvw_ns(copy);
+        if (p[i] < 0)
+            break;
+    }
+    if (i == copies) {
+        *memcpy_ns = bench_median(m, (size_t)i);
+        *pvw_ns = bench_median(p, (size_t)i);
+    }
+    free(m);
+    free(p);
+    return i == copies ? 0 : -1;
+}
+
+/*
+ * P3: per round, the host floors (median of `copies` each), then one zxvmm
+ * run in which bench_wbig writes 64 MiB into its sibling `copies` times and
+ * reports the median; the figures are medians of the rounds.
+ */
+void bench_measure_p3(const struct bench_config *c, struct bench_figures *fig)
+{
+    size_t n = (size_t)c->copy_rounds;
+    double *m = calloc(n, sizeof(double)), *p = calloc(n, sizeof(double)), *g = calloc(n, sizeof(double));
+    char reps[COUNT_TEXT], sink[PATH_MAX + COUNT_TEXT];
+    snprintf(reps, sizeof(reps), "%ld", c->copies);
+    snprintf(sink, sizeof(sink), "'%s' sink", c->paths.bench_wbig);
+    char *argv[] = {(char *)c->paths.zxvmm,
+                    "run",
+                    "--cmdline",
+                    DEBUG_ON,
+                    "--mem",
+                    BENCH_COPY_GUEST_MEM,
+                    "--spawn",
+                    sink,
+                    (char *)c->paths.bench_wbig,
+                    "write",
+                    reps,
+                    NULL};
+    struct bench_copy *copy = bench_copy_create(BENCH_COPY_SIZE);
+    struct bench_run run;
+    size_t r = 0;
+    for (; copy && m && p && g && r < n; r++) {
+        const char *out = host_copies(copy, c->copies, &m[r], &p[r]) == 0 ? run_guest(argv, &run) : NULL;
+        if (!out)
+            break;
+        g[r] = field(out, "median_ns=");
+        if (isnan(g[r]) || field(out, "bytes=") != (double)BENCH_COPY_SIZE) {
+            fprintf(stderr, "zxvmm_bench: unexpected bench_wbig output: %s\n", out);
+            break;
+        }
+    }
+    bench_copy_destroy(copy);
+    if (r == n) {
+        fig->memcpy_ns = stat_of(m, r);
+        fig->pvw_ns = stat_of(p, r);
+        fig->wbig_ns = stat_of(g, r);
+    }
+    free(m);
+    free(p);
+    free(g);
+}
+
+/* P4 and P5: kvm_minimal and `zxvmm run hello` alternate run by run; median wall times, peak RSS. */
+void bench_measure_startup(const struct bench_config *c, struct bench_figures *fig)
+{
+    double *minimal = calloc((size_t)c->runs, sizeof(double)),
+           *hello = calloc((size_t)c->runs, sizeof(double));
+    char *minimal_argv[] = {(char *)c->paths.kvm_minimal, NULL};
+    char *hello_argv[] = {(char *)c->paths.zxvmm, "run", (char *)c->paths.hello, NULL};
+    struct bench_run run;
+    long peak_kib = 0, i = 0;
+    for (; minimal && hello && i < c->runs; i++) {
+        if (bench_spawn(minimal_argv, false, &run) != 0)
+            break;
+        minimal[i] = run.wall_ns;
+        if (bench_spawn(hello_argv, false, &run) != 0)
+            break;
+        hello[i] = run.wall_ns;
+        if (run.maxrss_kib > peak_kib)
+            peak_kib = run.maxrss_kib;
+    }
+    if (i == c->runs) {
+        fig->minimal_wall_ns = stat_of(minimal, (size_t)i);
+        fig->hello_wall_ns = stat_of(hello, (size_t)i);
+        fig->hello_rss_kib = (double)peak_kib;
+    }
+    free(minimal);
+    free(hello);
+}
