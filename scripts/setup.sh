@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# setup.sh: installs the Debian 12 packages zxvmm needs to build and test (idempotent).
+# setup.sh: installs the Debian 12 packages zxvmm needs to build and test, plus any named
+# as arguments (idempotent).
 set -euo pipefail
 
-packages=(build-essential cmake libfdt-dev libcriterion-dev device-tree-compiler clang-format)
+packages=(build-essential cmake libfdt-dev libcriterion-dev device-tree-compiler clang-format "$@")
 missing=()
 for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # test.sh: sets up, checks formatting, then builds and runs the whole suite twice:
-# as released (build/) and under AddressSanitizer + UndefinedBehaviorSanitizer (build-asan/).
+# as released (build/) and under AddressSanitizer + UndefinedBehaviorSanitizer (build-asan/),
+# and runs each fuzzer briefly (scripts/fuzz.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -22,3 +23,6 @@ run_suite() {
 
 run_suite build -DCMAKE_BUILD_TYPE=RelWithDebInfo
 run_suite build-asan -DCMAKE_BUILD_TYPE=Debug -DZXVMM_SANITIZE=ON
+
+echo "== fuzz (each target briefly)"
+scripts/fuzz.sh 20

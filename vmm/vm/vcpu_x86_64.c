@@ -84,11 +84,15 @@ static enum vm_status set_cpuid_and_msrs(struct vcpu *v, char *err, size_t errle
         snprintf(err, errlen, "KVM_SET_CPUID2: %s", strerror(errno));
         return VM_ERR_SETUP;
     }
-    struct {
+    /* struct kvm_msrs ends in a flexible array: room for one entry behind it. */
+    union {
         struct kvm_msrs head;
-        struct kvm_msr_entry entries[1];
-    } msrs = {.head = {.nmsrs = 1}, .entries = {{.index = X86_MSR_IA32_PAT, .data = v->proc->pat}}};
-    if (ioctl(v->fd, KVM_SET_MSRS, &msrs) != 1) {
+        uint8_t bytes[sizeof(struct kvm_msrs) + sizeof(struct kvm_msr_entry)];
+    } msrs;
+    memset(&msrs, 0, sizeof(msrs));
+    msrs.head.nmsrs = 1;
+    msrs.head.entries[0] = (struct kvm_msr_entry){.index = X86_MSR_IA32_PAT, .data = v->proc->pat};
+    if (ioctl(v->fd, KVM_SET_MSRS, &msrs.head) != 1) {
         snprintf(err, errlen, "KVM_SET_MSRS (IA32_PAT): %s", strerror(errno));
         return VM_ERR_SETUP;
     }
