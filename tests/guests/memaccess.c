@@ -2,35 +2,38 @@
  * (DIR is write or read); prints key=value lines that the host tests compare whole. */
 #include "memaccess.h"
 
-#define TARGET_FILL      0x11
-#define BUFFER_FILL      0x22
-#define WATCH_FILL       0x33
-#define FIXTURE_SIZE     (2 * MA_PAGE)
-#define DEFAULT_SIZE     16
-#define SMALL_SIZE       64
-#define ADJACENT_LEAD    100 /* an access starting this many bytes before the end of a mapping */
-#define UNALIGNED_VADDR  3
-#define UNALIGNED_BUF    5
-#define UNALIGNED_SIZE   (MA_PAGE + 1)
-#define ACTUAL_MISALIGN  3
-#define ACTUAL_WIDTH     8
-#define PATCH_MAGIC      0x5eed1234u
-#define PATCH_SCAN       64
-#define INT3             0xcc
-#define XORSHIFT_SEED    0x2545f491u
-#define XORSHIFT_A       13
-#define XORSHIFT_B       17
-#define XORSHIFT_C       5
-#define PATTERN_SIZE     (3 * MA_PAGE)
-#define OFFSET_VMO_PAGES 4
-#define OFFSET_MAP_AT    (2 * MA_PAGE)
-#define OFFSET_ACCESS    100
-#define BIG_MAP_SIZE     (MA_MAX_SIZE + MA_PAGE)
-#define BIG_PAGES        (MA_MAX_SIZE / MA_PAGE)
-#define BIG_MARK         0x6d61726b00000000ULL /* "mark" in the high half, the page index below */
-#define VDSO_PROBE       16
-#define RODATA_NEW       0x7e
-#define SUBRANGE_PAGES   3
+#define TARGET_FILL       0x11
+#define BUFFER_FILL       0x22
+#define WATCH_FILL        0x33
+#define FIXTURE_TARGET_AT 0x0000000300000000ULL /* fixed, so that nothing of ours follows the vDSO */
+#define FIXTURE_BUFFER_AT 0x0000000300010000ULL
+#define FIXTURE_SIZE      (2 * MA_PAGE)
+#define DEFAULT_SIZE      16
+#define SMALL_SIZE        64
+#define ADJACENT_LEAD     100 /* an access starting this many bytes before the end of a mapping */
+#define UNALIGNED_VADDR   3
+#define UNALIGNED_BUF     5
+#define UNALIGNED_SIZE    (MA_PAGE + 1)
+#define ACTUAL_MISALIGN   3
+#define ACTUAL_WIDTH      8
+#define PATCH_MAGIC       0x5eed1234u
+#define PATCH_SCAN        64
+#define INT3              0xcc
+#define XORSHIFT_SEED     0x2545f491u
+#define XORSHIFT_A        13
+#define XORSHIFT_B        17
+#define XORSHIFT_C        5
+#define PATTERN_SIZE      (3 * MA_PAGE)
+#define OFFSET_VMO_PAGES  4
+#define OFFSET_MAP_AT     (2 * MA_PAGE)
+#define OFFSET_ACCESS     100
+#define BIG_MAP_SIZE      (MA_MAX_SIZE + MA_PAGE)
+#define BIG_PAGES         (MA_MAX_SIZE / MA_PAGE)
+#define BIG_MARK          0x6d61726b00000000ULL /* "mark" in the high half, the page index below */
+#define VDSO_PROBE        16
+#define RO_FIRST          0x10 /* ro_bytes[0] */
+#define RODATA_NEW        0x7e
+#define SUBRANGE_PAGES    3
 
 /* One call's arguments, as integers so that cases can pass any address. */
 struct call {
@@ -50,8 +53,8 @@ static struct {
 } fx;
 
 static const size_t ro_actual = MA_ACTUAL_SENTINEL;
-static const uint8_t ro_bytes[DEFAULT_SIZE] = {0x10, 0x21, 0x32, 0x43, 0x54, 0x65, 0x76, 0x87,
-                                               0x98, 0xa9, 0xba, 0xcb, 0xdc, 0xed, 0xfe, 0x0f};
+static const uint8_t ro_bytes[DEFAULT_SIZE] = {RO_FIRST, 0x21, 0x32, 0x43, 0x54, 0x65, 0x76, 0x87,
+                                               0x98,     0xa9, 0xba, 0xcb, 0xdc, 0xed, 0xfe, 0x0f};
 static uint8_t pattern[PATTERN_SIZE], back[PATTERN_SIZE];
 
 static void *ptr(uint64_t addr)
@@ -373,7 +376,8 @@ CASE(vaddr_vdso_bad_buffer)
     at_vdso(d, addr_of(&zx_handle_close), GUEST_UNMAPPED_ADDR);
 }
 
-/* The first page after the vDSO mapping: found by reading page by page from its base. */
+/* The first page after the vDSO mapping: found by reading page by page from its base (the fixture lies
+ * elsewhere, so the first page that cannot be read ends the vDSO). */
 static uint64_t vdso_end(void)
 {
     uint64_t at = ZXVMM_VDSO_BASE;
@@ -532,7 +536,7 @@ CASE(buffer_straddles_hole)
 CASE(buffer_readonly)
 {
     with_buffer(d, addr_of(ro_bytes), sizeof(ro_bytes));
-    printf("rodata_intact=%d\n", ((const volatile uint8_t *)ro_bytes)[0] == 0x10);
+    printf("rodata_intact=%d\n", ((const volatile uint8_t *)ro_bytes)[0] == RO_FIRST);
 }
 CASE(buffer_in_vdso)
 {
@@ -949,8 +953,8 @@ int main(int argc, char **argv)
         printf("usage: memaccess write|read CASE\n");
         return GUEST_USAGE_RETCODE;
     }
-    fx.target = map_filled(FIXTURE_SIZE, MA_RW, ZX_CACHE_POLICY_CACHED, 0, TARGET_FILL);
-    fx.buffer = map_filled(FIXTURE_SIZE, MA_RW, ZX_CACHE_POLICY_CACHED, 0, BUFFER_FILL);
+    fx.target = map_filled(FIXTURE_SIZE, MA_RW, ZX_CACHE_POLICY_CACHED, FIXTURE_TARGET_AT, TARGET_FILL);
+    fx.buffer = map_filled(FIXTURE_SIZE, MA_RW, ZX_CACHE_POLICY_CACHED, FIXTURE_BUFFER_AT, BUFFER_FILL);
     for (size_t i = 0; cases[i].name; i++) {
         if (strcmp(cases[i].name, argv[2]) == 0) {
             cases[i].run(d);

@@ -4,14 +4,16 @@
 
 #include "memaccess.h"
 
-#define READY_MAGIC    0x5245414459ULL
-#define STOP_MAGIC     0x53544f50ULL
-#define NOT_YET        1ULL
-#define AREA_SIZE      (2 * MA_PAGE)
-#define TAIL_CALLS     50 /* calls made after the first BAD_STATE, which must all be BAD_STATE too */
-#define RUN_LIMIT_NS   ZX_SEC(60)
-#define REMAP_AT       MA_FIXED_A
-#define KILL_AFTER_MAX 1000
+#define READY_MAGIC     0x5245414459ULL
+#define STOP_MAGIC      0x53544f50ULL
+#define NOT_YET         1ULL
+#define PROGRESS_BASE   (NOT_YET + 1) /* progress holds PROGRESS_BASE + the rounds done */
+#define RC_SETUP_FAILED 1
+#define AREA_SIZE       (2 * MA_PAGE)
+#define TAIL_CALLS      50 /* calls made after the first BAD_STATE, which must all be BAD_STATE too */
+#define RUN_LIMIT_NS    ZX_SEC(60)
+#define REMAP_AT        MA_FIXED_A
+#define KILL_AFTER_MAX  1000
 
 /* In the victim; the writer and the killer reach them by link address. */
 static volatile uint64_t ready = NOT_YET;
@@ -44,7 +46,7 @@ static int role_remapper(char *arg)
     (void)arg;
     zx_handle_t vmo = ZX_HANDLE_INVALID, vmar = zx_vmar_root_self();
     if (ma_map(AREA_SIZE, MA_RW, ZX_CACHE_POLICY_CACHED, REMAP_AT, &vmo) == 0)
-        return 1;
+        return RC_SETUP_FAILED;
     ready = READY_MAGIC;
     while (stop != STOP_MAGIC) {
         zx_vaddr_t at = 0;
@@ -56,7 +58,7 @@ static int role_remapper(char *arg)
         if (s == ZX_OK)
             s = zx_vmar_map(vmar, MA_RW | ZX_VM_SPECIFIC, REMAP_AT - ZXVMM_USER_BASE, vmo, 0, AREA_SIZE, &at);
         if (s != ZX_OK)
-            return 1;
+            return RC_SETUP_FAILED;
     }
     return 0;
 }
@@ -72,8 +74,8 @@ static int role_killer(char *arg)
         if (zx_process_read_memory(victim, addr_of(&progress), &seen, sizeof(seen), &actual) != ZX_OK)
             return 0; /* already gone */
         zx_nanosleep(zx_deadline_after(MA_POLL_NS));
-    } while (seen < after + NOT_YET + 1);
-    return zx_task_kill(victim) == ZX_OK ? 0 : 1;
+    } while (seen < after + PROGRESS_BASE);
+    return zx_task_kill(victim) == ZX_OK ? 0 : RC_SETUP_FAILED;
 }
 
 /* The writer's tally. */
@@ -111,7 +113,7 @@ static void round_trip(struct tally *t, zx_handle_t victim, uint64_t area_at, ui
         t->first_unexpected = ZX_OK;
     if (s == ZX_OK)
         t->last_written = fill;
-    uint64_t p = i + NOT_YET + 1;
+    uint64_t p = i + PROGRESS_BASE;
     count(t, zx_process_write_memory(victim, addr_of(&progress), &p, sizeof(p), &actual), false);
     s = zx_process_read_memory(victim, area_at, back, sizeof(back), &actual);
     count(t, s, no_memory_allowed);
