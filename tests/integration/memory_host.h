@@ -29,7 +29,8 @@ static inline void memh_expect(const char *const *args, const char *want)
     struct run_result r;
     cr_assert_eq(harness_run(argv, &r), 0);
     cr_assert_eq(r.status, 0, "zxvmm exited %d; stdout:\n%s\nstderr:\n%s", r.status, r.out, r.err);
-    cr_assert_str_eq(r.out, want, "stdout differs.\n--- got:\n%s--- want:\n%s--- stderr:\n%s", r.out, want, r.err);
+    cr_assert_str_eq(r.out, want, "stdout differs.\n--- got:\n%s--- want:\n%s--- stderr:\n%s", r.out, want,
+                     r.err);
     harness_free(&r);
 }
 
