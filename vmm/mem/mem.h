@@ -68,6 +68,10 @@ int mem_invalidate(const struct guest_ram *ram, gpa_t addr, uint64_t len);
  * The guest-physical frame allocator: 4 KiB frames over [0, ram size), a
  * bitmap, first fit, thread-safe. Frame 0 is never handed out, so gpa 0 can
  * mean "none".
+ *
+ * Free frames are always zero: guest RAM starts zero, and every owner calls
+ * mem_discard on frames it wrote before mem_frames_free. So callers never
+ * clear what they allocate, and an untouched frame costs no host memory.
  */
 struct frame_alloc {
     pthread_mutex_t lock;

@@ -44,8 +44,7 @@ void image_copy_segment(const struct guest_ram *ram, gpa_t pa, const struct elf_
                         const uint8_t *file)
 {
     uint64_t len = image_segment_pages(s) * MEM_PAGE_SIZE;
-    uint8_t *dst = mem_ptr(ram, pa, len);
-    memset(dst, 0, len);
+    uint8_t *dst = mem_ptr(ram, pa, len); /* zero already: free frames are */
     memcpy(dst + (s->vaddr - page_floor(s->vaddr)), file + s->offset, s->filesz);
 }
 
@@ -58,7 +57,6 @@ int image_load_shared(const struct guest_ram *ram, struct frame_alloc *frames, c
     int rc = mem_frames_alloc(frames, span / MEM_PAGE_SIZE, 1, out);
     if (rc)
         return rc;
-    memset(mem_ptr(ram, *out, span), 0, span);
     uint64_t base = page_floor(img->segments[0].vaddr);
     for (unsigned i = 0; i < img->nsegments; i++) {
         const struct elf_segment *s = &img->segments[i];

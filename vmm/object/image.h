@@ -28,7 +28,7 @@ uint64_t image_span(const struct elf_image *img);
 /* PTE flags for a segment: W -> RW, no X -> NX, and US when `user`. */
 uint64_t image_segment_pte_flags(const struct elf_segment *s, bool user);
 
-/* Copies a segment's file bytes into frames at `pa` (its first page) and zeroes the rest of its pages. */
+/* Copies a segment's file bytes into fresh (zero) frames at `pa`, its first page; the rest stays zero. */
 void image_copy_segment(const struct guest_ram *ram, gpa_t pa, const struct elf_segment *s,
                         const uint8_t *file);
 

@@ -36,7 +36,7 @@ static int track_run(struct process *p, gpa_t base, uint64_t count)
     return 0;
 }
 
-/* Allocates `count` zeroed, contiguous frames owned by the process. */
+/* Allocates `count` contiguous frames owned by the process (zero, as every free frame is). */
 static int alloc_owned(struct process *p, const struct aspace_env *env, uint64_t count, gpa_t *out)
 {
     int rc = mem_frames_alloc(env->frames, count, 1, out);
@@ -47,7 +47,6 @@ static int alloc_owned(struct process *p, const struct aspace_env *env, uint64_t
         mem_frames_free(env->frames, *out, count);
         return rc;
     }
-    memset(mem_ptr(env->ram, *out, count * MEM_PAGE_SIZE), 0, count * MEM_PAGE_SIZE);
     return 0;
 }
 

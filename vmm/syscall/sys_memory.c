@@ -19,10 +19,26 @@ struct phys_run {
     uint64_t len;
 };
 
+#define RUN_LIST_INLINE 8 /* a small access needs no allocation */
+
 struct run_list {
-    struct phys_run *runs;
+    struct phys_run *runs; /* `inline_runs` until it outgrows them */
     size_t count, cap;
+    struct phys_run inline_runs[RUN_LIST_INLINE];
 };
+
+static void run_list_init(struct run_list *l)
+{
+    l->runs = l->inline_runs;
+    l->count = 0;
+    l->cap = RUN_LIST_INLINE;
+}
+
+static void run_list_free(struct run_list *l)
+{
+    if (l->runs != l->inline_runs)
+        free(l->runs);
+}
 
 static bool run_add(struct run_list *l, gpa_t base, uint64_t len)
 {
@@ -31,10 +47,12 @@ static bool run_add(struct run_list *l, gpa_t base, uint64_t len)
         return true;
     }
     if (l->count == l->cap) {
-        size_t cap = l->cap ? l->cap * 2 : 16;
-        struct phys_run *runs = realloc(l->runs, cap * sizeof(*runs));
+        size_t cap = l->cap * 2;
+        struct phys_run *runs = malloc(cap * sizeof(*runs));
         if (!runs)
             return false;
+        memcpy(runs, l->runs, l->count * sizeof(*runs));
+        run_list_free(l);
         l->runs = runs;
         l->cap = cap;
     }
@@ -133,7 +151,9 @@ static zx_status_t access_memory(struct syscall_call *c, zx_rights_t need, bool 
     if (process_is_dying(target))
         return ZX_ERR_BAD_STATE;
     struct pt_walk_ctx tw = process_walk_ctx(target, c->env->aspace), cw = syscall_caller_walk(c);
-    struct run_list trun = {0}, crun = {0};
+    struct run_list trun, crun;
+    run_list_init(&trun);
+    run_list_init(&crun);
     uint64_t n = 0;
     st = resolve_target(&tw, target, vaddr, size, writing, &trun, &n);
     if (st == ZX_OK)
@@ -144,8 +164,8 @@ static zx_status_t access_memory(struct syscall_call *c, zx_rights_t need, bool 
         copy_runs(c->env->aspace->ram, writing ? &trun : &crun, writing ? &crun : &trun);
         uaccess_copy_out(&cw, actual, &n, sizeof(n));
     }
-    free(trun.runs);
-    free(crun.runs);
+    run_list_free(&trun);
+    run_list_free(&crun);
     return st;
 }
 
