@@ -156,6 +156,16 @@ int harness_zxvmm(struct run_result *r, ...)
     return harness_run(argv, r);
 }
 
+void harness_assert_line(const char *out, const char *line)
+{
+    size_t n = strlen(line);
+    for (const char *p = out; (p = strstr(p, line)) != NULL; p++) {
+        if ((p == out || p[-1] == '\n') && (p[n] == '\n' || p[n] == '\0'))
+            return;
+    }
+    cr_assert_fail("expected the line \"%s\" in:\n%s", line, out);
+}
+
 void harness_free(struct run_result *r)
 {
     free(r->out);

@@ -37,6 +37,9 @@ bool harness_kvm_available(void);
             cr_skip_test("needs /dev/kvm, which is missing");                                                \
     } while (0)
 
+/* Asserts that `out` has `line` as one whole line. */
+void harness_assert_line(const char *out, const char *line);
+
 /* Asserts that `haystack` contains `needle`, printing both when it doesn't. */
 #define assert_contains(haystack, needle)                                                                    \
     cr_assert(strstr((haystack), (needle)) != NULL, "expected to find \"%s\" in:\n%s", (needle), (haystack))

@@ -22,22 +22,11 @@ static char *run_objects(const char *spawn, const char *name)
     return r.out;
 }
 
-/* Asserts that `out` has the whole line `line`. */
-static void assert_line(const char *out, const char *line)
-{
-    size_t n = strlen(line);
-    for (const char *p = out; (p = strstr(p, line)) != NULL; p++) {
-        if ((p == out || p[-1] == '\n') && (p[n] == '\n' || p[n] == '\0'))
-            return;
-    }
-    cr_assert_fail("expected the line \"%s\" in:\n%s", line, out);
-}
-
 static void expect_lines(const char *spawn, const char *name, const char *const lines[])
 {
     char *out = run_objects(spawn, name);
     for (size_t i = 0; lines[i]; i++)
-        assert_line(out, lines[i]);
+        harness_assert_line(out, lines[i]);
     free(out);
 }
 
@@ -195,10 +184,10 @@ Test(handles, handle_value_of_another_process_is_bad_handle)
     char spawn[SPAWN_MAX];
     snprintf(spawn, sizeof(spawn), "%s publish_handle", harness_guest("objects"));
     char *out = run_objects(spawn, "foreign_handle");
-    assert_line(out, "wait_status=ZX_OK");
-    assert_line(out, "differs=1");
-    assert_line(out, "info_status=ZX_ERR_BAD_HANDLE");
-    assert_line(out, "close_status=ZX_ERR_BAD_HANDLE");
+    harness_assert_line(out, "wait_status=ZX_OK");
+    harness_assert_line(out, "differs=1");
+    harness_assert_line(out, "info_status=ZX_ERR_BAD_HANDLE");
+    harness_assert_line(out, "close_status=ZX_ERR_BAD_HANDLE");
     /* The value the main process tried is the one the sibling printed. */
     const char *published = strstr(out, "published=");
     const char *foreign = strstr(out, "foreign=");

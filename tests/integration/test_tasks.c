@@ -27,23 +27,13 @@ static const char *spin_spawn(void)
     return spawn;
 }
 
-static void assert_line(const char *out, const char *line)
-{
-    size_t n = strlen(line);
-    for (const char *p = out; (p = strstr(p, line)) != NULL; p++) {
-        if ((p == out || p[-1] == '\n') && (p[n] == '\n' || p[n] == '\0'))
-            return;
-    }
-    cr_assert_fail("expected the line \"%s\" in:\n%s", line, out);
-}
-
 static void expect_lines(const char *spawn, const char *name, const char *const lines[])
 {
     struct run_result r;
     run_case(&r, spawn, name);
     cr_assert_eq(r.status, 0, "case %s: status %d\nstdout:\n%s\nstderr:\n%s", name, r.status, r.out, r.err);
     for (size_t i = 0; lines[i]; i++)
-        assert_line(r.out, lines[i]);
+        harness_assert_line(r.out, lines[i]);
     harness_free(&r);
 }
 
@@ -95,7 +85,7 @@ Test(tasks, killing_itself_ends_the_main_process_with_status_137)
     struct run_result r;
     run_case(&r, NULL, "kill_self");
     cr_assert_eq(r.status, STATUS_KILLED, "status %d, stderr: %s", r.status, r.err);
-    assert_line(r.out, "before_kill");
+    harness_assert_line(r.out, "before_kill");
     cr_assert_null(strstr(r.out, "after_kill"), "zx_task_kill(self) returned: %s", r.out);
     harness_free(&r);
 }
@@ -106,7 +96,7 @@ Test(tasks, killing_the_job_kills_every_process_and_exits_137)
     struct run_result r;
     run_case(&r, spin_spawn(), "kill_job");
     cr_assert_eq(r.status, STATUS_KILLED, "status %d, stderr: %s", r.status, r.err);
-    assert_line(r.out, "before_kill");
+    harness_assert_line(r.out, "before_kill");
     cr_assert_null(strstr(r.out, "after_kill"), "zx_task_kill(job) returned: %s", r.out);
     harness_free(&r);
 }

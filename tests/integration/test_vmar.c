@@ -23,16 +23,6 @@ static void run_vmars(struct run_result *r, const char *const args[])
                   a[5], a[6], NULL);
 }
 
-static void assert_line(const char *out, const char *line)
-{
-    size_t n = strlen(line);
-    for (const char *p = out; (p = strstr(p, line)) != NULL; p++) {
-        if ((p == out || p[-1] == '\n') && (p[n] == '\n' || p[n] == '\0'))
-            return;
-    }
-    cr_assert_fail("expected the line \"%s\" in:\n%s", line, out);
-}
-
 /* Runs `vmars ARGS...` expecting exit 0 and every line of `lines`. */
 static void expect_ok(const char *const args[], const char *const lines[])
 {
@@ -41,7 +31,7 @@ static void expect_ok(const char *const args[], const char *const lines[])
     cr_assert_eq(r.status, 0, "vmars %s: status %d\nstdout:\n%s\nstderr:\n%s", args[0], r.status, r.out,
                  r.err);
     for (size_t i = 0; lines[i]; i++)
-        assert_line(r.out, lines[i]);
+        harness_assert_line(r.out, lines[i]);
     harness_free(&r);
 }
 
@@ -53,7 +43,7 @@ static void expect_fault(const char *name, const char *const lines[])
     cr_assert_eq(r.status, STATUS_FAULT, "vmars %s: status %d\nstdout:\n%s\nstderr:\n%s", name, r.status,
                  r.out, r.err);
     for (size_t i = 0; lines[i]; i++)
-        assert_line(r.out, lines[i]);
+        harness_assert_line(r.out, lines[i]);
     const char *at = strstr(r.out, FAULT_KEY);
     cr_assert_not_null(at, "no %s in:\n%s", FAULT_KEY, r.out);
     unsigned long addr = strtoul(at + strlen(FAULT_KEY), NULL, 16);

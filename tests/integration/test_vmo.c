@@ -21,21 +21,11 @@ static char *run_vmos(const char *mem, const char *name)
     return r.out;
 }
 
-static void assert_line(const char *out, const char *line)
-{
-    size_t n = strlen(line);
-    for (const char *p = out; (p = strstr(p, line)) != NULL; p++) {
-        if ((p == out || p[-1] == '\n') && (p[n] == '\n' || p[n] == '\0'))
-            return;
-    }
-    cr_assert_fail("expected the line \"%s\" in:\n%s", line, out);
-}
-
 static void expect_lines(const char *mem, const char *name, const char *const lines[])
 {
     char *out = run_vmos(mem, name);
     for (size_t i = 0; lines[i]; i++)
-        assert_line(out, lines[i]);
+        harness_assert_line(out, lines[i]);
     free(out);
 }
 
