@@ -4,6 +4,9 @@
 #include <errno.h>
 #include <string.h>
 
+#include <zircon/types.h>
+
+#include "object/vmar.h"
 #include "x86_64/paging.h"
 
 static uint64_t page_floor(uint64_t v)
@@ -28,16 +31,16 @@ uint64_t image_span(const struct elf_image *img)
     return page_ceil(last->vaddr + last->memsz) - page_floor(img->segments[0].vaddr);
 }
 
+uint32_t image_segment_perms(const struct elf_segment *s)
+{
+    return ((s->flags & ELF_SEG_R) ? ZX_VM_PERM_READ : 0) | ((s->flags & ELF_SEG_W) ? ZX_VM_PERM_WRITE : 0) |
+           ((s->flags & ELF_SEG_X) ? ZX_VM_PERM_EXECUTE : 0);
+}
+
 uint64_t image_segment_pte_flags(const struct elf_segment *s, bool user)
 {
-    uint64_t flags = 0;
-    if (s->flags & ELF_SEG_W)
-        flags |= PTE_RW;
-    if (!(s->flags & ELF_SEG_X))
-        flags |= PTE_NX;
-    if (user)
-        flags |= PTE_US;
-    return flags;
+    uint64_t flags = vmar_pte_flags(image_segment_perms(s), ZX_CACHE_POLICY_CACHED);
+    return user ? flags : flags & ~PTE_US;
 }
 
 void image_copy_segment(const struct guest_ram *ram, gpa_t pa, const struct elf_segment *s,

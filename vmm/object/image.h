@@ -25,7 +25,11 @@ uint64_t image_segment_pages(const struct elf_segment *s);
 /* Bytes from the first segment's page to the end of the last one's last page. */
 uint64_t image_span(const struct elf_image *img);
 
-/* PTE flags for a segment: W -> RW, no X -> NX, and US when `user`. */
+/* Zircon's ZX_VM_PERM_* for a segment's ELF flags. */
+uint32_t image_segment_perms(const struct elf_segment *s);
+
+/* PTE flags for a segment: those of its perms on a cached mapping (vmar_pte_flags), without US unless `user`.
+ */
 uint64_t image_segment_pte_flags(const struct elf_segment *s, bool user);
 
 /* Copies a segment's file bytes into fresh (zero) frames at `pa`, its first page; the rest stays zero. */

@@ -85,13 +85,6 @@ int process_map_page(struct process *p, const struct aspace_env *env, uint64_t v
     return rc;
 }
 
-/* Zircon's perms for an ELF segment's flags. */
-static uint32_t segment_perms(const struct elf_segment *s)
-{
-    return ((s->flags & ELF_SEG_R) ? ZX_VM_PERM_READ : 0) | ((s->flags & ELF_SEG_W) ? ZX_VM_PERM_WRITE : 0) |
-           ((s->flags & ELF_SEG_X) ? ZX_VM_PERM_EXECUTE : 0);
-}
-
 /* Kernel region: the shared shim, then this process's GDT, IDT, TSS and CPL0 stack. */
 static int build_kernel_region(struct process *p, const struct aspace_env *env)
 {
@@ -117,7 +110,7 @@ static int build_kernel_region(struct process *p, const struct aspace_env *env)
     _Static_assert(X86_GDT_ENTRIES * 8 <= ZXVMM_PAGE_SIZE, "GDT fits a page");
     x86_build_gdt(mem_ptr(env->ram, gdt, MEM_PAGE_SIZE), PROCESS_KERNEL_TSS, (uint32_t)(x86_tss_size() - 1));
     x86_build_idt(mem_ptr(env->ram, idt, MEM_PAGE_SIZE), MEM_PAGE_SIZE, ZXVMM_SHIM_BASE,
-                  ZXVMM_SHIM_VECTOR_STRIDE, PROCESS_IDT_VECTORS);
+                  ZXVMM_SHIM_VECTOR_STRIDE, ZXVMM_SHIM_VECTORS);
     uint16_t open_ports[ZXVMM_PORT_SYSCALL_WIDTH];
     for (unsigned i = 0; i < ZXVMM_PORT_SYSCALL_WIDTH; i++)
         open_ports[i] = (uint16_t)(ZXVMM_PORT_SYSCALL + i);
@@ -195,7 +188,7 @@ static int load_program(struct process *p, const struct aspace_env *env, const c
         }
         if (rc == 0)
             rc = vmar_record(&p->vmar, s->vaddr & ~(ZXVMM_PAGE_SIZE - 1), pages * MEM_PAGE_SIZE,
-                             vmar_internal_vmo, segment_perms(s));
+                             vmar_internal_vmo, image_segment_perms(s));
         if (rc == -ENOMEM)
             snprintf(err, errlen, "%s: guest memory exhausted while loading segment %u", path, i);
     }

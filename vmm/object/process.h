@@ -125,6 +125,5 @@ struct pt_walk_ctx process_walk_ctx(const struct process *p, const struct aspace
 #define PROCESS_KERNEL_TSS  0xffffffff80102000ULL /* 3 pages: TSS + I/O bitmap */
 #define PROCESS_KSTACK_BASE 0xffffffff80108000ULL /* an unmapped page lies below */
 #define PROCESS_KSTACK_SIZE 0x4000ULL
-#define PROCESS_IDT_VECTORS 32
 
 #endif

@@ -20,17 +20,6 @@ uint64_t sys_zx_handle_close(struct syscall_call *c)
     return ZX_OK;
 }
 
-/* The rights a new handle gets: all of `have`, or `want` when it asks for no more. */
-static bool derive_rights(zx_rights_t have, zx_rights_t want, zx_rights_t *out)
-{
-    if (want == ZX_RIGHT_SAME_RIGHTS) {
-        *out = have;
-        return true;
-    }
-    *out = want;
-    return (have & want) == want;
-}
-
 uint64_t sys_zx_handle_duplicate(struct syscall_call *c)
 {
     zx_handle_t handle = (zx_handle_t)c->arg[0];
@@ -42,7 +31,7 @@ uint64_t sys_zx_handle_duplicate(struct syscall_call *c)
         return syscall_status(st);
     if (!(have & ZX_RIGHT_DUPLICATE))
         return syscall_status(ZX_ERR_ACCESS_DENIED);
-    if (!derive_rights(have, want, &rights))
+    if (!syscall_derive_rights(have, want, &rights))
         return syscall_status(ZX_ERR_INVALID_ARGS);
     object_ref(obj);
     return syscall_status(syscall_give_handle(c, obj, rights, c->arg[2]));
@@ -58,7 +47,7 @@ uint64_t sys_zx_handle_replace(struct syscall_call *c)
     zx_status_t st = handle_table_remove(&c->caller->handles, handle, &obj, &have);
     if (st != ZX_OK)
         return syscall_status(st);
-    if (!derive_rights(have, want, &rights)) {
+    if (!syscall_derive_rights(have, want, &rights)) {
         object_unref(c->env->objects, obj);
         return syscall_status(ZX_ERR_INVALID_ARGS);
     }

@@ -132,8 +132,7 @@ uint64_t sys_zx_object_get_child(struct syscall_call *c)
         return syscall_status(st);
     if (!(have & ZX_RIGHT_ENUMERATE))
         return syscall_status(ZX_ERR_ACCESS_DENIED);
-    rights = want == ZX_RIGHT_SAME_RIGHTS ? have : want;
-    if ((have & rights) != rights)
+    if (!syscall_derive_rights(have, want, &rights))
         return syscall_status(ZX_ERR_ACCESS_DENIED);
     if (obj->type == ZX_OBJ_TYPE_PROCESS)
         return syscall_status(ZX_ERR_NOT_FOUND); /* processes have no children in ABI v1 (no threads) */

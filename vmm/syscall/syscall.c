@@ -4,6 +4,7 @@
 #include <time.h>
 
 #include <zircon/errors.h>
+#include <zircon/rights.h>
 
 #include "syscall/uaccess.h"
 #include <zxvmm/abi.h>
@@ -62,4 +63,10 @@ zx_status_t syscall_give_handle(struct syscall_call *c, struct object *obj, zx_r
         return ZX_ERR_INVALID_ARGS;
     }
     return ZX_OK;
+}
+
+bool syscall_derive_rights(zx_rights_t have, zx_rights_t want, zx_rights_t *out)
+{
+    *out = want == ZX_RIGHT_SAME_RIGHTS ? have : want;
+    return (have & *out) == *out;
 }

@@ -75,6 +75,12 @@ zx_status_t syscall_handle(const struct syscall_call *c, zx_handle_t value, stru
  */
 zx_status_t syscall_give_handle(struct syscall_call *c, struct object *obj, zx_rights_t rights, uint64_t out);
 
+/*
+ * The rights a new handle gets from one with `have`: all of them for
+ * ZX_RIGHT_SAME_RIGHTS, else `want`, which must ask for no more (false).
+ */
+bool syscall_derive_rights(zx_rights_t have, zx_rights_t want, zx_rights_t *out);
+
 /* Stores a value at a caller pointer (all or nothing): ZX_OK or ZX_ERR_INVALID_ARGS. */
 zx_status_t syscall_store(const struct syscall_call *c, uint64_t ptr, const void *value, size_t size);
 

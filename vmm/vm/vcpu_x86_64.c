@@ -7,6 +7,8 @@
 #include <string.h>
 #include <sys/ioctl.h>
 
+#include <zxvmm/abi.h>
+
 #include "vm/vcpu.h"
 #include "x86_64/cpu.h"
 
@@ -71,7 +73,8 @@ static void set_long_mode_sregs(struct kvm_sregs *s, const struct process *p, ui
                                  .present = 1};
     s->ldt = (struct kvm_segment){.type = SEG_TYPE_LDT, .present = 1, .unusable = 1};
     s->gdt = (struct kvm_dtable){.base = PROCESS_KERNEL_GDT, .limit = X86_GDT_ENTRIES * 8 - 1};
-    s->idt = (struct kvm_dtable){.base = PROCESS_KERNEL_IDT, .limit = PROCESS_IDT_VECTORS * 16 - 1};
+    s->idt =
+        (struct kvm_dtable){.base = PROCESS_KERNEL_IDT, .limit = ZXVMM_SHIM_VECTORS * X86_IDT_GATE_SIZE - 1};
     s->cr0 = X86_CR0_PE | X86_CR0_MP | X86_CR0_ET | X86_CR0_NE | X86_CR0_WP | X86_CR0_PG;
     s->cr3 = p->root.raw;
     s->cr4 = X86_CR4_PAE | X86_CR4_OSFXSR | X86_CR4_OSXMMEXCPT;
