@@ -37,7 +37,7 @@ static struct aspace_env env;
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t changed = PTHREAD_COND_INITIALIZER;
 static struct objects objects;
-static struct boot_options options = {.enable_debugging_syscalls = true, .enable_serial_syscalls = true};
+static struct boot_options boot = {.enable_debugging_syscalls = true, .enable_serial_syscalls = true};
 static struct syscall_env sys;
 static struct process proc;
 static zx_handle_t self; /* the process itself, with ZX_DEFAULT_PROCESS_RIGHTS */
@@ -50,7 +50,7 @@ static void setup(void)
     cr_assert_eq(mem_frames_init(&frames, RAM_SIZE), 0);
     env = (struct aspace_env){.ram = &ram, .frames = &frames, .maxphyaddr = MAXPHYADDR};
     objects_init(&objects, &lock, &changed, &env);
-    sys = (struct syscall_env){.objects = &objects, .aspace = &env, .options = &options};
+    sys = (struct syscall_env){.objects = &objects, .aspace = &env, .options = &boot};
     memset(&proc, 0, sizeof(proc));
     proc.obj = (struct object){.type = ZX_OBJ_TYPE_PROCESS, .koid = objects_new_koid(&objects)};
     proc.pat = PT_PAT_ZIRCON;
@@ -69,7 +69,8 @@ static void teardown(void)
         object_unref(&objects, &vmos[i]->obj);
     struct object *obj;
     while (handle_table_pop(&proc.handles, &obj))
-        ;
+        if (obj->type == ZX_OBJ_TYPE_VMO)
+            object_unref(&objects, obj);
     handle_table_destroy(&proc.handles);
     vmar_space_destroy(&proc.vmar.space);
     free(proc.runs);
@@ -161,4 +162,63 @@ Test(handlers, process_info_of_a_dying_process_through_the_syscall)
     cr_assert(info.flags & ZX_INFO_PROCESS_FLAG_EXITED);
     cr_assert_eq(info.return_code, ZX_TASK_RETCODE_SYSCALL_KILL);
     proc.state = PROCESS_RUNNING;
+}
+
+/* ---- zx_vmar_map ---- */
+
+/* A handle to the root VMAR with the rights a process starts with, and a new VMO of `size` made by the call.
+ */
+static zx_handle_t root_vmar(void)
+{
+    zx_handle_t h;
+    cr_assert_eq(handle_table_add(&proc.handles, &proc.vmar.obj,
+                                  ZX_DEFAULT_VMAR_RIGHTS | ZX_RIGHT_READ | ZX_RIGHT_WRITE | ZX_RIGHT_EXECUTE,
+                                  &h),
+                 ZX_OK);
+    return h;
+}
+
+static zx_handle_t create_vmo(uint64_t size, uint32_t options)
+{
+    cr_assert_eq(status_of(call(sys_zx_vmo_create, size, options, ACTUAL_AT, 0, 0, 0)), ZX_OK);
+    struct pt_walk_ctx w = process_walk_ctx(&proc, &env);
+    zx_handle_t h;
+    cr_assert_eq(uaccess_copy_in(&w, &h, ACTUAL_AT, sizeof(h)), ZX_OK);
+    return h;
+}
+
+static zx_status_t map(zx_handle_t vmar, zx_vm_option_t options, zx_handle_t vmo, uint64_t vmo_offset,
+                       uint64_t len)
+{
+    struct syscall_call c = {
+        .env = &sys, .caller = &proc, .arg = {vmar, options, 0, vmo, vmo_offset, len, ACTUAL_AT}};
+    return status_of(sys_zx_vmar_map(&c));
+}
+
+Test(handlers, map_with_an_overflowing_vmo_offset_is_out_of_range)
+{
+    map_new(BUFFER_AT, BUFFER_PAGES, RW, 0);
+    zx_handle_t vmar = root_vmar(), vmo = create_vmo(PAGE, 0);
+    cr_assert_eq(map(vmar, ZX_VM_PERM_READ, vmo, 0xfffffffffffff000ULL, 2 * PAGE), ZX_ERR_OUT_OF_RANGE);
+    cr_assert_eq(map(vmar, ZX_VM_PERM_READ, vmo, 100, PAGE), ZX_ERR_INVALID_ARGS, "unaligned comes first");
+}
+
+Test(handlers, map_with_a_length_rounding_up_to_zero_is_out_of_range)
+{
+    map_new(BUFFER_AT, BUFFER_PAGES, RW, 0);
+    zx_handle_t vmar = root_vmar(), vmo = create_vmo(PAGE, 0);
+    cr_assert_eq(map(vmar, ZX_VM_PERM_READ, vmo, 0, UINT64_MAX), ZX_ERR_OUT_OF_RANGE);
+    cr_assert_eq(map(vmar, ZX_VM_PERM_READ, vmo, 0, UINT64_MAX - PAGE + 2), ZX_ERR_OUT_OF_RANGE);
+    cr_assert_eq(map(vmar, ZX_VM_PERM_READ, vmo, 0, 0), ZX_ERR_INVALID_ARGS, "length 0 stays INVALID_ARGS");
+}
+
+Test(handlers, a_discardable_vmo_maps_only_with_allow_faults)
+{
+    map_new(BUFFER_AT, BUFFER_PAGES, RW, 0);
+    zx_handle_t vmar = root_vmar(), vmo = create_vmo(PAGE, ZX_VMO_DISCARDABLE);
+    cr_assert_eq(map(vmar, ZX_VM_PERM_READ, vmo, 0, PAGE), ZX_ERR_NOT_SUPPORTED);
+    cr_assert_eq(map(vmar, ZX_VM_PERM_READ | ZX_VM_REQUIRE_NON_RESIZABLE, vmo, 0, PAGE),
+                 ZX_ERR_NOT_SUPPORTED);
+    cr_assert_eq(map(vmar, ZX_VM_PERM_READ | ZX_VM_ALLOW_FAULTS, vmo, 0, PAGE), ZX_OK);
+    cr_assert_eq(map(vmar, ZX_VM_PERM_READ, create_vmo(PAGE, 0), 0, PAGE), ZX_OK, "others need no flag");
 }
