@@ -334,3 +334,35 @@ Test(handlers, a_caller_buffer_without_permissions_is_invalid_args)
     uint64_t actual = 0;
     cr_assert_eq(read_memory(TARGET_AT, 16, &actual), ZX_ERR_INVALID_ARGS);
 }
+
+/* ---- zx_vmo_set_cache_policy ---- */
+
+Test(handlers, a_discardable_vmo_stays_cached)
+{
+    map_new(BUFFER_AT, BUFFER_PAGES, RW, 0);
+    zx_handle_t vmo = create_vmo(PAGE, ZX_VMO_DISCARDABLE);
+    cr_assert_eq(status_of(call(sys_zx_vmo_set_cache_policy, vmo, ZX_CACHE_POLICY_UNCACHED, 0, 0, 0, 0)),
+                 ZX_ERR_BAD_STATE);
+    cr_assert_eq(status_of(call(sys_zx_vmo_set_cache_policy, vmo, ZX_CACHE_POLICY_CACHED, 0, 0, 0, 0)),
+                 ZX_OK);
+    zx_handle_t plain = create_vmo(PAGE, 0);
+    cr_assert_eq(status_of(call(sys_zx_vmo_set_cache_policy, plain, ZX_CACHE_POLICY_UNCACHED, 0, 0, 0, 0)),
+                 ZX_OK);
+}
+
+Test(handlers, cache_policy_is_refused_once_mapped_and_from_uncached_once_committed)
+{
+    map_new(BUFFER_AT, BUFFER_PAGES, RW, 0);
+    zx_handle_t vmar = root_vmar(), vmo = create_vmo(PAGE, 0);
+    cr_assert_eq(status_of(call(sys_zx_vmo_set_cache_policy, vmo, ZX_CACHE_POLICY_UNCACHED, 0, 0, 0, 0)),
+                 ZX_OK);
+    cr_assert_eq(map(vmar, ZX_VM_PERM_READ, vmo, 0, PAGE), ZX_OK);
+    uint64_t addr;
+    struct pt_walk_ctx w = process_walk_ctx(&proc, &env);
+    cr_assert_eq(uaccess_copy_in(&w, &addr, ACTUAL_AT, sizeof(addr)), ZX_OK);
+    cr_assert_eq(status_of(call(sys_zx_vmo_set_cache_policy, vmo, ZX_CACHE_POLICY_UNCACHED, 0, 0, 0, 0)),
+                 ZX_ERR_BAD_STATE, "mapped");
+    cr_assert_gt(vmar_unmap(&objects, &proc.vmar, addr, PAGE), 0);
+    cr_assert_eq(status_of(call(sys_zx_vmo_set_cache_policy, vmo, ZX_CACHE_POLICY_CACHED, 0, 0, 0, 0)),
+                 ZX_ERR_BAD_STATE, "zxvmm counts a mapped VMO as committed, touched or not");
+}
