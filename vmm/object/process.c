@@ -77,12 +77,7 @@ static int map_run(struct process *p, const struct aspace_env *env, uint64_t va,
 
 int process_map_page(struct process *p, const struct aspace_env *env, uint64_t va, gpa_t pa, uint64_t flags)
 {
-    int rc = map_run(p, env, va, pa, MEM_PAGE_SIZE, flags | PTE_P);
-    if (rc == 0 && !(flags & PTE_P)) {
-        gpa_t kept;
-        rc = pt_protect_page(env->ram, p->root, gva(va), flags, &kept);
-    }
-    return rc;
+    return map_run(p, env, va, pa, MEM_PAGE_SIZE, flags);
 }
 
 /* Kernel region: the shared shim, then this process's GDT, IDT, TSS and CPL0 stack. */
@@ -348,6 +343,18 @@ static void release_frames(struct process *p, const struct aspace_env *env)
 bool process_is_dying(const struct process *p)
 {
     return p->state == PROCESS_DYING || p->state == PROCESS_DEAD;
+}
+
+void process_get_info(const struct process *p, zx_info_process_t *info)
+{
+    memset(info, 0, sizeof(*info)); /* padding included: the record goes to a guest */
+    info->start_time = p->start_time;
+    if (p->state != PROCESS_NEW)
+        info->flags |= ZX_INFO_PROCESS_FLAG_STARTED;
+    if (process_is_dying(p)) {
+        info->flags |= ZX_INFO_PROCESS_FLAG_EXITED;
+        info->return_code = p->return_code;
+    }
 }
 
 void process_kill(struct objects *o, struct process *p)

@@ -37,6 +37,7 @@ uint64_t sys_zx_vmo_create(struct syscall_call *c)
     if (st != ZX_OK)
         return syscall_status(st);
     vmo->resizable = options & ZX_VMO_RESIZABLE;
+    vmo->discardable = options & ZX_VMO_DISCARDABLE;
     return syscall_status(syscall_give_handle(c, &vmo->obj, ZX_DEFAULT_VMO_RIGHTS, c->arg[2]));
 }
 
@@ -122,6 +123,8 @@ uint64_t sys_zx_vmo_set_cache_policy(struct syscall_call *c)
         return syscall_status(ZX_ERR_BAD_STATE);
     if (vmo->mapped_pages > 0)
         return syscall_status(ZX_ERR_BAD_STATE);
+    if (vmo->discardable && policy != ZX_CACHE_POLICY_CACHED)
+        return syscall_status(ZX_ERR_BAD_STATE); /* Zircon: a discardable VMO stays cached */
     vmo->cache_policy = policy;
     return ZX_OK;
 }

@@ -11,7 +11,6 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include <zircon/errors.h>
 #include <zircon/syscalls/object.h>
 #include <zircon/types.h>
 #include <zxvmm/abi.h>
@@ -33,6 +32,17 @@ static void end_process(struct vcpu *v, enum process_end end, int64_t code)
 static void report(const struct vcpu *v, const char *what)
 {
     fprintf(stderr, "zxvmm: process %s: %s\n", v->proc->name, what);
+}
+
+/*
+ * An exception nobody handles: the report line, then the process dies with
+ * ZX_TASK_RETCODE_EXCEPTION_KILL. The one place where CPU exceptions and
+ * policy errors end a process (the place for exception channels to hook in).
+ */
+static void exception_kill(struct vcpu *v, const char *what)
+{
+    report(v, what);
+    end_process(v, PROCESS_END_EXCEPTION, ZX_TASK_RETCODE_EXCEPTION_KILL);
 }
 
 static void console_write(void *host, const void *buf, size_t len)
@@ -78,12 +88,15 @@ static bool handle_syscall(struct vcpu *v)
         .caller = v->proc,
         .arg = {r->rdi, r->rsi, r->rdx, r->r10, r->r8, r->r9, r->r12, r->r13},
     };
-    uint64_t ret;
-    /* Only the vDSO may enter the VMM: anything else gets BAD_SYSCALL, as an unknown number does. */
-    if (r->rip < v->proc->vdso_lo || r->rip >= v->proc->vdso_hi)
-        ret = (uint64_t)(int64_t)ZX_ERR_BAD_SYSCALL;
-    else
-        ret = syscall_dispatch(&call, (uint32_t)r->rax);
+    /* Only the vDSO may enter the VMM: anything else is Zircon's ZX_EXCP_POLICY_ERROR. */
+    if (r->rip < v->proc->vdso_lo || r->rip >= v->proc->vdso_hi) {
+        char line[128];
+        snprintf(line, sizeof(line), "policy error: syscall %u from outside the vDSO at rip 0x%llx",
+                 (uint32_t)r->rax, (unsigned long long)r->rip);
+        exception_kill(v, line);
+        return false;
+    }
+    uint64_t ret = syscall_dispatch(&call, (uint32_t)r->rax);
     if (call.exit) {
         end_process(v, PROCESS_END_EXIT, call.exit_code);
         return false;
@@ -113,8 +126,7 @@ static void handle_exception(struct vcpu *v)
     if (f && x86_exception_has_error_code(vector))
         snprintf(line + n, sizeof(line) - (size_t)n, " (error code 0x%llx)",
                  (unsigned long long)f->error_code);
-    report(v, line);
-    end_process(v, PROCESS_END_EXCEPTION, ZX_TASK_RETCODE_EXCEPTION_KILL);
+    exception_kill(v, line);
 }
 
 static bool handle_io(struct vcpu *v)
@@ -132,8 +144,7 @@ static bool handle_io(struct vcpu *v)
     snprintf(line, sizeof(line), "killed: unexpected I/O (%s port 0x%x, size %u) at rip 0x%llx",
              run->io.direction == KVM_EXIT_IO_OUT ? "out to" : "in from", run->io.port, run->io.size,
              (unsigned long long)run->s.regs.regs.rip);
-    report(v, line);
-    end_process(v, PROCESS_END_EXCEPTION, ZX_TASK_RETCODE_EXCEPTION_KILL);
+    exception_kill(v, line);
     return false;
 }
 
