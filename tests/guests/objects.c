@@ -341,6 +341,19 @@ GUEST_CASE(info_unknown_topic)
                      zx_object_get_info(zx_process_self(), PROCESS_TOPIC_V0, buf, sizeof(buf), NULL, NULL));
 }
 
+/* ZX_INFO_HANDLE_VALID: ZX_OK for a live handle whatever its rights, BAD_HANDLE otherwise; no buffer. */
+GUEST_CASE(info_handle_valid)
+{
+    guest_put_status("self_status",
+                     zx_object_get_info(zx_process_self(), ZX_INFO_HANDLE_VALID, NULL, 0, NULL, NULL));
+    zx_handle_t none = dup_rights(zx_process_self(), ZX_RIGHT_NONE);
+    guest_put_status("no_rights_status", zx_object_get_info(none, ZX_INFO_HANDLE_VALID, NULL, 0, NULL, NULL));
+    zx_handle_close(none);
+    guest_put_status("closed_status", zx_object_get_info(none, ZX_INFO_HANDLE_VALID, NULL, 0, NULL, NULL));
+    guest_put_status("bad_status",
+                     zx_object_get_info(BAD_HANDLE_VALUE, ZX_INFO_HANDLE_VALID, NULL, 0, NULL, NULL));
+}
+
 GUEST_CASE(info_bad_handle)
 {
     zx_info_handle_basic_t info;
@@ -658,6 +671,7 @@ static const struct guest_case cases[] = {
     {"info_actual_avail", case_info_actual_avail},
     {"info_bad_buffers", case_info_bad_buffers},
     {"info_unknown_topic", case_info_unknown_topic},
+    {"info_handle_valid", case_info_handle_valid},
     {"info_bad_handle", case_info_bad_handle},
     {"info_wrong_type", case_info_wrong_type},
     {"info_missing_rights", case_info_missing_rights},

@@ -243,6 +243,22 @@ GUEST_CASE(map_align)
                                  SPECIFIC_ADDR + PAGE - vmar_base(), new_vmo(PAGE), 0, PAGE, &sp));
 }
 
+/* A ZX_VMO_DISCARDABLE VMO maps only with ZX_VM_ALLOW_FAULTS. */
+GUEST_CASE(map_discardable)
+{
+    zx_handle_t vmo = ZX_HANDLE_INVALID;
+    guest_put_status("create_status", zx_vmo_create(PAGE, ZX_VMO_DISCARDABLE, &vmo));
+    zx_vaddr_t addr = 0;
+    guest_put_status("plain_status", zx_vmar_map(zx_vmar_root_self(), ZX_VM_PERM_READ | ZX_VM_PERM_WRITE, 0,
+                                                 vmo, 0, PAGE, &addr));
+    guest_put_status("allow_faults_status",
+                     zx_vmar_map(zx_vmar_root_self(), ZX_VM_PERM_READ | ZX_VM_PERM_WRITE | ZX_VM_ALLOW_FAULTS,
+                                 0, vmo, 0, PAGE, &addr));
+    volatile uint8_t *p = (volatile uint8_t *)addr;
+    p[1] = PATTERN_A;
+    printf("usable=%d\n", p[1] == PATTERN_A);
+}
+
 GUEST_CASE(map_len_rounded)
 {
     zx_handle_t vmo = new_vmo(2 * PAGE);
@@ -442,6 +458,7 @@ static const struct guest_case cases[] = {
     {"map_specific", case_map_specific},
     {"map_specific_overwrite", case_map_specific_overwrite},
     {"map_align", case_map_align},
+    {"map_discardable", case_map_discardable},
     {"map_len_rounded", case_map_len_rounded},
     {"map_vmo_offset", case_map_vmo_offset},
     {"map_rights", case_map_rights},

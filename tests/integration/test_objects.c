@@ -63,10 +63,17 @@ Test(objects, get_info_with_bad_actual_or_avail_pointer_is_invalid_args)
     EXPECT(0, "info_bad_buffers", "actual_status=ZX_ERR_INVALID_ARGS", "avail_status=ZX_ERR_INVALID_ARGS");
 }
 
-Test(objects, unknown_topic_is_not_supported_before_the_handle_is_checked)
+Test(objects, get_info_checks_the_handle_before_the_topic)
 {
     REQUIRE_KVM();
-    EXPECT(0, "info_unknown_topic", "status=ZX_ERR_NOT_SUPPORTED", "bad_handle_status=ZX_ERR_NOT_SUPPORTED");
+    EXPECT(0, "info_unknown_topic", "status=ZX_ERR_NOT_SUPPORTED", "bad_handle_status=ZX_ERR_BAD_HANDLE");
+}
+
+Test(objects, handle_valid_topic_tells_live_handles_from_others)
+{
+    REQUIRE_KVM();
+    EXPECT(0, "info_handle_valid", "self_status=ZX_OK", "no_rights_status=ZX_OK",
+           "closed_status=ZX_ERR_BAD_HANDLE", "bad_status=ZX_ERR_BAD_HANDLE");
 }
 
 Test(objects, old_process_topic_version_0_is_not_supported)

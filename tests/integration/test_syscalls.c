@@ -119,13 +119,18 @@ Test(syscalls, unknown_number_is_bad_syscall)
     expect_status("unknown_syscall", "-13");
 }
 
-Test(syscalls, hypercall_from_outside_vdso_is_refused)
+Test(syscalls, hypercall_from_outside_vdso_is_a_policy_error_that_kills)
 {
     REQUIRE_KVM();
-    char *out = run_case("rogue_out");
-    assert_contains(out, "status=-13");
-    cr_assert_null(strstr(out, "rogue\n"), "the rogue call must not have written: %s", out);
-    free(out);
+    struct run_result r;
+    harness_zxvmm(&r, "run", harness_guest("syscalls"), "rogue_out", NULL);
+    cr_assert_eq(r.status, 139, "status %d, stderr: %s", r.status, r.err);
+    cr_assert_null(strstr(r.out, "rogue\n"), "the rogue call must not have written: %s", r.out);
+    cr_assert_null(strstr(r.out, "status="), "the process must not go on: %s", r.out);
+    assert_contains(r.err, "zxvmm: process ");
+    assert_contains(r.err, "policy error: syscall ");
+    assert_contains(r.err, " from outside the vDSO at rip 0x");
+    harness_free(&r);
 }
 
 Test(syscalls, vdso_entry_points_lie_in_the_vdso)

@@ -273,10 +273,24 @@ Test(vmar, map_with_unaligned_vmo_offset_is_invalid_args)
     EXPECT_MAP("ZX_ERR_INVALID_ARGS", "1", "0", "8192", "100", "4096");
 }
 
-Test(vmar, map_with_overflowing_vmo_offset_is_invalid_args)
+Test(vmar, map_with_overflowing_vmo_offset_is_out_of_range)
 {
     REQUIRE_KVM();
-    EXPECT_MAP("ZX_ERR_INVALID_ARGS", "1", "0", "4096", "0xfffffffffffff000", "8192");
+    EXPECT_MAP("ZX_ERR_OUT_OF_RANGE", "1", "0", "4096", "0xfffffffffffff000", "8192");
+}
+
+Test(vmar, map_with_a_length_that_rounds_up_to_zero_is_out_of_range)
+{
+    REQUIRE_KVM();
+    EXPECT_MAP("ZX_ERR_OUT_OF_RANGE", "1", "0", "4096", "0", "0xffffffffffffff01");
+    EXPECT_MAP("ZX_ERR_OUT_OF_RANGE", "1", "0", "4096", "0", "0xffffffffffffffff");
+}
+
+Test(vmar, discardable_vmo_maps_only_with_allow_faults)
+{
+    REQUIRE_KVM();
+    EXPECT("map_discardable", "create_status=ZX_OK", "plain_status=ZX_ERR_NOT_SUPPORTED",
+           "allow_faults_status=ZX_OK", "usable=1");
 }
 
 Test(vmar, map_past_the_end_of_the_vmo_is_buffer_too_small)

@@ -355,6 +355,18 @@ bool process_is_dying(const struct process *p)
     return p->state == PROCESS_DYING || p->state == PROCESS_DEAD;
 }
 
+void process_get_info(const struct process *p, zx_info_process_t *info)
+{
+    memset(info, 0, sizeof(*info)); /* padding included: the record goes to a guest */
+    info->start_time = p->start_time;
+    if (p->state != PROCESS_NEW)
+        info->flags |= ZX_INFO_PROCESS_FLAG_STARTED;
+    if (process_is_dying(p)) {
+        info->flags |= ZX_INFO_PROCESS_FLAG_EXITED;
+        info->return_code = p->return_code;
+    }
+}
+
 void process_kill(struct objects *o, struct process *p)
 {
     if (process_is_dying(p))

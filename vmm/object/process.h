@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <zircon/syscalls/object.h>
 #include <zircon/types.h>
 
 #include "boot/elf.h"
@@ -115,6 +116,13 @@ void process_kill(struct objects *o, struct process *p);
 
 /* True from the moment a process is killed or ends. */
 bool process_is_dying(const struct process *p);
+
+/*
+ * Its ZX_INFO_PROCESS record: STARTED once it has started, EXITED with the
+ * return code as soon as it is dying (killed, not yet stopped), as Zircon
+ * reports a dying process. Lock held.
+ */
+void process_get_info(const struct process *p, zx_info_process_t *info);
 
 /* Frees whatever the process still holds. The process must not run. */
 void process_destroy(struct process *p, struct objects *o);

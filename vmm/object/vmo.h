@@ -24,6 +24,7 @@ struct vmo {
     uint32_t cache_policy;
     uint64_t mapped_pages; /* pages of mappings that show it, each holding a reference */
     bool resizable;        /* created with ZX_VMO_RESIZABLE */
+    bool discardable;      /* created with ZX_VMO_DISCARDABLE: maps only with ZX_VM_ALLOW_FAULTS */
     bool committed; /* written or mapped: Zircon would hold committed pages (zx_vmo_set_cache_policy) */
     struct vmo_run *runs;
     size_t nruns;

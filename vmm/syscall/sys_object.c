@@ -61,12 +61,7 @@ static void single_record(const struct info_topic *t, struct object *obj, zx_rig
     } else if (t->topic == ZX_INFO_PROCESS) {
         const struct process *p = (const struct process *)obj;
         zx_info_process_t *info = rec;
-        info->return_code = p->return_code;
-        info->start_time = p->start_time;
-        if (p->state != PROCESS_NEW)
-            info->flags |= ZX_INFO_PROCESS_FLAG_STARTED;
-        if (p->state == PROCESS_DEAD)
-            info->flags |= ZX_INFO_PROCESS_FLAG_EXITED;
+        process_get_info(p, info);
         if (p->debug_exceptionate.channel)
             info->flags |= ZX_INFO_PROCESS_FLAG_DEBUGGER_ATTACHED;
     } else if (t->topic == ZX_INFO_THREAD) {
@@ -127,14 +122,18 @@ static zx_status_t write_records(struct syscall_call *c, const struct info_topic
 
 uint64_t sys_zx_object_get_info(struct syscall_call *c)
 {
-    const struct info_topic *t = find_topic((zx_object_info_topic_t)c->arg[1]);
-    if (!t)
-        return syscall_status(ZX_ERR_NOT_SUPPORTED);
+    zx_object_info_topic_t topic = (zx_object_info_topic_t)c->arg[1];
     struct object *obj;
     zx_rights_t rights;
+    /* The handle first: Zircon looks it up before it serves any topic it knows. */
     zx_status_t st = syscall_handle(c, (zx_handle_t)c->arg[0], &obj, &rights);
     if (st != ZX_OK)
         return syscall_status(st);
+    if (topic == ZX_INFO_HANDLE_VALID)
+        return ZX_OK; /* no record, no right needed; the buffer is not looked at */
+    const struct info_topic *t = find_topic(topic);
+    if (!t)
+        return syscall_status(ZX_ERR_NOT_SUPPORTED);
     if (t->type != ZX_OBJ_TYPE_NONE && obj->type != t->type)
         return syscall_status(ZX_ERR_WRONG_TYPE);
     if ((rights & t->right) != t->right)

@@ -58,7 +58,7 @@ static bool perms_valid(uint32_t perms)
     return !((perms & (ZX_VM_PERM_WRITE | ZX_VM_PERM_EXECUTE)) && !(perms & ZX_VM_PERM_READ));
 }
 
-/* Map steps 6-12 of zx_vmar_map.md: the options and the rights they need. */
+/* Map steps 6-13 of zx_vmar_map.md: the options and the rights they need. */
 static zx_status_t check_map_options(zx_vm_option_t options, zx_rights_t vmar_rights, zx_rights_t vmo_rights,
                                      const struct vmo *vmo)
 {
@@ -76,6 +76,8 @@ static zx_status_t check_map_options(zx_vm_option_t options, zx_rights_t vmar_ri
         return ZX_ERR_INVALID_ARGS;
     if ((options & ZX_VM_REQUIRE_NON_RESIZABLE) && vmo->resizable)
         return ZX_ERR_NOT_SUPPORTED;
+    if (!(options & ZX_VM_ALLOW_FAULTS) && vmo->discardable)
+        return ZX_ERR_NOT_SUPPORTED; /* Zircon: a discardable VMO's mappings must allow faults */
     if (options & (ZX_VM_COMPACT | ZX_VM_CAN_MAP_SPECIFIC))
         return ZX_ERR_INVALID_ARGS;
     return ZX_OK;
@@ -98,7 +100,7 @@ static zx_status_t find_aligned(const struct vmar *v, uint64_t len, uint64_t ali
     }
 }
 
-/* Map steps 15-19: where the mapping goes. */
+/* Map steps 16-20: where the mapping goes. */
 static zx_status_t place(struct syscall_call *c, struct vmar *v, zx_vm_option_t options, uint64_t offset,
                          uint64_t len, uint64_t *addr)
 {
@@ -145,8 +147,10 @@ uint64_t sys_zx_vmar_map(struct syscall_call *c)
     if ((st = check_map_options(options, vmar_rights, vmo_rights, vmo)) != ZX_OK)
         return syscall_status(st);
     uint64_t rounded = (len + PAGE_MASK) & ~PAGE_MASK; /* wraps to 0 for the largest lengths */
-    if ((vmo_offset & PAGE_MASK) || __builtin_add_overflow(vmo_offset, rounded, &end))
+    if (vmo_offset & PAGE_MASK)
         return syscall_status(ZX_ERR_INVALID_ARGS);
+    if (rounded < len || __builtin_add_overflow(vmo_offset, rounded, &end))
+        return syscall_status(ZX_ERR_OUT_OF_RANGE);
     if (end > vmo->size)
         return syscall_status(ZX_ERR_BUFFER_TOO_SMALL);
     if (v->dead)

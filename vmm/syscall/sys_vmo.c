@@ -37,6 +37,7 @@ uint64_t sys_zx_vmo_create(struct syscall_call *c)
     if (st != ZX_OK)
         return syscall_status(st);
     vmo->resizable = options & ZX_VMO_RESIZABLE;
+    vmo->discardable = options & ZX_VMO_DISCARDABLE;
     return syscall_status(syscall_give_handle(c, &vmo->obj, ZX_DEFAULT_VMO_RIGHTS, c->arg[2]));
 }
 

@@ -37,6 +37,17 @@ static void report(const struct vcpu *v, const char *what)
     fprintf(stderr, "zxvmm: process %s: %s\n", v->proc->name, what);
 }
 
+/*
+ * An exception nobody handles: the report line, then the process dies with
+ * ZX_TASK_RETCODE_EXCEPTION_KILL. The one place where CPU exceptions and
+ * policy errors end a process, once no exception channel handled them.
+ */
+static void exception_kill(struct vcpu *v, const char *what)
+{
+    report(v, what);
+    end_process(v, PROCESS_END_EXCEPTION, ZX_TASK_RETCODE_EXCEPTION_KILL);
+}
+
 static void console_write(void *host, const void *buf, size_t len)
 {
     struct vcpu *v = host;
@@ -152,10 +163,9 @@ static enum debug_verdict park_exception(struct vcpu *v, void *arg)
 /* Ends the process after a verdict other than DEBUG_RESUME; `line` is the report for DEBUG_KILL. */
 static void end_after(struct vcpu *v, enum debug_verdict verdict, const char *line)
 {
-    if (verdict == DEBUG_KILL) {
-        report(v, line);
-        end_process(v, PROCESS_END_EXCEPTION, ZX_TASK_RETCODE_EXCEPTION_KILL);
-    } else if (verdict == DEBUG_EXIT_THREAD) {
+    if (verdict == DEBUG_KILL)
+        exception_kill(v, line);
+    else if (verdict == DEBUG_EXIT_THREAD) {
         end_process(v, PROCESS_END_EXIT, 0); /* its only thread exited */
     }
 }
@@ -164,14 +174,14 @@ static void end_after(struct vcpu *v, enum debug_verdict verdict, const char *li
 static bool policy_error(struct vcpu *v)
 {
     struct kvm_regs *r = &v->run->s.regs.regs;
+    char line[128];
+    snprintf(line, sizeof(line), "policy error: syscall %u from outside the vDSO at rip 0x%llx",
+             (uint32_t)r->rax, (unsigned long long)r->rip);
     r->rax = (uint64_t)(int64_t)ZX_ERR_BAD_SYSCALL;
     v->run->kvm_dirty_regs = KVM_SYNC_X86_REGS;
     struct exception_args a = {
         .type = ZX_EXCP_POLICY_ERROR,
         .report = {.header = {.size = sizeof(zx_exception_report_t), .type = ZX_EXCP_POLICY_ERROR}}};
-    char line[128];
-    snprintf(line, sizeof(line), "policy error: syscall from outside the vDSO at rip 0x%llx",
-             (unsigned long long)r->rip);
     enum debug_verdict verdict = park_and_resume(v, NULL, park_exception, &a);
     end_after(v, verdict, line);
     return verdict == DEBUG_RESUME;
@@ -256,8 +266,7 @@ static bool handle_io(struct vcpu *v)
     snprintf(line, sizeof(line), "killed: unexpected I/O (%s port 0x%x, size %u) at rip 0x%llx",
              run->io.direction == KVM_EXIT_IO_OUT ? "out to" : "in from", run->io.port, run->io.size,
              (unsigned long long)run->s.regs.regs.rip);
-    report(v, line);
-    end_process(v, PROCESS_END_EXCEPTION, ZX_TASK_RETCODE_EXCEPTION_KILL);
+    exception_kill(v, line);
     return false;
 }
 

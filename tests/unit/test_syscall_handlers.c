@@ -1,0 +1,224 @@
+/* test_syscall_handlers.c: syscall handlers run against a process built without KVM (its own page tables). */
+#include <criterion/criterion.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <zircon/errors.h>
+#include <zircon/rights.h>
+#include <zircon/syscalls/object.h>
+#include <zircon/types.h>
+
+#include "object/handle.h"
+#include "object/object.h"
+#include "object/process.h"
+#include "object/vmar.h"
+#include "object/vmo.h"
+#include "syscall/syscall.h"
+#include "syscall/uaccess.h"
+#include "x86_64/paging.h"
+
+#define RAM_SIZE      (32ULL << 20)
+#define MAXPHYADDR    46
+#define PAGE          MEM_PAGE_SIZE
+#define BUFFER_AT     0x40000000ULL /* the caller's scratch: buffers and out-pointers, read-write */
+#define BUFFER_PAGES  4
+#define ACTUAL_AT     (BUFFER_AT + (BUFFER_PAGES - 1) * PAGE) /* the last scratch page holds *actual */
+#define TARGET_AT     0x50000000ULL                           /* the mappings the memory calls aim at */
+#define HANDLE_SLOTS  16
+#define BAD_HANDLE    0x12345673u
+#define UNKNOWN_TOPIC 0x12345u
+#define RW            (ZX_VM_PERM_READ | ZX_VM_PERM_WRITE)
+#define RWX           (ZX_VM_PERM_READ | ZX_VM_PERM_WRITE | ZX_VM_PERM_EXECUTE)
+
+static struct guest_ram ram;
+static struct frame_alloc frames;
+static struct aspace_env env;
+static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t changed = PTHREAD_COND_INITIALIZER;
+static struct objects objects;
+static struct boot_options boot = {.enable_debugging_syscalls = true, .enable_serial_syscalls = true};
+static struct syscall_env sys;
+static struct process proc;
+static zx_handle_t self; /* the process itself, with ZX_DEFAULT_PROCESS_RIGHTS */
+static struct vmo *vmos[8];
+static unsigned nvmos;
+
+static void setup(void)
+{
+    cr_assert_eq(mem_ram_map(&ram, RAM_SIZE), 0);
+    cr_assert_eq(mem_frames_init(&frames, RAM_SIZE), 0);
+    env = (struct aspace_env){.ram = &ram, .frames = &frames, .maxphyaddr = MAXPHYADDR};
+    objects_init(&objects, &lock, &changed, &env);
+    sys = (struct syscall_env){.objects = &objects, .aspace = &env, .options = &boot};
+    memset(&proc, 0, sizeof(proc));
+    proc.obj = (struct object){.type = ZX_OBJ_TYPE_PROCESS, .koid = objects_new_koid(&objects)};
+    proc.pat = PT_PAT_ZIRCON;
+    proc.state = PROCESS_RUNNING;
+    cr_assert_eq(mem_frames_alloc(&frames, 1, 1, &proc.root), 0);
+    vmar_init(&proc.vmar, &objects, &proc);
+    cr_assert_eq(handle_table_init(&proc.handles, HANDLE_SLOTS, 0x5a5a5a5c), 0);
+    cr_assert_eq(handle_table_add(&proc.handles, &proc.obj, ZX_DEFAULT_PROCESS_RIGHTS, &self), ZX_OK);
+    nvmos = 0;
+}
+
+static void teardown(void)
+{
+    vmar_teardown(&objects, &proc.vmar);
+    for (unsigned i = 0; i < nvmos; i++)
+        object_unref(&objects, &vmos[i]->obj);
+    struct object *obj;
+    while (handle_table_pop(&proc.handles, &obj))
+        if (obj->type == ZX_OBJ_TYPE_VMO)
+            object_unref(&objects, obj);
+    handle_table_destroy(&proc.handles);
+    vmar_space_destroy(&proc.vmar.space);
+    free(proc.runs);
+    objects_destroy(&objects);
+    mem_frames_destroy(&frames);
+    mem_ram_unmap(&ram);
+}
+
+TestSuite(handlers, .init = setup, .fini = teardown);
+
+/* Maps a new VMO of `pages` at `at` with `perms`; its bytes are `fill`. */
+static struct vmo *map_new(uint64_t at, uint64_t pages, uint32_t perms, uint8_t fill)
+{
+    struct vmo *v;
+    cr_assert_eq(vmo_create(&objects, pages * PAGE, &v), ZX_OK);
+    cr_assert_lt(nvmos, sizeof(vmos) / sizeof(vmos[0]));
+    vmos[nvmos++] = v;
+    for (uint64_t i = 0; i < pages; i++)
+        memset(mem_ptr(&ram, vmo_page(v, i), PAGE), fill, PAGE);
+    cr_assert_eq(vmar_map(&objects, &proc.vmar, at, pages * PAGE, v, 0, perms, RWX), ZX_OK);
+    return v;
+}
+
+static uint64_t call(uint64_t (*handler)(struct syscall_call *), uint64_t a0, uint64_t a1, uint64_t a2,
+                     uint64_t a3, uint64_t a4, uint64_t a5)
+{
+    struct syscall_call c = {.env = &sys, .caller = &proc, .arg = {a0, a1, a2, a3, a4, a5}};
+    return handler(&c);
+}
+
+static zx_status_t status_of(uint64_t rax)
+{
+    return (zx_status_t)(int64_t)rax;
+}
+
+/* ---- zx_object_get_info ---- */
+
+Test(handlers, get_info_checks_the_handle_before_the_topic)
+{
+    map_new(BUFFER_AT, BUFFER_PAGES, RW, 0);
+    cr_assert_eq(status_of(call(sys_zx_object_get_info, BAD_HANDLE, UNKNOWN_TOPIC, BUFFER_AT, 64, 0, 0)),
+                 ZX_ERR_BAD_HANDLE);
+    cr_assert_eq(status_of(call(sys_zx_object_get_info, self, UNKNOWN_TOPIC, BUFFER_AT, 64, 0, 0)),
+                 ZX_ERR_NOT_SUPPORTED);
+}
+
+Test(handlers, handle_valid_says_whether_a_handle_is_live)
+{
+    cr_assert_eq(status_of(call(sys_zx_object_get_info, self, ZX_INFO_HANDLE_VALID, 0, 0, 0, 0)), ZX_OK);
+    cr_assert_eq(status_of(call(sys_zx_object_get_info, BAD_HANDLE, ZX_INFO_HANDLE_VALID, 0, 0, 0, 0)),
+                 ZX_ERR_BAD_HANDLE);
+    zx_handle_t none;
+    cr_assert_eq(handle_table_add(&proc.handles, &proc.obj, ZX_RIGHT_NONE, &none), ZX_OK);
+    cr_assert_eq(status_of(call(sys_zx_object_get_info, none, ZX_INFO_HANDLE_VALID, 0, 0, 0, 0)), ZX_OK,
+                 "no right is needed");
+    struct object *obj;
+    cr_assert_eq(handle_table_remove(&proc.handles, none, &obj, NULL), ZX_OK);
+    cr_assert_eq(status_of(call(sys_zx_object_get_info, none, ZX_INFO_HANDLE_VALID, 0, 0, 0, 0)),
+                 ZX_ERR_BAD_HANDLE, "a closed handle is not valid");
+}
+
+Test(handlers, a_dying_process_reports_exited_with_its_return_code)
+{
+    zx_info_process_t info;
+    proc.start_time = 1234;
+    process_get_info(&proc, &info);
+    cr_assert_eq(info.flags, ZX_INFO_PROCESS_FLAG_STARTED, "running: started, not exited");
+    cr_assert_eq(info.return_code, 0);
+    proc.state = PROCESS_DYING;
+    proc.return_code = ZX_TASK_RETCODE_SYSCALL_KILL;
+    process_get_info(&proc, &info);
+    cr_assert_eq(info.flags, ZX_INFO_PROCESS_FLAG_STARTED | ZX_INFO_PROCESS_FLAG_EXITED);
+    cr_assert_eq(info.return_code, ZX_TASK_RETCODE_SYSCALL_KILL);
+    cr_assert_eq(info.start_time, 1234);
+    proc.state = PROCESS_RUNNING;
+}
+
+Test(handlers, process_info_of_a_dying_process_through_the_syscall)
+{
+    map_new(BUFFER_AT, BUFFER_PAGES, RW, 0);
+    proc.state = PROCESS_DYING;
+    proc.return_code = ZX_TASK_RETCODE_SYSCALL_KILL;
+    cr_assert_eq(status_of(call(sys_zx_object_get_info, self, ZX_INFO_PROCESS, BUFFER_AT,
+                                sizeof(zx_info_process_t), 0, 0)),
+                 ZX_OK);
+    struct pt_walk_ctx w = process_walk_ctx(&proc, &env);
+    zx_info_process_t info;
+    cr_assert_eq(uaccess_copy_in(&w, &info, BUFFER_AT, sizeof(info)), ZX_OK);
+    cr_assert(info.flags & ZX_INFO_PROCESS_FLAG_EXITED);
+    cr_assert_eq(info.return_code, ZX_TASK_RETCODE_SYSCALL_KILL);
+    proc.state = PROCESS_RUNNING;
+}
+
+/* ---- zx_vmar_map ---- */
+
+/* A handle to the root VMAR with the rights a process starts with, and a new VMO of `size` made by the call.
+ */
+static zx_handle_t root_vmar(void)
+{
+    zx_handle_t h;
+    cr_assert_eq(handle_table_add(&proc.handles, &proc.vmar.obj,
+                                  ZX_DEFAULT_VMAR_RIGHTS | ZX_RIGHT_READ | ZX_RIGHT_WRITE | ZX_RIGHT_EXECUTE,
+                                  &h),
+                 ZX_OK);
+    return h;
+}
+
+static zx_handle_t create_vmo(uint64_t size, uint32_t options)
+{
+    cr_assert_eq(status_of(call(sys_zx_vmo_create, size, options, ACTUAL_AT, 0, 0, 0)), ZX_OK);
+    struct pt_walk_ctx w = process_walk_ctx(&proc, &env);
+    zx_handle_t h;
+    cr_assert_eq(uaccess_copy_in(&w, &h, ACTUAL_AT, sizeof(h)), ZX_OK);
+    return h;
+}
+
+static zx_status_t map(zx_handle_t vmar, zx_vm_option_t options, zx_handle_t vmo, uint64_t vmo_offset,
+                       uint64_t len)
+{
+    struct syscall_call c = {
+        .env = &sys, .caller = &proc, .arg = {vmar, options, 0, vmo, vmo_offset, len, ACTUAL_AT}};
+    return status_of(sys_zx_vmar_map(&c));
+}
+
+Test(handlers, map_with_an_overflowing_vmo_offset_is_out_of_range)
+{
+    map_new(BUFFER_AT, BUFFER_PAGES, RW, 0);
+    zx_handle_t vmar = root_vmar(), vmo = create_vmo(PAGE, 0);
+    cr_assert_eq(map(vmar, ZX_VM_PERM_READ, vmo, 0xfffffffffffff000ULL, 2 * PAGE), ZX_ERR_OUT_OF_RANGE);
+    cr_assert_eq(map(vmar, ZX_VM_PERM_READ, vmo, 100, PAGE), ZX_ERR_INVALID_ARGS, "unaligned comes first");
+}
+
+Test(handlers, map_with_a_length_rounding_up_to_zero_is_out_of_range)
+{
+    map_new(BUFFER_AT, BUFFER_PAGES, RW, 0);
+    zx_handle_t vmar = root_vmar(), vmo = create_vmo(PAGE, 0);
+    cr_assert_eq(map(vmar, ZX_VM_PERM_READ, vmo, 0, UINT64_MAX), ZX_ERR_OUT_OF_RANGE);
+    cr_assert_eq(map(vmar, ZX_VM_PERM_READ, vmo, 0, UINT64_MAX - PAGE + 2), ZX_ERR_OUT_OF_RANGE);
+    cr_assert_eq(map(vmar, ZX_VM_PERM_READ, vmo, 0, 0), ZX_ERR_INVALID_ARGS, "length 0 stays INVALID_ARGS");
+}
+
+Test(handlers, a_discardable_vmo_maps_only_with_allow_faults)
+{
+    map_new(BUFFER_AT, BUFFER_PAGES, RW, 0);
+    zx_handle_t vmar = root_vmar(), vmo = create_vmo(PAGE, ZX_VMO_DISCARDABLE);
+    cr_assert_eq(map(vmar, ZX_VM_PERM_READ, vmo, 0, PAGE), ZX_ERR_NOT_SUPPORTED);
+    cr_assert_eq(map(vmar, ZX_VM_PERM_READ | ZX_VM_REQUIRE_NON_RESIZABLE, vmo, 0, PAGE),
+                 ZX_ERR_NOT_SUPPORTED);
+    cr_assert_eq(map(vmar, ZX_VM_PERM_READ | ZX_VM_ALLOW_FAULTS, vmo, 0, PAGE), ZX_OK);
+    cr_assert_eq(map(vmar, ZX_VM_PERM_READ, create_vmo(PAGE, 0), 0, PAGE), ZX_OK, "others need no flag");
+}
