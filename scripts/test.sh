@@ -1,7 +1,12 @@
 #!/usr/bin/env bash
-# test.sh: sets up, checks formatting, then builds and runs the whole suite twice:
-# as released (build/) and under AddressSanitizer + UndefinedBehaviorSanitizer (build-asan/),
-# and runs each fuzzer briefly (scripts/fuzz.sh).
+# test.sh: sets up, checks formatting, then builds and runs the whole suite twice: as released
+# (build/) and under AddressSanitizer + UndefinedBehaviorSanitizer (build-asan/), and runs each
+# fuzzer briefly (scripts/fuzz.sh).
+#
+# Integration tests boot guests: natively where /dev/kvm works, otherwise (or with
+# ZXVMM_TEST_LAB=1) inside the nested-KVM lab (scripts/lab.sh). Either way a skipped test fails
+# the run. ZXVMM_TEST_LAB=0 runs them natively whatever the host has (they then skip loudly
+# without KVM, and that does not fail the run).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -11,18 +16,63 @@ echo "== formatting (.clang-format)"
 mapfile -t sources < <(git ls-files '*.c' '*.h' 2>/dev/null || find abi vmm guest tests -name '*.[ch]')
 clang-format --dry-run -Werror "${sources[@]}"
 
-run_suite() {
+build() {
     local dir=$1
     shift
     echo "== build $dir $*"
     cmake -S . -B "$dir" "$@" >/dev/null
     cmake --build "$dir" -j"$(nproc)" >/dev/null
-    echo "== test $dir"
-    (cd "$dir" && ctest -V)
 }
 
-run_suite build -DCMAKE_BUILD_TYPE=RelWithDebInfo
-run_suite build-asan -DCMAKE_BUILD_TYPE=Debug -DZXVMM_SANITIZE=ON
+# How the integration tests boot guests here: sets $mode (native, lab or none) and $why.
+choose_mode() {
+    case ${ZXVMM_TEST_LAB:-} in
+    1) mode=lab why="ZXVMM_TEST_LAB=1" ;;
+    0) mode=none why="ZXVMM_TEST_LAB=0" ;;
+    *)
+        if [ ! -e /dev/kvm ]; then
+            mode=lab why="this host has no /dev/kvm"
+        elif ! probe=$(build/zxvmm run build/guest-examples/hello 2>&1 >/dev/null); then
+            mode=lab why="/dev/kvm is unusable here: ${probe%%$'\n'*}"
+        else
+            mode=native why=""
+        fi
+        ;;
+    esac
+}
+
+# Runs one build's integration suite the chosen way; a skipped test fails it unless mode=none.
+integration() {
+    local dir=$1 log status=0
+    log=$(mktemp)
+    echo "== test $dir: integration"
+    case $mode in
+    native | none) (cd "$dir" && ctest -V -R '^integration$') 2>&1 | tee "$log" || status=$? ;;
+    lab) scripts/lab.sh --timeout 2700 ctest --test-dir "$dir" -V -R '^integration$' 2>&1 | tee "$log" || status=$? ;;
+    esac
+    if [ "$mode" != none ] && grep -q '\*\*\* SKIPPED' "$log"; then
+        echo "test: integration tests were skipped on a host that can boot guests ($mode)" >&2
+        status=1
+    fi
+    rm -f "$log"
+    return $status
+}
+
+build build -DCMAKE_BUILD_TYPE=RelWithDebInfo
+echo "== test build: unit"
+(cd build && ctest -V -R '^unit$')
+choose_mode
+if [ "$mode" = native ]; then
+    echo "integration tests: native /dev/kvm"
+else
+    echo "integration tests: $mode ($why)"
+fi
+integration build
+
+build build-asan -DCMAKE_BUILD_TYPE=Debug -DZXVMM_SANITIZE=ON
+echo "== test build-asan: unit"
+(cd build-asan && ctest -V -R '^unit$')
+integration build-asan
 
 echo "== fuzz (each target briefly)"
 scripts/fuzz.sh 20
