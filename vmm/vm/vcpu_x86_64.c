@@ -213,6 +213,8 @@ int vcpu_arch_resume(struct vcpu *v, const zx_thread_state_general_regs_t *regs)
         return -errno;
     s.cs = user_code();
     s.ss = user_data();
+    /* KVM may read TR back as busy; the type must stay the one vcpu_arch_setup chose (see tss_type_for). */
+    s.tr.type = tss_type_for(v->vm->cpuid);
     s.fs.base = regs->fs_base;
     s.gs.base = regs->gs_base;
     if (ioctl(v->fd, KVM_SET_SREGS, &s) < 0)
