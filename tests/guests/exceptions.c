@@ -120,6 +120,7 @@ static int catch_one(const char *answer)
         set_state(exc, ZX_EXCEPTION_STATE_HANDLED);
     zx_handle_close(thread);
     zx_handle_close(exc);
+    zx_handle_close(ch); /* unbound: the victim's exit is not reported to (and held by) a debugger */
     print_exit(proc);
     return 0;
 }
@@ -145,6 +146,7 @@ static int step(void)
     zx_thread_write_state(thread, ZX_THREAD_STATE_SINGLE_STEP, &off, sizeof(off));
     set_state(exc, ZX_EXCEPTION_STATE_HANDLED);
     zx_handle_close(exc);
+    zx_handle_close(ch);
     print_exit(proc);
     return 0;
 }
@@ -174,6 +176,7 @@ static int order(void)
             break;
         }
     }
+    zx_handle_close(dbg);
     print_exit(proc);
     return 0;
 }

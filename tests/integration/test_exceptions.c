@@ -102,7 +102,7 @@ Test(exceptions, every_error_in_check_order)
            "read_empty=ZX_ERR_SHOULD_WAIT", "dup_channel=0", "read_state_running=ZX_ERR_BAD_STATE",
            "read_state_kind=ZX_ERR_INVALID_ARGS", "read_state_small=ZX_ERR_BUFFER_TOO_SMALL",
            "read_state_wrong_type=ZX_ERR_WRONG_TYPE", "read_state_self=ZX_ERR_BAD_STATE",
-           "write_debug_regs=ZX_ERR_BUFFER_TOO_SMALL", "suspend_self=ZX_ERR_NOT_SUPPORTED",
+           "write_debug_regs=ZX_ERR_BAD_STATE", "suspend_self=ZX_ERR_NOT_SUPPORTED",
            "suspend_self_thread=ZX_ERR_NOT_SUPPORTED", "suspend_wrong_type=ZX_ERR_WRONG_TYPE",
            "set_name=ZX_OK", "get_name=ZX_OK", "name=renamed", "get_name_small=ZX_ERR_BUFFER_TOO_SMALL",
            "exc_state_wrong_type=ZX_ERR_WRONG_TYPE", "get_thread_wrong_type=ZX_ERR_WRONG_TYPE",
