@@ -10,9 +10,11 @@
  * listed in ZXGUEST_VECTOR_HAS_ERROR_CODE, an error code (SDM Vol. 3A, 6.13
  * "Error Code" and 6.14.2 "64-Bit Mode Stack Frame"). Each stub makes the
  * frame uniform (struct zxvmm_exception_frame: vector, error code, then the
- * CPU's part), loads the vector into eax and exits to the VMM with `out`.
- * The VMM never resumes a stub with iretq; should it run the vCPU again the
- * stub halts for ever.
+ * CPU's part) and exits to the VMM with `out`, touching no register but
+ * rsp, so that the VMM sees the interrupted code's registers (a debugger
+ * reads them). The VMM never resumes a stub with iretq: it sets the
+ * registers of the interrupted code instead; should it run the vCPU again
+ * here the stub halts for ever.
  */
 
 /* Vectors for which the CPU pushes an error code: #DF, #TS, #NP, #SS, #GP, #PF, #AC, #CP, #VC, #SX. */
@@ -33,7 +35,6 @@ zxguest_shim_vector_\vector:
     pushq $0
     .endif
     pushq $\vector
-    movl $\vector, %eax
     outl %eax, $ZXVMM_PORT_EXCEPTION
 1:
     hlt

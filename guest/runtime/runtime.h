@@ -12,7 +12,8 @@
 #define ZXGUEST_RETCODE_BAD_BOOT_INFO 126
 
 /* Records the starting handles that <zircon/process.h>'s accessors return. */
-void zxguest_set_startup_handles(zx_handle_t process, zx_handle_t vmar_root, zx_handle_t job);
+void zxguest_set_startup_handles(zx_handle_t process, zx_handle_t vmar_root, zx_handle_t job,
+                                 zx_handle_t thread);
 
 /*
  * Called by _start (crt0.S) with the stack 16-byte aligned: checks the boot

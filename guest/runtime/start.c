@@ -29,7 +29,8 @@ void zxguest_start(const struct zxvmm_boot_info *boot)
         report_bad_boot_info();
         zx_process_exit(ZXGUEST_RETCODE_BAD_BOOT_INFO);
     }
-    zxguest_set_startup_handles(boot->process_self, boot->vmar_root_self, boot->job_default);
+    zxguest_set_startup_handles(boot->process_self, boot->vmar_root_self, boot->job_default,
+                                boot->thread_self);
     run_constructors();
     int ret = main((int)boot->argc, (char **)(uintptr_t)boot->argv);
     zx_process_exit(ret);

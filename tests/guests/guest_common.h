@@ -37,6 +37,9 @@ static const struct {
     GUEST_STATUS(ZX_ERR_NOT_FOUND),
     GUEST_STATUS(ZX_ERR_ALREADY_EXISTS),
     GUEST_STATUS(ZX_ERR_ACCESS_DENIED),
+    GUEST_STATUS(ZX_ERR_SHOULD_WAIT),
+    GUEST_STATUS(ZX_ERR_PEER_CLOSED),
+    GUEST_STATUS(ZX_ERR_ALREADY_BOUND),
 };
 
 /* The ZX_ERR_* name of a status, or NULL for one not in the table. */

@@ -37,7 +37,7 @@ Test(cli, version_names_the_abi)
     harness_zxvmm(&r, "--version", NULL);
     cr_assert_eq(r.status, 0);
     assert_contains(r.out, "zxvmm ");
-    assert_contains(r.out, "guest ABI 1");
+    assert_contains(r.out, "guest ABI 2");
     harness_free(&r);
 }
 

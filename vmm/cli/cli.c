@@ -11,7 +11,8 @@
 const char cli_usage[] =
     "Usage:\n"
     "  zxvmm run [--cmdline TEXT] [--mem SIZE] [--timeout SECONDS]\n"
-    "            [--spawn \"PROGRAM [ARG...]\"]... PROGRAM [ARG...]\n"
+    "            [--spawn \"PROGRAM [ARG...]\"]... [--spawn-stopped \"PROGRAM [ARG...]\"]...\n"
+    "            PROGRAM [ARG...]\n"
     "  zxvmm dtb [--cmdline TEXT] [--mem SIZE] -o FILE\n"
     "  zxvmm --help | --version\n"
     "\n"
@@ -23,6 +24,9 @@ const char cli_usage[] =
     "  --mem SIZE         guest RAM, with suffix K, M or G (default 256M, reserved lazily)\n"
     "  --timeout SECONDS  stop everything after SECONDS (fractions allowed); exit 124\n"
     "  --spawn \"PROG ARGS\" start another process in the same job first (repeatable)\n"
+    "  --spawn-stopped \"PROG ARGS\"\n"
+    "                     the same, but hold it before its first instruction until a\n"
+    "                     debugger binds a ZX_EXCEPTION_CHANNEL_DEBUGGER channel to it\n"
     "  -o FILE            (dtb) where to write the device tree blob\n"
     "\n"
     "Exit status: the main process's return code (low 8 bits); 2 usage or program\n"
@@ -58,21 +62,23 @@ static int parse_mem(const char *v, struct cli_options *o, char *err, size_t err
     return 0;
 }
 
-static int parse_spawn(const char *v, struct cli_options *o, char *err, size_t errlen)
+static int parse_spawn(const char *v, bool stopped, struct cli_options *o, char *err, size_t errlen)
 {
+    const char *opt = stopped ? "--spawn-stopped" : "--spawn";
     if (o->nspawn == CLI_MAX_SPAWN) {
-        snprintf(err, errlen, "--spawn: at most %d processes", CLI_MAX_SPAWN);
+        snprintf(err, errlen, "%s: at most %d processes", opt, CLI_MAX_SPAWN);
         return -EINVAL;
     }
     struct cli_program *p = &o->spawn[o->nspawn];
+    p->stopped = stopped;
     char why[128];
     if (cli_split_words(v, &p->argc, &p->argv, why, sizeof(why)) != 0) {
-        snprintf(err, errlen, "--spawn \"%s\": %s", v, why);
+        snprintf(err, errlen, "%s \"%s\": %s", opt, v, why);
         return -EINVAL;
     }
     o->nspawn++;
     if (p->argc == 0) {
-        snprintf(err, errlen, "--spawn: the program is missing");
+        snprintf(err, errlen, "%s: the program is missing", opt);
         return -EINVAL;
     }
     return 0;
@@ -97,10 +103,14 @@ static int parse_option(int argc, char **argv, int *i, struct cli_options *o, ch
             snprintf(err, errlen, "--timeout %s: expected a positive number of seconds (e.g. 10 or 0.5)", v);
             return -EINVAL;
         }
+    } else if (o->command == CLI_RUN && is_option(arg, "--spawn-stopped")) {
+        if (!(v = option_value(argc, argv, i, "--spawn-stopped", err, errlen)))
+            return -EINVAL;
+        return parse_spawn(v, true, o, err, errlen);
     } else if (o->command == CLI_RUN && is_option(arg, "--spawn")) {
         if (!(v = option_value(argc, argv, i, "--spawn", err, errlen)))
             return -EINVAL;
-        return parse_spawn(v, o, err, errlen);
+        return parse_spawn(v, false, o, err, errlen);
     } else if (o->command == CLI_DTB && (strcmp(arg, "-o") == 0 || is_option(arg, "--output"))) {
         if (!(v = option_value(argc, argv, i, strcmp(arg, "-o") == 0 ? "-o" : "--output", err, errlen)))
             return -EINVAL;

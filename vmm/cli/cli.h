@@ -2,6 +2,7 @@
 #ifndef ZXVMM_CLI_CLI_H
 #define ZXVMM_CLI_CLI_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -21,7 +22,8 @@ enum cli_command { CLI_RUN, CLI_DTB, CLI_HELP, CLI_VERSION };
 
 struct cli_program {
     int argc;
-    char **argv; /* NULL-terminated */
+    char **argv;  /* NULL-terminated */
+    bool stopped; /* --spawn-stopped: held before its first instruction until a debugger attaches */
 };
 
 struct cli_options {

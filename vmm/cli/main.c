@@ -109,6 +109,8 @@ static int run(const struct cli_options *o)
     for (int i = 0; i <= o->nspawn && st == VM_OK; i++) {
         const struct cli_program *prog = i < o->nspawn ? &o->spawn[i] : &o->main;
         st = vm_add_process(&vm, prog->argc, prog->argv, &main_vcpu, err, sizeof(err));
+        if (st == VM_OK)
+            main_vcpu->proc->spawn_stopped = prog->stopped;
     }
     if (st != VM_OK) {
         fprintf(stderr, "zxvmm: %s\n", err);

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "object/process.h"
+#include "object/thread.h"
 #include "object/vmo.h"
 
 void objects_init(struct objects *o, pthread_mutex_t *lock, pthread_cond_t *changed,
@@ -21,6 +22,8 @@ void objects_init(struct objects *o, pthread_mutex_t *lock, pthread_cond_t *chan
     o->root_job.obj = (struct object){.type = ZX_OBJ_TYPE_JOB,
                                       .koid = objects_new_koid(o),
                                       .signals = ZX_JOB_NO_JOBS | ZX_JOB_NO_PROCESSES};
+    exceptionate_init(&o->root_job.exceptionate, ZX_EXCEPTION_CHANNEL_TYPE_JOB);
+    exceptionate_init(&o->root_job.debug_exceptionate, ZX_EXCEPTION_CHANNEL_TYPE_JOB_DEBUGGER);
 }
 
 void objects_destroy(struct objects *o)
@@ -41,20 +44,59 @@ void object_signal(struct objects *o, struct object *obj, zx_signals_t signals)
     pthread_cond_broadcast(o->changed);
 }
 
+void object_clear_signals(struct objects *o, struct object *obj, zx_signals_t signals)
+{
+    (void)o;
+    obj->signals &= ~signals;
+}
+
+static bool object_is_counted(const struct object *obj)
+{
+    switch (obj->type) {
+    case ZX_OBJ_TYPE_VMO:
+    case ZX_OBJ_TYPE_CHANNEL:
+    case ZX_OBJ_TYPE_EXCEPTION:
+    case ZX_OBJ_TYPE_SUSPEND_TOKEN:
+        return true;
+    default:
+        return false;
+    }
+}
+
 void object_ref_many(struct object *obj, uint64_t n)
 {
-    if (obj->type == ZX_OBJ_TYPE_VMO)
+    if (object_is_counted(obj))
         obj->refs += n;
+}
+
+static void object_release(struct objects *o, struct object *obj)
+{
+    switch (obj->type) {
+    case ZX_OBJ_TYPE_VMO:
+        vmo_free(o, (struct vmo *)obj);
+        break;
+    case ZX_OBJ_TYPE_CHANNEL:
+        channel_release(o, (struct channel *)obj);
+        break;
+    case ZX_OBJ_TYPE_EXCEPTION:
+        exception_release(o, (struct exception *)obj);
+        break;
+    case ZX_OBJ_TYPE_SUSPEND_TOKEN:
+        suspend_token_release(o, (struct suspend_token *)obj);
+        break;
+    default:
+        break;
+    }
 }
 
 void object_unref_many(struct objects *o, struct object *obj, uint64_t n)
 {
-    if (obj->type != ZX_OBJ_TYPE_VMO || n == 0)
+    if (!object_is_counted(obj) || n == 0)
         return;
     assert(obj->refs >= n);
     obj->refs -= n;
     if (obj->refs == 0)
-        vmo_free(o, (struct vmo *)obj);
+        object_release(o, obj);
 }
 
 void object_ref(struct object *obj)
@@ -71,6 +113,8 @@ zx_koid_t object_related_koid(const struct object *obj)
 {
     if (obj->type == ZX_OBJ_TYPE_PROCESS)
         return ((const struct process *)obj)->job->obj.koid;
+    if (obj->type == ZX_OBJ_TYPE_THREAD)
+        return ((const struct thread *)obj)->process->obj.koid;
     return ZX_KOID_INVALID;
 }
 

@@ -11,24 +11,43 @@
 #include <zircon/types.h>
 
 struct aspace_env;
+struct channel;
 struct process;
 
 /*
  * The header every object starts with. Processes, jobs and root VMARs live as
- * long as the VM (the VM owns them); VMOs are reference-counted: each handle
- * and each mapped page holds one reference, and the last one frees the frames.
+ * long as the VM (the VM owns them), and so do threads (one per process);
+ * VMOs are reference-counted: each handle and each mapped page holds one
+ * reference, and the last one frees the frames. Channels, exceptions and
+ * suspend tokens are reference-counted too (handles, and a channel message
+ * for an exception); the last reference releases them (thread.h).
  */
 struct object {
     zx_obj_type_t type;
     zx_koid_t koid;
     zx_signals_t signals;
-    uint64_t refs; /* VMOs only */
+    uint64_t refs; /* the reference-counted types only */
+};
+
+/*
+ * Where a task's exceptions of one kind go: the kernel end of an exception
+ * channel. Unbound while `channel` is NULL; shut down for good when its task
+ * dies (binding then fails with ZX_ERR_BAD_STATE).
+ */
+struct exceptionate {
+    struct channel *channel;
+    uint32_t type;             /* ZX_EXCEPTION_CHANNEL_TYPE_* */
+    zx_rights_t thread_rights; /* rights of the handles zx_exception_get_thread/process make */
+    zx_rights_t process_rights;
+    bool shutdown;
 };
 
 /* The one job of ABI v1: every process of the VM is its child. */
 struct job {
     struct object obj;
-    struct process **children; /* live processes, in creation order */
+    struct exceptionate exceptionate;       /* ZX_EXCEPTION_CHANNEL_TYPE_JOB */
+    struct exceptionate debug_exceptionate; /* ZX_EXCEPTION_CHANNEL_TYPE_JOB_DEBUGGER */
+    struct process **children;              /* live processes, in creation order */
     size_t nchildren;
     size_t cap;
 };
@@ -47,6 +66,8 @@ struct objects {
     struct job root_job;
     /* Stops the vCPU of a process that is being killed (the VM provides it; never blocks). */
     void (*stop_process)(void *host, struct process *p);
+    /* Makes the vCPU of a running process look at its suspend count soon (never blocks). */
+    void (*kick_process)(void *host, struct process *p);
     void *host;
 };
 
@@ -60,13 +81,17 @@ zx_koid_t objects_new_koid(struct objects *o);
 /* Raises signals on an object and wakes waiters. Call with the lock held. */
 void object_signal(struct objects *o, struct object *obj, zx_signals_t signals);
 
-/* Takes and drops references (VMOs; no-ops for the VM-owned types). Call with the lock held. */
+/* Lowers signals on an object. Call with the lock held. */
+void object_clear_signals(struct objects *o, struct object *obj, zx_signals_t signals);
+
+/* Takes and drops references (no-ops for the VM-owned types). Call with the lock held. */
 void object_ref(struct object *obj);
 void object_unref(struct objects *o, struct object *obj);
 void object_ref_many(struct object *obj, uint64_t n);
 void object_unref_many(struct objects *o, struct object *obj, uint64_t n);
 
-/* The koid of the object related to this one, as ZX_INFO_HANDLE_BASIC reports it (process → job). */
+/* The koid of the object related to this one, as ZX_INFO_HANDLE_BASIC reports it (process → job, thread →
+ * process). */
 zx_koid_t object_related_koid(const struct object *obj);
 
 /* Job membership. Call with the lock held. */

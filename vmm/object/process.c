@@ -249,6 +249,7 @@ static int build_stack(struct process *p, const struct aspace_env *env, int argc
         .process_self = p->start_handles[0],
         .vmar_root_self = p->start_handles[1],
         .job_default = p->start_handles[2],
+        .thread_self = p->start_handles[3],
         .stack_base = ZXVMM_STACK_TOP - ZXVMM_STACK_SIZE,
         .stack_size = ZXVMM_STACK_SIZE,
     };
@@ -256,18 +257,19 @@ static int build_stack(struct process *p, const struct aspace_env *env, int argc
     return 0;
 }
 
-/* The three handles every process starts with (SEMANTICS.md section 1). */
+/* The handles every process starts with (SEMANTICS.md sections 1 and 7). */
 static int add_start_handles(struct process *p, struct objects *o)
 {
     const struct {
         struct object *obj;
         zx_rights_t rights;
-    } start[3] = {
+    } start[4] = {
         {&p->obj, ZX_DEFAULT_PROCESS_RIGHTS},
         {&p->vmar.obj, ZX_DEFAULT_VMAR_RIGHTS | ZX_RIGHT_READ | ZX_RIGHT_WRITE | ZX_RIGHT_EXECUTE},
         {&o->root_job.obj, ZX_DEFAULT_JOB_RIGHTS},
+        {&p->thread.obj, ZX_DEFAULT_THREAD_RIGHTS},
     };
-    for (int i = 0; i < 3; i++)
+    for (int i = 0; i < 4; i++)
         if (handle_table_add(&p->handles, start[i].obj, start[i].rights, &p->start_handles[i]) != ZX_OK)
             return -ENOMEM;
     return 0;
@@ -311,6 +313,9 @@ int process_create(struct process *p, struct objects *o, int argc, char *const a
     p->vdso_lo = ZXVMM_VDSO_BASE;
     p->vdso_hi = ZXVMM_VDSO_BASE + image_span(env->vdso);
     p->job = &o->root_job;
+    thread_init(&p->thread, o, p);
+    exceptionate_init(&p->exceptionate, ZX_EXCEPTION_CHANNEL_TYPE_PROCESS);
+    exceptionate_init(&p->debug_exceptionate, ZX_EXCEPTION_CHANNEL_TYPE_DEBUGGER);
     vmar_init(&p->vmar, o, p);
     int rc = handle_table_init(&p->handles, HANDLE_TABLE_CAPACITY, random_secret(p));
     if (rc == 0)
@@ -376,6 +381,15 @@ void process_finish(struct objects *o, struct process *p, enum process_end end, 
         p->return_code = code;
     }
     p->state = PROCESS_DEAD;
+    struct thread *t = &p->thread;
+    t->state = THREAD_DEAD;
+    t->in_exception = t->suspended = false;
+    thread_abandon_exception(t);
+    exceptionate_shutdown(o, &t->exceptionate);
+    exceptionate_shutdown(o, &p->exceptionate);
+    exceptionate_shutdown(o, &p->debug_exceptionate);
+    object_clear_signals(o, &t->obj, ZX_THREAD_RUNNING | ZX_THREAD_SUSPENDED);
+    object_signal(o, &t->obj, ZX_THREAD_TERMINATED);
     struct object *obj;
     while (handle_table_pop(&p->handles, &obj))
         object_unref(o, obj);

@@ -13,6 +13,7 @@
 #include "mem/mem.h"
 #include "object/handle.h"
 #include "object/object.h"
+#include "object/thread.h"
 #include "object/vmar.h"
 #include "x86_64/paging.h"
 
@@ -71,9 +72,13 @@ struct process {
     struct handle_table handles;
     struct vmar vmar; /* the root VMAR */
     struct job *job;
-    zx_time_t start_time;         /* monotonic time it started, 0 before */
-    void *host;                   /* the vCPU that runs it (opaque here) */
-    zx_handle_t start_handles[3]; /* self, root VMAR, job */
+    zx_time_t start_time;                   /* monotonic time it started, 0 before */
+    void *host;                             /* the vCPU that runs it (opaque here) */
+    zx_handle_t start_handles[4];           /* self, root VMAR, job, thread */
+    struct thread thread;                   /* its one thread */
+    struct exceptionate exceptionate;       /* ZX_EXCEPTION_CHANNEL_TYPE_PROCESS */
+    struct exceptionate debug_exceptionate; /* ZX_EXCEPTION_CHANNEL_TYPE_DEBUGGER */
+    bool spawn_stopped;                     /* hold the first instruction until a debugger channel is bound */
 };
 
 /*
@@ -97,9 +102,11 @@ int process_create(struct process *p, struct objects *o, int argc, char *const a
 int process_check_program(const char *path, char *err, size_t errlen);
 
 /*
- * Ends the process (first cause wins): state DEAD, its handles closed, its
- * mappings removed, its frames freed, ZX_PROCESS_TERMINATED raised, and it
- * leaves its job. Its vCPU must no longer run. Lock held.
+ * Ends the process (first cause wins): state DEAD, its thread dead
+ * (ZX_THREAD_TERMINATED), its exception channels see their peer closed, its
+ * handles closed, its mappings removed, its frames freed,
+ * ZX_PROCESS_TERMINATED raised, and it leaves its job. Its vCPU must no
+ * longer run. Lock held.
  */
 void process_finish(struct objects *o, struct process *p, enum process_end end, int64_t code);
 

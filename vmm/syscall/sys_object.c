@@ -7,6 +7,7 @@
 #include <zircon/syscalls/object.h>
 #include <zircon/types.h>
 
+#include "object/thread.h"
 #include "object/vmar.h"
 #include "syscall/syscall.h"
 
@@ -24,6 +25,19 @@ static const struct info_topic info_topics[] = {
     {ZX_INFO_PROCESS, ZX_OBJ_TYPE_PROCESS, ZX_RIGHT_INSPECT, sizeof(zx_info_process_t), false},
     {ZX_INFO_JOB_PROCESSES, ZX_OBJ_TYPE_JOB, ZX_RIGHT_ENUMERATE, sizeof(zx_koid_t), true},
     {ZX_INFO_VMAR, ZX_OBJ_TYPE_VMAR, ZX_RIGHT_INSPECT, sizeof(zx_info_vmar_t), false},
+    {ZX_INFO_PROCESS_THREADS, ZX_OBJ_TYPE_PROCESS, ZX_RIGHT_ENUMERATE, sizeof(zx_koid_t), true},
+    {ZX_INFO_THREAD, ZX_OBJ_TYPE_THREAD, ZX_RIGHT_INSPECT, sizeof(zx_info_thread_t), false},
+    {ZX_INFO_THREAD_EXCEPTION_REPORT, ZX_OBJ_TYPE_THREAD, ZX_RIGHT_INSPECT, sizeof(zx_exception_report_t),
+     false},
+};
+
+/* The largest single record. */
+union info_record {
+    zx_info_handle_basic_t basic;
+    zx_info_process_t process;
+    zx_info_vmar_t vmar;
+    zx_info_thread_t thread;
+    zx_exception_report_t report;
 };
 
 static const struct info_topic *find_topic(zx_object_info_topic_t topic)
@@ -45,7 +59,20 @@ static void single_record(const struct info_topic *t, struct object *obj, zx_rig
         b->type = obj->type;
         b->related_koid = object_related_koid(obj);
     } else if (t->topic == ZX_INFO_PROCESS) {
-        process_get_info((const struct process *)obj, rec);
+        const struct process *p = (const struct process *)obj;
+        zx_info_process_t *info = rec;
+        process_get_info(p, info);
+        if (p->debug_exceptionate.channel)
+            info->flags |= ZX_INFO_PROCESS_FLAG_DEBUGGER_ATTACHED;
+    } else if (t->topic == ZX_INFO_THREAD) {
+        const struct thread *th = (const struct thread *)obj;
+        zx_info_thread_t *info = rec;
+        info->state = thread_info_state(th);
+        if (th->in_exception && th->exception)
+            info->wait_exception_channel_type = th->exception->channel_type;
+        info->cpu_affinity_mask.mask[0] = 1;
+    } else if (t->topic == ZX_INFO_THREAD_EXCEPTION_REPORT) {
+        memcpy(rec, &((const struct thread *)obj)->report, sizeof(zx_exception_report_t));
     } else {
         const struct vmar *v = (const struct vmar *)obj;
         zx_info_vmar_t *info = rec;
@@ -61,15 +88,21 @@ static zx_status_t write_records(struct syscall_call *c, const struct info_topic
     uint64_t buffer = c->arg[2];
     size_t buffer_size = (size_t)c->arg[3];
     if (!t->list) {
-        uint8_t rec[sizeof(zx_info_handle_basic_t) > sizeof(zx_info_process_t)
-                        ? sizeof(zx_info_handle_basic_t)
-                        : sizeof(zx_info_process_t)];
+        union info_record rec;
         *avail = 1;
         *actual = buffer_size >= t->record_size ? 1 : 0;
         if (*actual == 0)
             return ZX_OK;
-        single_record(t, obj, rights, rec);
-        return syscall_store(c, buffer, rec, t->record_size);
+        single_record(t, obj, rights, &rec);
+        return syscall_store(c, buffer, &rec, t->record_size);
+    }
+    if (t->topic == ZX_INFO_PROCESS_THREADS) {
+        const struct process *p = (const struct process *)obj;
+        zx_koid_t tid = p->thread.obj.koid;
+        bool live = p->thread.state != THREAD_DEAD;
+        *avail = live ? 1 : 0;
+        *actual = live && buffer_size >= sizeof(tid) ? 1 : 0;
+        return *actual ? syscall_store(c, buffer, &tid, sizeof(tid)) : ZX_OK;
     }
     const struct job *j = (const struct job *)obj;
     size_t fit = buffer_size / sizeof(zx_koid_t);
@@ -105,6 +138,8 @@ uint64_t sys_zx_object_get_info(struct syscall_call *c)
         return syscall_status(ZX_ERR_WRONG_TYPE);
     if ((rights & t->right) != t->right)
         return syscall_status(ZX_ERR_ACCESS_DENIED);
+    if (t->topic == ZX_INFO_THREAD_EXCEPTION_REPORT && !((const struct thread *)obj)->has_report)
+        return syscall_status(ZX_ERR_BAD_STATE); /* not in an exception */
     size_t actual, avail;
     st = write_records(c, t, obj, rights, &actual, &avail);
     if (st != ZX_OK)
@@ -131,8 +166,12 @@ uint64_t sys_zx_object_get_child(struct syscall_call *c)
         return syscall_status(ZX_ERR_ACCESS_DENIED);
     if (!syscall_derive_rights(have, want, &rights))
         return syscall_status(ZX_ERR_ACCESS_DENIED);
-    if (obj->type == ZX_OBJ_TYPE_PROCESS)
-        return syscall_status(ZX_ERR_NOT_FOUND); /* processes have no children in ABI v1 (no threads) */
+    if (obj->type == ZX_OBJ_TYPE_PROCESS) {
+        struct thread *th = &((struct process *)obj)->thread;
+        if (th->obj.koid != koid || th->state == THREAD_DEAD)
+            return syscall_status(ZX_ERR_NOT_FOUND);
+        return syscall_status(syscall_give_handle(c, &th->obj, rights, c->arg[3]));
+    }
     if (obj->type != ZX_OBJ_TYPE_JOB)
         return syscall_status(ZX_ERR_WRONG_TYPE);
     const struct job *j = (const struct job *)obj;

@@ -108,5 +108,15 @@ uint64_t sys_zx_nanosleep(struct syscall_call *c);
 uint64_t sys_zx_clock_get_monotonic(struct syscall_call *c);
 uint64_t sys_zx_deadline_after(struct syscall_call *c);
 uint64_t sys_zx_system_get_page_size(struct syscall_call *c);
+uint64_t sys_zx_task_create_exception_channel(struct syscall_call *c);
+uint64_t sys_zx_channel_read(struct syscall_call *c);
+uint64_t sys_zx_exception_get_thread(struct syscall_call *c);
+uint64_t sys_zx_exception_get_process(struct syscall_call *c);
+uint64_t sys_zx_object_get_property(struct syscall_call *c);
+uint64_t sys_zx_object_set_property(struct syscall_call *c);
+uint64_t sys_zx_thread_read_state(struct syscall_call *c);
+uint64_t sys_zx_thread_write_state(struct syscall_call *c);
+uint64_t sys_zx_task_suspend(struct syscall_call *c);
+uint64_t sys_zx_task_suspend_token(struct syscall_call *c);
 
 #endif

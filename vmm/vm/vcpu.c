@@ -11,10 +11,13 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include <zircon/errors.h>
+#include <zircon/syscalls/exception.h>
 #include <zircon/syscalls/object.h>
 #include <zircon/types.h>
 #include <zxvmm/abi.h>
 
+#include "debug/debug.h"
 #include "x86_64/cpu.h"
 
 #define VCPU_KICK_SIGNAL   SIGUSR1
@@ -37,7 +40,7 @@ static void report(const struct vcpu *v, const char *what)
 /*
  * An exception nobody handles: the report line, then the process dies with
  * ZX_TASK_RETCODE_EXCEPTION_KILL. The one place where CPU exceptions and
- * policy errors end a process (the place for exception channels to hook in).
+ * policy errors end a process, once no exception channel handled them.
  */
 static void exception_kill(struct vcpu *v, const char *what)
 {
@@ -79,6 +82,111 @@ static int block(void *host, uint64_t deadline_ns)
     return 0;
 }
 
+static int debug_wait(void *host)
+{
+    return block(host, UINT64_MAX);
+}
+
+static struct debug_host debug_host_of(struct vcpu *v)
+{
+    return (struct debug_host){debug_wait, v};
+}
+
+/*
+ * Runs `park` (a debug-core call that may leave the thread parked) with the
+ * thread's user registers captured first and applied afterwards, so that a
+ * debugger's writes take effect; then parks again while suspended. Takes
+ * and releases the lock. Returns the verdict; DEBUG_RESUME means the vCPU
+ * may run on.
+ */
+static enum debug_verdict park_and_resume(struct vcpu *v, const struct zxvmm_exception_frame *frame,
+                                          enum debug_verdict (*park)(struct vcpu *v, void *arg), void *arg)
+{
+    struct thread *t = &v->proc->thread;
+    struct debug_host h = debug_host_of(v);
+    zx_thread_state_general_regs_t regs;
+    pthread_mutex_lock(&v->vm->lock);
+    regs = t->regs;
+    int rc = vcpu_arch_capture(v, frame, &regs);
+    t->regs = regs;
+    enum debug_verdict verdict = rc ? DEBUG_STOPPED : park(v, arg);
+    if (verdict == DEBUG_RESUME)
+        verdict = debug_park_suspended(&v->vm->objects, t, &h);
+    regs = t->regs;
+    pthread_mutex_unlock(&v->vm->lock);
+    if (rc == 0 && verdict == DEBUG_RESUME)
+        rc = vcpu_arch_resume(v, &regs);
+    if (rc) {
+        char line[96];
+        snprintf(line, sizeof(line), "KVM_GET/SET_REGS while resuming: %s", strerror(-rc));
+        report(v, line);
+        end_process(v, PROCESS_END_VMM_ERROR, ZX_TASK_RETCODE_EXCEPTION_KILL);
+        return DEBUG_STOPPED;
+    }
+    return verdict;
+}
+
+static enum debug_verdict park_suspended(struct vcpu *v, void *arg)
+{
+    (void)v;
+    (void)arg;
+    return DEBUG_RESUME; /* park_and_resume parks while suspended */
+}
+
+static enum debug_verdict park_starting(struct vcpu *v, void *arg)
+{
+    struct debug_host h = debug_host_of(v);
+    (void)arg;
+    return debug_thread_starting(&v->vm->objects, &v->proc->thread, &h);
+}
+
+static enum debug_verdict park_exiting(struct vcpu *v, void *arg)
+{
+    struct debug_host h = debug_host_of(v);
+    (void)arg;
+    return debug_synthetic(&v->vm->objects, &v->proc->thread, &v->proc->debug_exceptionate,
+                           ZX_EXCP_THREAD_EXITING, &h);
+}
+
+struct exception_args {
+    uint32_t type;
+    zx_exception_report_t report;
+};
+
+static enum debug_verdict park_exception(struct vcpu *v, void *arg)
+{
+    struct exception_args *a = arg;
+    struct debug_host h = debug_host_of(v);
+    return debug_exception(&v->vm->objects, &v->proc->thread, a->type, &a->report, &h);
+}
+
+/* Ends the process after a verdict other than DEBUG_RESUME; `line` is the report for DEBUG_KILL. */
+static void end_after(struct vcpu *v, enum debug_verdict verdict, const char *line)
+{
+    if (verdict == DEBUG_KILL)
+        exception_kill(v, line);
+    else if (verdict == DEBUG_EXIT_THREAD) {
+        end_process(v, PROCESS_END_EXIT, 0); /* its only thread exited */
+    }
+}
+
+/* A syscall from outside the vDSO: ZX_EXCP_POLICY_ERROR; if handled it returns ZX_ERR_BAD_SYSCALL. */
+static bool policy_error(struct vcpu *v)
+{
+    struct kvm_regs *r = &v->run->s.regs.regs;
+    char line[128];
+    snprintf(line, sizeof(line), "policy error: syscall %u from outside the vDSO at rip 0x%llx",
+             (uint32_t)r->rax, (unsigned long long)r->rip);
+    r->rax = (uint64_t)(int64_t)ZX_ERR_BAD_SYSCALL;
+    v->run->kvm_dirty_regs = KVM_SYNC_X86_REGS;
+    struct exception_args a = {
+        .type = ZX_EXCP_POLICY_ERROR,
+        .report = {.header = {.size = sizeof(zx_exception_report_t), .type = ZX_EXCP_POLICY_ERROR}}};
+    enum debug_verdict verdict = park_and_resume(v, NULL, park_exception, &a);
+    end_after(v, verdict, line);
+    return verdict == DEBUG_RESUME;
+}
+
 /* The hot path: arguments from the synced registers, the result back through them. */
 static bool handle_syscall(struct vcpu *v)
 {
@@ -88,16 +196,13 @@ static bool handle_syscall(struct vcpu *v)
         .caller = v->proc,
         .arg = {r->rdi, r->rsi, r->rdx, r->r10, r->r8, r->r9, r->r12, r->r13},
     };
-    /* Only the vDSO may enter the VMM: anything else is Zircon's ZX_EXCP_POLICY_ERROR. */
-    if (r->rip < v->proc->vdso_lo || r->rip >= v->proc->vdso_hi) {
-        char line[128];
-        snprintf(line, sizeof(line), "policy error: syscall %u from outside the vDSO at rip 0x%llx",
-                 (uint32_t)r->rax, (unsigned long long)r->rip);
-        exception_kill(v, line);
-        return false;
-    }
+    /* Only the vDSO may enter the VMM (Zircon raises a policy exception for anything else). */
+    if (r->rip < v->proc->vdso_lo || r->rip >= v->proc->vdso_hi)
+        return policy_error(v);
     uint64_t ret = syscall_dispatch(&call, (uint32_t)r->rax);
     if (call.exit) {
+        if (__atomic_load_n(&v->proc->debug_exceptionate.channel, __ATOMIC_ACQUIRE) != NULL)
+            park_and_resume(v, NULL, park_exiting, NULL);
         end_process(v, PROCESS_END_EXIT, call.exit_code);
         return false;
     }
@@ -106,27 +211,46 @@ static bool handle_syscall(struct vcpu *v)
     return true;
 }
 
-/* The shim reported a CPU exception: one report line, then the process dies. */
-static void handle_exception(struct vcpu *v)
+/* The report line of an exception nobody handled. */
+static void format_report(const struct zxvmm_exception_frame *f, uint64_t cr2, char *line, size_t size)
+{
+    unsigned vector = (unsigned)f->vector;
+    int n = snprintf(line, size, "%s at rip 0x%llx", x86_exception_name(vector), (unsigned long long)f->rip);
+    if (vector == X86_VEC_PF)
+        n += snprintf(line + n, size - (size_t)n, ", cr2 0x%llx", (unsigned long long)cr2);
+    if (x86_exception_has_error_code(vector))
+        snprintf(line + n, size - (size_t)n, " (error code 0x%llx)", (unsigned long long)f->error_code);
+}
+
+/*
+ * The shim reported a CPU exception: it goes through the handler chain
+ * (debug core); unhandled, the process dies with one report line. Returns
+ * true when the process runs on.
+ */
+static bool handle_exception(struct vcpu *v)
 {
     const struct kvm_regs *r = &v->run->s.regs.regs;
-    unsigned vector = (uint32_t)r->rax;
     const struct zxvmm_exception_frame *f = NULL;
     uint64_t off = r->rsp - PROCESS_KSTACK_BASE;
     if (r->rsp >= PROCESS_KSTACK_BASE && off + sizeof(*f) <= PROCESS_KSTACK_SIZE)
         f = mem_ptr(&v->vm->ram, gpa(v->proc->kstack_pa.raw + off), sizeof(*f));
-
+    if (!f || f->vector >= ZXVMM_SHIM_VECTORS || (f->cs & 3) != 3) {
+        /* Not a frame the shim could have built for user code: nothing to resume. */
+        report(v, "killed: exception report without a user frame");
+        end_process(v, PROCESS_END_EXCEPTION, ZX_TASK_RETCODE_EXCEPTION_KILL);
+        return false;
+    }
+    struct zxvmm_exception_frame frame = *f;
+    uint64_t cr2 = frame.vector == X86_VEC_PF ? vcpu_arch_fault_address(v) : 0;
+    struct exception_args a = {.type = debug_exception_type((unsigned)frame.vector)};
+    a.report.header = (zx_exception_header_t){.size = sizeof(a.report), .type = a.type};
+    a.report.context.arch.u.x86_64 =
+        (zx_x86_64_exc_data_t){.vector = frame.vector, .err_code = frame.error_code, .cr2 = cr2};
     char line[256];
-    int n = snprintf(line, sizeof(line), "%s", x86_exception_name(vector));
-    if (f)
-        n += snprintf(line + n, sizeof(line) - (size_t)n, " at rip 0x%llx", (unsigned long long)f->rip);
-    if (vector == X86_VEC_PF)
-        n += snprintf(line + n, sizeof(line) - (size_t)n, ", cr2 0x%llx",
-                      (unsigned long long)vcpu_arch_fault_address(v));
-    if (f && x86_exception_has_error_code(vector))
-        snprintf(line + n, sizeof(line) - (size_t)n, " (error code 0x%llx)",
-                 (unsigned long long)f->error_code);
-    exception_kill(v, line);
+    format_report(&frame, cr2, line, sizeof(line));
+    enum debug_verdict verdict = park_and_resume(v, &frame, park_exception, &a);
+    end_after(v, verdict, line);
+    return verdict == DEBUG_RESUME;
 }
 
 static bool handle_io(struct vcpu *v)
@@ -135,10 +259,8 @@ static bool handle_io(struct vcpu *v)
     if (run->io.direction == KVM_EXIT_IO_OUT && run->io.size == 4 && run->io.count == 1) {
         if (run->io.port == ZXVMM_PORT_SYSCALL)
             return handle_syscall(v);
-        if (run->io.port == ZXVMM_PORT_EXCEPTION) {
-            handle_exception(v);
-            return false;
-        }
+        if (run->io.port == ZXVMM_PORT_EXCEPTION)
+            return handle_exception(v);
     }
     char line[128];
     snprintf(line, sizeof(line), "killed: unexpected I/O (%s port 0x%x, size %u) at rip 0x%llx",
@@ -190,22 +312,68 @@ static bool stop_requested(struct vcpu *v)
     return __atomic_load_n(&v->stop, __ATOMIC_ACQUIRE);
 }
 
+/* True when the thread has a debugger or is held at start, so its start goes through the debug core. */
+static bool start_is_watched(struct vcpu *v)
+{
+    const struct process *p = v->proc;
+    return p->spawn_stopped || p->debug_exceptionate.channel || p->job->debug_exceptionate.channel;
+}
+
+/* The thread starts: ZX_THREAD_RUNNING, then the start reports a debugger may be waiting for. */
+static bool thread_start(struct vcpu *v)
+{
+    struct thread *t = &v->proc->thread;
+    pthread_mutex_lock(&v->vm->lock);
+    object_signal(&v->vm->objects, &t->obj, ZX_THREAD_RUNNING);
+    bool watched = start_is_watched(v);
+    pthread_mutex_unlock(&v->vm->lock);
+    return !watched || park_and_resume(v, NULL, park_starting, NULL) == DEBUG_RESUME;
+}
+
+/*
+ * After KVM_RUN was interrupted: re-arms KVM_RUN unless the vCPU must stop
+ * (both under the lock, so a stop is never lost), then parks while a suspend
+ * token is held, unless the vCPU is inside an exception stub (its report
+ * comes first, at the next exit). Returns false when the thread ends.
+ */
+static bool after_interrupt(struct vcpu *v)
+{
+    pthread_mutex_lock(&v->vm->lock);
+    if (!stop_requested(v))
+        v->run->immediate_exit = 0;
+    pthread_mutex_unlock(&v->vm->lock);
+    return true;
+}
+
+/* Parks the thread while it is suspended (checked without the lock first: this runs before every KVM_RUN). */
+static bool check_suspend(struct vcpu *v)
+{
+    if (__atomic_load_n(&v->proc->thread.suspend_count, __ATOMIC_ACQUIRE) == 0)
+        return true;
+    if (v->run->s.regs.regs.rip >= ZXVMM_SHIM_BASE && !(v->run->kvm_dirty_regs & KVM_SYNC_X86_REGS))
+        return true; /* inside a stub: its exception exit comes next */
+    return park_and_resume(v, NULL, park_suspended, NULL) == DEBUG_RESUME;
+}
+
 static void *vcpu_thread(void *arg)
 {
     struct vcpu *v = arg;
-    while (!stop_requested(v)) {
+    bool resume = thread_start(v);
+    while (resume && !stop_requested(v)) {
+        if (!check_suspend(v))
+            break;
         if (ioctl(v->fd, KVM_RUN, 0) < 0) {
-            if (errno == EINTR || errno == EAGAIN)
+            if (errno == EINTR || errno == EAGAIN) {
+                resume = after_interrupt(v);
                 continue;
+            }
             char line[128];
             snprintf(line, sizeof(line), "KVM_RUN: %s", strerror(errno));
             report(v, line);
             end_process(v, PROCESS_END_VMM_ERROR, ZX_TASK_RETCODE_EXCEPTION_KILL);
             break;
         }
-        bool resume = v->run->exit_reason == KVM_EXIT_IO ? handle_io(v) : handle_other_exit(v);
-        if (!resume)
-            break;
+        resume = v->run->exit_reason == KVM_EXIT_IO ? handle_io(v) : handle_other_exit(v);
     }
     end_process(v, PROCESS_END_KILL, ZX_TASK_RETCODE_SYSCALL_KILL);
     pthread_mutex_lock(&v->vm->lock);
@@ -276,6 +444,7 @@ int vcpu_start(struct vcpu *v)
         return 0;
     }
     v->proc->state = PROCESS_RUNNING;
+    v->proc->thread.state = THREAD_RUNNING;
     v->proc->start_time = (zx_time_t)(syscall_host_now_ns() - v->vm->boot_ns);
     int rc = pthread_create(&v->thread, NULL, vcpu_thread, v);
     if (rc) {
@@ -286,6 +455,16 @@ int vcpu_start(struct vcpu *v)
     v->started = true;
     pthread_mutex_unlock(&v->vm->lock);
     return 0;
+}
+
+void vcpu_kick_process(void *vm_host, struct process *p)
+{
+    struct vcpu *v = p->host;
+    (void)vm_host;
+    if (v->started && !v->finished) {
+        v->run->immediate_exit = 1;
+        pthread_kill(v->thread, VCPU_KICK_SIGNAL);
+    }
 }
 
 void vcpu_stop_process(void *vm_host, struct process *p)

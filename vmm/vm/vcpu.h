@@ -4,6 +4,9 @@
 
 #include <stddef.h>
 
+#include <zircon/syscalls/debug.h>
+#include <zxvmm/abi.h>
+
 #include "vm/vm.h"
 
 /*
@@ -27,6 +30,10 @@ void vcpu_stop_all(struct vm *vm);
 /* The object room's hook: stops the vCPU of a process being killed. Lock held; never blocks. */
 void vcpu_stop_process(void *vm, struct process *p);
 
+/* The object room's hook: makes a running process's vCPU leave KVM_RUN to look at its suspend count. Lock
+ * held; never blocks. */
+void vcpu_kick_process(void *vm, struct process *p);
+
 /* Releases a stopped vCPU's fd and run area. */
 void vcpu_destroy(struct vcpu *v);
 
@@ -34,5 +41,23 @@ void vcpu_destroy(struct vcpu *v);
 enum vm_status vcpu_arch_setup(struct vcpu *v, char *err, size_t errlen);
 /* Reads the faulting address register for an exception report (rare path: one ioctl). */
 uint64_t vcpu_arch_fault_address(struct vcpu *v);
+
+/*
+ * The process's user registers into `out` (fs_base and gs_base from the
+ * segment registers). After an exception stub's `out` (frame not NULL) the
+ * general registers are the interrupted code's and rip, rsp and rflags come
+ * from the frame; otherwise the vCPU is stopped at CPL3 and its own
+ * registers (or the ones a syscall result is about to set) are taken.
+ * Returns 0 or -errno (an ioctl failed).
+ */
+int vcpu_arch_capture(struct vcpu *v, const struct zxvmm_exception_frame *frame,
+                      zx_thread_state_general_regs_t *out);
+
+/*
+ * Resumes the process at CPL3 with `regs` through KVM_SET_SREGS and
+ * KVM_SET_REGS (never iretq: PLATFORM.md), user code and stack segments
+ * included, so that it also leaves an exception stub. Returns 0 or -errno.
+ */
+int vcpu_arch_resume(struct vcpu *v, const zx_thread_state_general_regs_t *regs);
 
 #endif

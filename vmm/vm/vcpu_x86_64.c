@@ -137,3 +137,92 @@ uint64_t vcpu_arch_fault_address(struct vcpu *v)
         return 0;
     return sregs.cr2;
 }
+
+static void regs_from_kvm(const struct kvm_regs *k, zx_thread_state_general_regs_t *out)
+{
+    out->rax = k->rax;
+    out->rbx = k->rbx;
+    out->rcx = k->rcx;
+    out->rdx = k->rdx;
+    out->rsi = k->rsi;
+    out->rdi = k->rdi;
+    out->rbp = k->rbp;
+    out->rsp = k->rsp;
+    out->r8 = k->r8;
+    out->r9 = k->r9;
+    out->r10 = k->r10;
+    out->r11 = k->r11;
+    out->r12 = k->r12;
+    out->r13 = k->r13;
+    out->r14 = k->r14;
+    out->r15 = k->r15;
+    out->rip = k->rip;
+    out->rflags = k->rflags;
+}
+
+static void regs_to_kvm(const zx_thread_state_general_regs_t *r, struct kvm_regs *k)
+{
+    *k = (struct kvm_regs){
+        .rax = r->rax,
+        .rbx = r->rbx,
+        .rcx = r->rcx,
+        .rdx = r->rdx,
+        .rsi = r->rsi,
+        .rdi = r->rdi,
+        .rbp = r->rbp,
+        .rsp = r->rsp,
+        .r8 = r->r8,
+        .r9 = r->r9,
+        .r10 = r->r10,
+        .r11 = r->r11,
+        .r12 = r->r12,
+        .r13 = r->r13,
+        .r14 = r->r14,
+        .r15 = r->r15,
+        .rip = r->rip,
+        .rflags = r->rflags | X86_RFLAGS_FIXED,
+    };
+}
+
+int vcpu_arch_capture(struct vcpu *v, const struct zxvmm_exception_frame *frame,
+                      zx_thread_state_general_regs_t *out)
+{
+    struct kvm_regs k;
+    if (frame || (v->run->kvm_dirty_regs & KVM_SYNC_X86_REGS))
+        k = v->run->s.regs.regs; /* synced at this exit, or about to be loaded */
+    else if (ioctl(v->fd, KVM_GET_REGS, &k) < 0)
+        return -errno;
+    regs_from_kvm(&k, out);
+    if (frame) {
+        out->rip = frame->rip;
+        out->rsp = frame->rsp;
+        out->rflags = frame->rflags;
+    }
+    struct kvm_sregs s;
+    if (ioctl(v->fd, KVM_GET_SREGS, &s) < 0)
+        return -errno;
+    out->fs_base = s.fs.base;
+    out->gs_base = s.gs.base;
+    return 0;
+}
+
+int vcpu_arch_resume(struct vcpu *v, const zx_thread_state_general_regs_t *regs)
+{
+    struct kvm_sregs s;
+    if (ioctl(v->fd, KVM_GET_SREGS, &s) < 0)
+        return -errno;
+    s.cs = user_code();
+    s.ss = user_data();
+    /* KVM may read TR back as busy; the type must stay the one vcpu_arch_setup chose (see tss_type_for). */
+    s.tr.type = tss_type_for(v->vm->cpuid);
+    s.fs.base = regs->fs_base;
+    s.gs.base = regs->gs_base;
+    if (ioctl(v->fd, KVM_SET_SREGS, &s) < 0)
+        return -errno;
+    struct kvm_regs k;
+    regs_to_kvm(regs, &k);
+    v->run->kvm_dirty_regs = 0; /* what is loaded now wins over the synced copy */
+    if (ioctl(v->fd, KVM_SET_REGS, &k) < 0)
+        return -errno;
+    return 0;
+}

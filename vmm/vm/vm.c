@@ -157,6 +157,7 @@ static enum vm_status setup_guest(struct vm *vm, const struct vm_config *cfg, ch
     vm->env.fdt_size = vm->fdt_size;
     objects_init(&vm->objects, &vm->lock, &vm->cond, &vm->env);
     vm->objects.stop_process = vcpu_stop_process;
+    vm->objects.kick_process = vcpu_kick_process;
     vm->objects.host = vm;
     return st;
 }

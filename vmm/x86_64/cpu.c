@@ -126,3 +126,8 @@ bool x86_exception_has_error_code(unsigned vector)
 {
     return vector < X86_EXCEPTION_VECTORS && x86_exceptions[vector].error_code;
 }
+
+bool x86_is_user_address(uint64_t va)
+{
+    return va < (1ULL << 47); /* bits 63..47 all zero: canonical and in the lower half */
+}

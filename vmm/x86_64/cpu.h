@@ -61,6 +61,12 @@
 
 /* RFLAGS, SDM Vol. 1 §3.4.3. */
 #define X86_RFLAGS_CF         (1ULL << 0)
+#define X86_RFLAGS_PF         (1ULL << 2)
+#define X86_RFLAGS_AF         (1ULL << 4)
+#define X86_RFLAGS_ZF         (1ULL << 6)
+#define X86_RFLAGS_SF         (1ULL << 7)
+#define X86_RFLAGS_OF         (1ULL << 11)
+#define X86_RFLAGS_NT         (1ULL << 14)
 #define X86_RFLAGS_FIXED      (1ULL << 1) /* reserved, always 1 */
 #define X86_RFLAGS_TF         (1ULL << 8) /* trap flag: #DB after each instruction */
 #define X86_RFLAGS_IF         (1ULL << 9)
@@ -197,6 +203,22 @@ size_t x86_tss_size(void);
  * accessed: `out %eax, $P` needs ports P..P+3 open (SDM Vol. 1 §19.5.2).
  */
 void x86_build_tss(void *tss, uint64_t rsp0, const uint16_t *open_ports, size_t nports);
+
+/*
+ * The RFLAGS bits user code may set through zx_thread_write_state (Zircon's
+ * X86_FLAGS_USER): the arithmetic flags, TF, DF, NT, AC and ID. IF, IOPL, RF,
+ * VM and the rest keep the values the VMM gave the process.
+ */
+#define X86_RFLAGS_USER                                                                                      \
+    (X86_RFLAGS_CF | X86_RFLAGS_PF | X86_RFLAGS_AF | X86_RFLAGS_ZF | X86_RFLAGS_SF | X86_RFLAGS_TF |         \
+     X86_RFLAGS_DF | X86_RFLAGS_OF | X86_RFLAGS_NT | X86_RFLAGS_AC | X86_RFLAGS_ID)
+
+/* Architectural values of DR6 and DR7 with nothing armed (SDM Vol. 3B §18.2.3, §18.2.4). */
+#define X86_DR6_INIT 0xFFFF0FF0ULL
+#define X86_DR7_INIT 0x00000400ULL
+
+/* True when `va` is canonical with 48-bit addresses and in the lower (user) half. */
+bool x86_is_user_address(uint64_t va);
 
 /* "page fault (#PF)" and so on; "exception" for a vector without a name. */
 const char *x86_exception_name(unsigned vector);

@@ -15,6 +15,7 @@ __BEGIN_CDECLS
 zx_handle_t zx_process_self(void);   /* this process */
 zx_handle_t zx_vmar_root_self(void); /* this process's root VMAR */
 zx_handle_t zx_job_default(void);    /* the job new processes are created in */
+zx_handle_t zx_thread_self(void);    /* the calling thread (ZX_DEFAULT_THREAD_RIGHTS) */
 
 __END_CDECLS
 

@@ -1,7 +1,9 @@
-/* zircon/syscalls.h: the syscalls of zxvmm ABI v1, declared with Zircon's exact signatures. */
+/* zircon/syscalls.h: the syscalls of zxvmm ABI v2, declared with Zircon's exact signatures. */
 #ifndef ZIRCON_SYSCALLS_H_
 #define ZIRCON_SYSCALLS_H_
 
+#include <zircon/syscalls/debug.h>
+#include <zircon/syscalls/exception.h>
 #include <zircon/syscalls/object.h>
 #include <zircon/types.h>
 
@@ -52,6 +54,34 @@ zx_status_t zx_process_read_memory(zx_handle_t handle, zx_vaddr_t vaddr, void *b
 /* Writes up to buffer_size (1..64 MiB) bytes at vaddr of another process; *actual gets the count. */
 zx_status_t zx_process_write_memory(zx_handle_t handle, zx_vaddr_t vaddr, const void *buffer,
                                     size_t buffer_size, size_t *actual);
+
+/* Reads (or writes) the property (ZX_PROP_*) of handle; needs GET_PROPERTY (SET_PROPERTY). */
+zx_status_t zx_object_get_property(zx_handle_t handle, uint32_t property, void *value, size_t value_size);
+zx_status_t zx_object_set_property(zx_handle_t handle, uint32_t property, const void *value,
+                                   size_t value_size);
+
+/* Debugging: exceptions, threads, suspension (SEMANTICS.md section 7). */
+
+/* A read-only channel receiving the exceptions of a job, process or thread; options 0 or DEBUGGER. */
+zx_status_t zx_task_create_exception_channel(zx_handle_t handle, uint32_t options, zx_handle_t *out);
+
+/* Takes the next message of a channel: its bytes and handles; needs READ. */
+zx_status_t zx_channel_read(zx_handle_t handle, uint32_t options, void *bytes, zx_handle_t *handles,
+                            uint32_t num_bytes, uint32_t num_handles, uint32_t *actual_bytes,
+                            uint32_t *actual_handles);
+
+/* A handle to the thread (process) that raised an exception, with the channel's task rights. */
+zx_status_t zx_exception_get_thread(zx_handle_t handle, zx_handle_t *out);
+zx_status_t zx_exception_get_process(zx_handle_t handle, zx_handle_t *out);
+
+/* Reads (writes) one register set (ZX_THREAD_STATE_*) of a suspended or excepted thread. */
+zx_status_t zx_thread_read_state(zx_handle_t handle, uint32_t kind, void *buffer, size_t buffer_size);
+zx_status_t zx_thread_write_state(zx_handle_t handle, uint32_t kind, const void *buffer, size_t buffer_size);
+
+/* Suspends a thread or process until the returned token is closed; needs WRITE. */
+zx_status_t zx_task_suspend_token(zx_handle_t handle, zx_handle_t *token);
+/* The older name of zx_task_suspend_token. */
+zx_status_t zx_task_suspend(zx_handle_t handle, zx_handle_t *token);
 
 /* Virtual memory objects. */
 

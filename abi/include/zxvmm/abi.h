@@ -1,8 +1,8 @@
-/* zxvmm/abi.h: the guest <-> VMM contract of zxvmm ABI v1, used unchanged by both sides. */
+/* zxvmm/abi.h: the guest <-> VMM contract of zxvmm ABI v2, used unchanged by both sides. */
 #ifndef ZXVMM_ABI_H
 #define ZXVMM_ABI_H
 
-#define ZXVMM_ABI_VERSION 1
+#define ZXVMM_ABI_VERSION 2 /* 2: threads, exceptions and debugging (SEMANTICS.md section 7) */
 
 /*
  * I/O ports. The vDSO's `out %eax` is a 4-byte access, which the CPU permits
@@ -14,7 +14,7 @@
  */
 #define ZXVMM_PORT_SYSCALL       0xE0 /* `out %eax`: eax holds the syscall number */
 #define ZXVMM_PORT_SYSCALL_WIDTH 4
-#define ZXVMM_PORT_EXCEPTION     0xE8 /* `out %eax`: eax holds the vector; rsp -> frame */
+#define ZXVMM_PORT_EXCEPTION     0xE8 /* `out %eax`: rsp -> frame (vector first); eax untouched */
 
 /*
  * Syscall register convention (Zircon's order): number in eax, arguments in
@@ -48,9 +48,19 @@
     X(20, zx_nanosleep, 1)                                                                                   \
     X(21, zx_clock_get_monotonic, 0)                                                                         \
     X(22, zx_deadline_after, 1)                                                                              \
-    X(23, zx_system_get_page_size, 0)
+    X(23, zx_system_get_page_size, 0)                                                                        \
+    X(24, zx_task_create_exception_channel, 3)                                                               \
+    X(25, zx_channel_read, 8)                                                                                \
+    X(26, zx_exception_get_thread, 2)                                                                        \
+    X(27, zx_exception_get_process, 2)                                                                       \
+    X(28, zx_object_get_property, 4)                                                                         \
+    X(29, zx_object_set_property, 4)                                                                         \
+    X(30, zx_thread_read_state, 4)                                                                           \
+    X(31, zx_thread_write_state, 4)                                                                          \
+    X(32, zx_task_suspend, 2)                                                                                \
+    X(33, zx_task_suspend_token, 2)
 
-#define ZXVMM_SYSCALL_COUNT 24 /* one past the highest number */
+#define ZXVMM_SYSCALL_COUNT 34 /* one past the highest number */
 
 /*
  * Guest-virtual layout of every process. The user range is the root VMAR.
@@ -74,8 +84,11 @@
  * exception stub for vector v (0..31) starts at
  * ZXVMM_SHIM_BASE + v * ZXVMM_SHIM_VECTOR_STRIDE. Each stub pushes a zero
  * error code when the CPU pushes none, then the vector, and executes
- * `out %eax, $ZXVMM_PORT_EXCEPTION` with eax = vector; at that moment rsp
- * points at a struct zxvmm_exception_frame.
+ * `out %eax, $ZXVMM_PORT_EXCEPTION` leaving eax (and every general register
+ * but rsp) as the interrupted code had it; at that moment rsp points at a
+ * struct zxvmm_exception_frame, whose `vector` names the exception. The VMM
+ * never returns into a stub: it resumes the interrupted code by setting the
+ * registers (PLATFORM.md).
  */
 #define ZXVMM_SHIM_BASE          0xffffffff80000000ULL
 #define ZXVMM_SHIM_MAX_SIZE      0x0000000000010000ULL
@@ -114,7 +127,7 @@ struct zxvmm_boot_info {
     uint32_t process_self; /* starting handles; ZX_HANDLE_INVALID where absent */
     uint32_t vmar_root_self;
     uint32_t job_default;
-    uint32_t reserved;
+    uint32_t thread_self;
     uint64_t stack_base; /* lowest address of the stack mapping */
     uint64_t stack_size;
 };

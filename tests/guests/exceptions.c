@@ -1,0 +1,341 @@
+/* exceptions.c: test guest for exception channels, thread state and suspension: a debugger role (main) and
+ * a victim role (--spawn / --spawn-stopped) of this one program; key=value lines. */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zircon/process.h>
+#include <zircon/syscalls.h>
+
+#include "guest_common.h"
+
+#define VICTIM_RESUMED_CODE 7
+#define POLL_NS             1000000
+#define MAX_KOIDS           8
+#define BAD_HANDLE_VALUE    0x12345673u
+#define UNKNOWN_KIND        99u
+
+/* ---- victim ---- */
+
+static void wait_for_debugger(void)
+{
+    zx_info_process_t info;
+    do {
+        zx_nanosleep(zx_deadline_after(POLL_NS));
+        zx_object_get_info(zx_process_self(), ZX_INFO_PROCESS, &info, sizeof(info), NULL, NULL);
+    } while (!(info.flags & ZX_INFO_PROCESS_FLAG_DEBUGGER_ATTACHED));
+}
+
+static void raise_kind(const char *kind)
+{
+    if (strcmp(kind, "bp") == 0)
+        __asm__ volatile("int3");
+    else if (strcmp(kind, "ud") == 0)
+        __asm__ volatile("ud2");
+    else if (strcmp(kind, "pf") == 0)
+        (void)*(volatile uint32_t *)guest_opaque(0x10);
+    else if (strcmp(kind, "gp") == 0)
+        (void)*(volatile uint32_t *)guest_opaque(0x8000000000000000ULL);
+    else if (strcmp(kind, "policy") == 0)
+        __asm__ volatile("movl $1, %%eax; outl %%eax, $0xE0" ::: "rax", "memory");
+    else if (strcmp(kind, "step") == 0)
+        __asm__ volatile("int3; nop; nop");
+}
+
+static int victim(const char *kind)
+{
+    if (strcmp(kind, "spin") == 0)
+        for (;;)
+            __asm__ volatile("pause");
+    if (strcmp(kind, "start") != 0)
+        wait_for_debugger();
+    raise_kind(kind);
+    printf("victim_resumed=1\n");
+    return VICTIM_RESUMED_CODE;
+}
+
+/* ---- debugger ---- */
+
+static zx_handle_t sibling(void)
+{
+    zx_koid_t koids[MAX_KOIDS];
+    size_t n = 0;
+    zx_object_get_info(zx_job_default(), ZX_INFO_JOB_PROCESSES, koids, sizeof(koids), &n, NULL);
+    zx_koid_t self = guest_koid(zx_process_self());
+    zx_handle_t h = ZX_HANDLE_INVALID;
+    for (size_t i = 0; i < n; i++)
+        if (koids[i] != self &&
+            zx_object_get_child(zx_job_default(), koids[i], ZX_RIGHT_SAME_RIGHTS, &h) == ZX_OK)
+            break;
+    return h;
+}
+
+static zx_status_t read_one(zx_handle_t ch, zx_exception_info_t *info, zx_handle_t *exc)
+{
+    zx_object_wait_one(ch, ZX_CHANNEL_READABLE | ZX_CHANNEL_PEER_CLOSED, ZX_TIME_INFINITE, NULL);
+    uint32_t nb = 0, nh = 0;
+    return zx_channel_read(ch, 0, info, exc, sizeof(*info), 1, &nb, &nh);
+}
+
+static void set_state(zx_handle_t exc, uint32_t state)
+{
+    zx_object_set_property(exc, ZX_PROP_EXCEPTION_STATE, &state, sizeof(state));
+}
+
+static void print_exit(zx_handle_t proc)
+{
+    zx_object_wait_one(proc, ZX_PROCESS_TERMINATED, ZX_TIME_INFINITE, NULL);
+    zx_info_process_t info;
+    zx_object_get_info(proc, ZX_INFO_PROCESS, &info, sizeof(info), NULL, NULL);
+    printf("retcode=%lld\n", (long long)info.return_code);
+}
+
+/* catch ANSWER: one exception on a debugger channel, its report and registers, then ANSWER. */
+static int catch_one(const char *answer)
+{
+    zx_handle_t proc = sibling(), ch, exc, thread;
+    guest_put_status("bind", zx_task_create_exception_channel(proc, ZX_EXCEPTION_CHANNEL_DEBUGGER, &ch));
+    zx_exception_info_t info;
+    guest_put_status("read", read_one(ch, &info, &exc));
+    printf("type=0x%x\n", info.type);
+    printf("pid_matches=%d\n", info.pid == guest_koid(proc));
+    guest_put_status("get_thread", zx_exception_get_thread(exc, &thread));
+    printf("tid_matches=%d\n", info.tid == guest_koid(thread));
+    zx_info_thread_t ti;
+    zx_object_get_info(thread, ZX_INFO_THREAD, &ti, sizeof(ti), NULL, NULL);
+    printf("thread_state=0x%x channel_type=%u\n", ti.state, ti.wait_exception_channel_type);
+    zx_exception_report_t rep;
+    guest_put_status(
+        "report", zx_object_get_info(thread, ZX_INFO_THREAD_EXCEPTION_REPORT, &rep, sizeof(rep), NULL, NULL));
+    printf("vector=%llu cr2=0x%llx\n", (unsigned long long)rep.context.arch.u.x86_64.vector,
+           (unsigned long long)rep.context.arch.u.x86_64.cr2);
+    zx_thread_state_general_regs_t regs;
+    guest_put_status("read_regs",
+                     zx_thread_read_state(thread, ZX_THREAD_STATE_GENERAL_REGS, &regs, sizeof(regs)));
+    printf("rip_user=%d\n", regs.rip > 0 && regs.rip < 0x800000000000ULL);
+    uint32_t state = 0;
+    zx_object_get_property(exc, ZX_PROP_EXCEPTION_STATE, &state, sizeof(state));
+    printf("default_state=%u\n", state);
+    if (strcmp(answer, "handled") == 0)
+        set_state(exc, ZX_EXCEPTION_STATE_HANDLED);
+    zx_handle_close(thread);
+    zx_handle_close(exc);
+    zx_handle_close(ch); /* unbound: the victim's exit is not reported to (and held by) a debugger */
+    print_exit(proc);
+    return 0;
+}
+
+/* step: int3, rewind nothing (rip is past it), single-step one nop, then clear the step and resume. */
+static int step(void)
+{
+    zx_handle_t proc = sibling(), ch, exc, thread;
+    zx_task_create_exception_channel(proc, ZX_EXCEPTION_CHANNEL_DEBUGGER, &ch);
+    zx_exception_info_t info;
+    read_one(ch, &info, &exc);
+    zx_exception_get_thread(exc, &thread);
+    zx_thread_state_general_regs_t before, after;
+    zx_thread_read_state(thread, ZX_THREAD_STATE_GENERAL_REGS, &before, sizeof(before));
+    zx_thread_state_single_step_t on = 1, off = 0;
+    guest_put_status("step_on", zx_thread_write_state(thread, ZX_THREAD_STATE_SINGLE_STEP, &on, sizeof(on)));
+    set_state(exc, ZX_EXCEPTION_STATE_HANDLED);
+    zx_handle_close(exc);
+    read_one(ch, &info, &exc);
+    printf("second_type=0x%x\n", info.type);
+    zx_thread_read_state(thread, ZX_THREAD_STATE_GENERAL_REGS, &after, sizeof(after));
+    printf("advanced=%llu\n", (unsigned long long)(after.rip - before.rip));
+    zx_thread_write_state(thread, ZX_THREAD_STATE_SINGLE_STEP, &off, sizeof(off));
+    set_state(exc, ZX_EXCEPTION_STATE_HANDLED);
+    zx_handle_close(exc);
+    zx_handle_close(ch);
+    print_exit(proc);
+    return 0;
+}
+
+/* order: process and job channels too; which channel gets the exception first, then the next. */
+static int order(void)
+{
+    zx_handle_t proc = sibling(), dbg, pch, jch, exc;
+    zx_task_create_exception_channel(zx_job_default(), 0, &jch);
+    zx_task_create_exception_channel(proc, 0, &pch);
+    zx_task_create_exception_channel(proc, ZX_EXCEPTION_CHANNEL_DEBUGGER, &dbg);
+    zx_handle_t chans[3] = {dbg, pch, jch};
+    const char *names[3] = {"debugger", "process", "job"};
+    for (int round = 0; round < 3; round++) {
+        for (int i = 0; i < 3; i++) {
+            zx_signals_t seen = 0;
+            zx_object_wait_one(chans[i], ZX_CHANNEL_READABLE, zx_deadline_after(POLL_NS * 50), &seen);
+            if (!(seen & ZX_CHANNEL_READABLE))
+                continue;
+            zx_exception_info_t info;
+            uint32_t nb, nh;
+            zx_channel_read(chans[i], 0, &info, &exc, sizeof(info), 1, &nb, &nh);
+            printf("round%d=%s\n", round, names[i]);
+            if (i == 2)
+                set_state(exc, ZX_EXCEPTION_STATE_HANDLED);
+            zx_handle_close(exc); /* TRY_NEXT for the first two */
+            break;
+        }
+    }
+    zx_handle_close(dbg);
+    print_exit(proc);
+    return 0;
+}
+
+/* errors: every error of the new calls that a guest can reach, in check order; the sibling spins. */
+static int errors(void)
+{
+    zx_handle_t proc = sibling(), ch, ch2, out, thread = ZX_HANDLE_INVALID, tok;
+    zx_koid_t tids[2];
+    size_t n = 0;
+    guest_put_status("threads",
+                     zx_object_get_info(proc, ZX_INFO_PROCESS_THREADS, tids, sizeof(tids), &n, NULL));
+    printf("nthreads=%zu\n", n);
+    guest_put_status("get_child_thread", zx_object_get_child(proc, tids[0], ZX_RIGHT_SAME_RIGHTS, &thread));
+    guest_put_status("get_child_unknown", zx_object_get_child(proc, 1, ZX_RIGHT_SAME_RIGHTS, &out));
+    printf("self_thread_type_ok=%d\n", guest_koid(zx_thread_self()) != ZX_KOID_INVALID);
+    guest_put_status("create_bad_options", zx_task_create_exception_channel(proc, 2, &ch));
+    guest_put_status("create_bad_handle", zx_task_create_exception_channel(BAD_HANDLE_VALUE, 0, &ch));
+    zx_handle_t weak;
+    zx_handle_duplicate(proc, ZX_RIGHT_INSPECT | ZX_RIGHT_DUPLICATE | ZX_RIGHT_TRANSFER, &weak);
+    guest_put_status("create_no_manage_thread", zx_task_create_exception_channel(weak, 0, &ch));
+    zx_handle_duplicate(
+        proc, ZX_RIGHT_INSPECT | ZX_RIGHT_DUPLICATE | ZX_RIGHT_TRANSFER | ZX_RIGHT_MANAGE_THREAD, &weak);
+    guest_put_status("create_no_enumerate", zx_task_create_exception_channel(weak, 0, &ch));
+    guest_put_status("create_thread_debugger",
+                     zx_task_create_exception_channel(thread, ZX_EXCEPTION_CHANNEL_DEBUGGER, &ch));
+    guest_put_status("create_thread", zx_task_create_exception_channel(thread, 0, &ch));
+    guest_put_status("create_debugger",
+                     zx_task_create_exception_channel(proc, ZX_EXCEPTION_CHANNEL_DEBUGGER, &ch));
+    guest_put_status("create_again",
+                     zx_task_create_exception_channel(proc, ZX_EXCEPTION_CHANNEL_DEBUGGER, &ch2));
+    printf("channel_rights=0x%x\n", guest_rights(ch));
+    zx_info_process_t pi;
+    zx_object_get_info(proc, ZX_INFO_PROCESS, &pi, sizeof(pi), NULL, NULL);
+    printf("debugger_attached=%d\n", (pi.flags & ZX_INFO_PROCESS_FLAG_DEBUGGER_ATTACHED) != 0);
+    zx_exception_info_t info;
+    zx_handle_t exc;
+    uint32_t nb = 0, nh = 0;
+    guest_put_status("read_wrong_type", zx_channel_read(proc, 0, &info, &exc, sizeof(info), 1, &nb, &nh));
+    guest_put_status("read_bad_options", zx_channel_read(ch, 2, &info, &exc, sizeof(info), 1, &nb, &nh));
+    guest_put_status("read_empty", zx_channel_read(ch, 0, &info, &exc, sizeof(info), 1, &nb, &nh));
+    zx_handle_t noread;
+    zx_handle_duplicate(ch, ZX_RIGHT_WAIT, &noread);
+    printf("dup_channel=%d\n", noread != ZX_HANDLE_INVALID);
+    zx_thread_state_general_regs_t regs;
+    guest_put_status("read_state_running",
+                     zx_thread_read_state(thread, ZX_THREAD_STATE_GENERAL_REGS, &regs, sizeof(regs)));
+    guest_put_status("read_state_kind", zx_thread_read_state(thread, UNKNOWN_KIND, &regs, sizeof(regs)));
+    guest_put_status("read_state_small",
+                     zx_thread_read_state(thread, ZX_THREAD_STATE_GENERAL_REGS, &regs, 8));
+    guest_put_status("read_state_wrong_type",
+                     zx_thread_read_state(proc, ZX_THREAD_STATE_GENERAL_REGS, &regs, sizeof(regs)));
+    guest_put_status("read_state_self", zx_thread_read_state(zx_thread_self(), ZX_THREAD_STATE_GENERAL_REGS,
+                                                             &regs, sizeof(regs)));
+    guest_put_status("write_debug_regs",
+                     zx_thread_write_state(thread, ZX_THREAD_STATE_DEBUG_REGS, &regs, sizeof(regs)));
+    guest_put_status("suspend_self", zx_task_suspend_token(zx_process_self(), &tok));
+    guest_put_status("suspend_self_thread", zx_task_suspend_token(zx_thread_self(), &tok));
+    guest_put_status("suspend_wrong_type", zx_task_suspend_token(zx_job_default(), &tok));
+    char name[ZX_MAX_NAME_LEN] = "renamed";
+    guest_put_status("set_name", zx_object_set_property(thread, ZX_PROP_NAME, name, strlen(name)));
+    memset(name, 0, sizeof(name));
+    guest_put_status("get_name", zx_object_get_property(thread, ZX_PROP_NAME, name, sizeof(name)));
+    printf("name=%s\n", name);
+    guest_put_status("get_name_small", zx_object_get_property(thread, ZX_PROP_NAME, name, 4));
+    uint32_t v = 0;
+    guest_put_status("exc_state_wrong_type",
+                     zx_object_get_property(thread, ZX_PROP_EXCEPTION_STATE, &v, sizeof(v)));
+    guest_put_status("get_thread_wrong_type", zx_exception_get_thread(proc, &out));
+    zx_handle_close(ch);
+    guest_put_status("create_after_close",
+                     zx_task_create_exception_channel(proc, ZX_EXCEPTION_CHANNEL_DEBUGGER, &ch));
+    zx_task_kill(proc);
+    guest_put_status("read_after_death", zx_channel_read(ch, 0, &info, &exc, sizeof(info), 1, &nb, &nh));
+    guest_put_status("create_dead", zx_task_create_exception_channel(proc, 0, &ch2));
+    guest_put_status("suspend_dead", zx_task_suspend_token(proc, &tok));
+    return 0;
+}
+
+/* suspend: nested tokens on a spinning sibling; registers readable while suspended. */
+static int suspend(void)
+{
+    zx_handle_t proc = sibling(), thread, a, b;
+    zx_koid_t tid;
+    zx_object_get_info(proc, ZX_INFO_PROCESS_THREADS, &tid, sizeof(tid), NULL, NULL);
+    zx_object_get_child(proc, tid, ZX_RIGHT_SAME_RIGHTS, &thread);
+    guest_put_status("suspend", zx_task_suspend_token(thread, &a));
+    zx_signals_t seen = 0;
+    guest_put_status("wait_suspended",
+                     zx_object_wait_one(thread, ZX_THREAD_SUSPENDED, zx_deadline_after(5000000000LL), &seen));
+    zx_thread_state_general_regs_t regs;
+    guest_put_status("read_suspended",
+                     zx_thread_read_state(thread, ZX_THREAD_STATE_GENERAL_REGS, &regs, sizeof(regs)));
+    guest_put_status("suspend_process", zx_task_suspend_token(proc, &b));
+    zx_handle_close(a);
+    zx_info_thread_t ti;
+    zx_object_get_info(thread, ZX_INFO_THREAD, &ti, sizeof(ti), NULL, NULL);
+    printf("state_after_one_close=0x%x\n", ti.state);
+    zx_handle_close(b);
+    guest_put_status("wait_running",
+                     zx_object_wait_one(thread, ZX_THREAD_RUNNING, zx_deadline_after(5000000000LL), &seen));
+    guest_put_status("read_running",
+                     zx_thread_read_state(thread, ZX_THREAD_STATE_GENERAL_REGS, &regs, sizeof(regs)));
+    guest_put_status("suspend_again", zx_task_suspend_token(thread, &a));
+    zx_object_wait_one(thread, ZX_THREAD_SUSPENDED, zx_deadline_after(5000000000LL), &seen);
+    zx_task_kill(proc);
+    print_exit(proc);
+    zx_handle_close(a);
+    return 0;
+}
+
+/* starting: a --spawn-stopped sibling reports THREAD_STARTING once the debugger channel binds. */
+static int starting(void)
+{
+    zx_handle_t proc = sibling(), ch, exc;
+    zx_info_process_t pi;
+    zx_object_get_info(proc, ZX_INFO_PROCESS, &pi, sizeof(pi), NULL, NULL);
+    zx_task_create_exception_channel(proc, ZX_EXCEPTION_CHANNEL_DEBUGGER, &ch);
+    zx_exception_info_t info;
+    guest_put_status("read", read_one(ch, &info, &exc));
+    printf("first_type=0x%x\n", info.type);
+    zx_handle_close(exc);
+    read_one(ch, &info, &exc);
+    printf("second_type=0x%x\n", info.type);
+    zx_handle_close(exc);
+    print_exit(proc);
+    return 0;
+}
+
+/* exit_holding: the debugger exits while holding the exception: the victim goes on (TRY_NEXT: killed). */
+static int exit_holding(void)
+{
+    zx_handle_t proc = sibling(), ch, exc;
+    zx_task_create_exception_channel(proc, ZX_EXCEPTION_CHANNEL_DEBUGGER, &ch);
+    zx_exception_info_t info;
+    read_one(ch, &info, &exc);
+    printf("holding=0x%x\n", info.type);
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc == 3 && strcmp(argv[1], "victim") == 0)
+        return victim(argv[2]);
+    if (argc == 3 && strcmp(argv[1], "catch") == 0)
+        return catch_one(argv[2]);
+    if (argc == 2 && strcmp(argv[1], "step") == 0)
+        return step();
+    if (argc == 2 && strcmp(argv[1], "order") == 0)
+        return order();
+    if (argc == 2 && strcmp(argv[1], "errors") == 0)
+        return errors();
+    if (argc == 2 && strcmp(argv[1], "suspend") == 0)
+        return suspend();
+    if (argc == 2 && strcmp(argv[1], "starting") == 0)
+        return starting();
+    if (argc == 2 && strcmp(argv[1], "exit_holding") == 0)
+        return exit_holding();
+    printf("usage: exceptions victim KIND | catch handled|try_next | step | order | errors | suspend | "
+           "starting\n");
+    return 2;
+}

@@ -1,0 +1,178 @@
+/* test_exceptions.c: in-guest debugging (SEMANTICS.md section 7): exception channels, the handler chain,
+ * thread state, single step, suspension, --spawn-stopped and the example debugger. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "harness.h"
+
+#define GUEST_TIMEOUT "60"
+#define SPAWN_MAX     512
+#define DEBUG_CMDLINE "kernel.enable-debugging-syscalls=true"
+#define RACE_ROUNDS   20
+
+/* "exceptions victim KIND" as a command line for --spawn. */
+static const char *victim(const char *kind)
+{
+    static char spawn[SPAWN_MAX];
+    snprintf(spawn, sizeof(spawn), "%s victim %s", harness_guest("exceptions"), kind);
+    return spawn;
+}
+
+/* Runs `exceptions ROLE [ARG]` as main beside a victim; asserts status 0 and each line. */
+static void expect_role(const char *spawn_opt, const char *kind, const char *role, const char *arg,
+                        const char *const lines[])
+{
+    struct run_result r;
+    harness_zxvmm(&r, "run", "--timeout", GUEST_TIMEOUT, "--cmdline", DEBUG_CMDLINE, spawn_opt, victim(kind),
+                  harness_guest("exceptions"), role, arg, NULL);
+    cr_assert_eq(r.status, 0, "%s %s: status %d\nstdout:\n%s\nstderr:\n%s", role, kind, r.status, r.out,
+                 r.err);
+    for (size_t i = 0; lines[i]; i++)
+        harness_assert_line(r.out, lines[i]);
+    harness_free(&r);
+}
+
+#define EXPECT(kind, role, arg, ...)                                                                         \
+    expect_role("--spawn", kind, role, arg, (const char *const[]){__VA_ARGS__, NULL})
+
+Test(exceptions, breakpoint_reaches_the_debugger_and_handled_resumes_past_it)
+{
+    REQUIRE_KVM();
+    EXPECT("bp", "catch", "handled", "bind=ZX_OK", "read=ZX_OK", "type=0x308", "pid_matches=1",
+           "get_thread=ZX_OK", "tid_matches=1", "thread_state=0x103 channel_type=1", "report=ZX_OK",
+           "vector=3 cr2=0x0", "read_regs=ZX_OK", "rip_user=1", "default_state=0", "victim_resumed=1",
+           "retcode=7");
+}
+
+Test(exceptions, try_next_with_no_other_handler_kills_with_exception_kill)
+{
+    REQUIRE_KVM();
+    EXPECT("bp", "catch", "try_next", "type=0x308", "retcode=-1028");
+}
+
+Test(exceptions, invalid_opcode_is_undefined_instruction)
+{
+    REQUIRE_KVM();
+    EXPECT("ud", "catch", "try_next", "type=0x208", "vector=6 cr2=0x0", "retcode=-1028");
+}
+
+Test(exceptions, page_fault_is_fatal_page_fault_with_cr2)
+{
+    REQUIRE_KVM();
+    EXPECT("pf", "catch", "try_next", "type=0x108", "vector=14 cr2=0x10", "retcode=-1028");
+}
+
+Test(exceptions, general_protection_is_general)
+{
+    REQUIRE_KVM();
+    EXPECT("gp", "catch", "try_next", "type=0x8", "retcode=-1028");
+}
+
+Test(exceptions, syscall_from_outside_the_vdso_is_a_policy_error)
+{
+    REQUIRE_KVM();
+    EXPECT("policy", "catch", "handled", "type=0x8208", "victim_resumed=1", "retcode=7");
+}
+
+Test(exceptions, single_step_reports_hw_breakpoint_one_instruction_later)
+{
+    REQUIRE_KVM();
+    EXPECT("step", "step", NULL, "step_on=ZX_OK", "second_type=0x408", "advanced=1", "victim_resumed=1",
+           "retcode=7");
+}
+
+Test(exceptions, handler_order_is_debugger_then_process_then_job)
+{
+    REQUIRE_KVM();
+    EXPECT("bp", "order", NULL, "round0=debugger", "round1=process", "round2=job", "victim_resumed=1",
+           "retcode=7");
+}
+
+Test(exceptions, every_error_in_check_order)
+{
+    REQUIRE_KVM();
+    EXPECT("spin", "errors", NULL, "threads=ZX_OK", "nthreads=1", "get_child_thread=ZX_OK",
+           "get_child_unknown=ZX_ERR_NOT_FOUND", "self_thread_type_ok=1",
+           "create_bad_options=ZX_ERR_INVALID_ARGS", "create_bad_handle=ZX_ERR_BAD_HANDLE",
+           "create_no_manage_thread=ZX_ERR_ACCESS_DENIED", "create_no_enumerate=ZX_ERR_ACCESS_DENIED",
+           "create_thread_debugger=ZX_ERR_INVALID_ARGS", "create_thread=ZX_OK", "create_debugger=ZX_OK",
+           "create_again=ZX_ERR_ALREADY_BOUND", "channel_rights=0x4006", "debugger_attached=1",
+           "read_wrong_type=ZX_ERR_WRONG_TYPE", "read_bad_options=ZX_ERR_NOT_SUPPORTED",
+           "read_empty=ZX_ERR_SHOULD_WAIT", "dup_channel=0", "read_state_running=ZX_ERR_BAD_STATE",
+           "read_state_kind=ZX_ERR_INVALID_ARGS", "read_state_small=ZX_ERR_BUFFER_TOO_SMALL",
+           "read_state_wrong_type=ZX_ERR_WRONG_TYPE", "read_state_self=ZX_ERR_BAD_STATE",
+           "write_debug_regs=ZX_ERR_BAD_STATE", "suspend_self=ZX_ERR_NOT_SUPPORTED",
+           "suspend_self_thread=ZX_ERR_NOT_SUPPORTED", "suspend_wrong_type=ZX_ERR_WRONG_TYPE",
+           "set_name=ZX_OK", "get_name=ZX_OK", "name=renamed", "get_name_small=ZX_ERR_BUFFER_TOO_SMALL",
+           "exc_state_wrong_type=ZX_ERR_WRONG_TYPE", "get_thread_wrong_type=ZX_ERR_WRONG_TYPE",
+           "create_after_close=ZX_OK", "read_after_death=ZX_ERR_PEER_CLOSED", "create_dead=ZX_ERR_BAD_STATE",
+           "suspend_dead=ZX_ERR_BAD_STATE");
+}
+
+Test(exceptions, debug_regs_writes_need_debugging_syscalls_first)
+{
+    REQUIRE_KVM();
+    struct run_result r;
+    harness_zxvmm(&r, "run", "--timeout", GUEST_TIMEOUT, "--spawn", victim("spin"),
+                  harness_guest("exceptions"), "errors", NULL);
+    harness_assert_line(r.out, "write_debug_regs=ZX_ERR_NOT_SUPPORTED");
+    harness_free(&r);
+}
+
+Test(exceptions, suspend_tokens_nest_and_the_last_close_resumes)
+{
+    REQUIRE_KVM();
+    EXPECT("spin", "suspend", NULL, "suspend=ZX_OK", "wait_suspended=ZX_OK", "read_suspended=ZX_OK",
+           "suspend_process=ZX_OK", "state_after_one_close=0x2", "wait_running=ZX_OK",
+           "read_running=ZX_ERR_BAD_STATE", "suspend_again=ZX_OK", "retcode=-1024");
+}
+
+Test(exceptions, spawn_stopped_reports_thread_starting_then_exiting)
+{
+    REQUIRE_KVM();
+    expect_role("--spawn-stopped", "start", "starting", NULL,
+                (const char *const[]){"read=ZX_OK", "first_type=0x8008", "second_type=0x8108",
+                                      "victim_resumed=1", "retcode=7", NULL});
+}
+
+Test(exceptions, debugger_exiting_with_an_exception_handle_passes_it_on)
+{
+    REQUIRE_KVM();
+    for (int i = 0; i < RACE_ROUNDS; i++) {
+        struct run_result r;
+        harness_zxvmm(&r, "run", "--timeout", GUEST_TIMEOUT, "--spawn", victim("bp"),
+                      harness_guest("exceptions"), "exit_holding", NULL);
+        cr_assert_eq(r.status, 0, "round %d: status %d\nstderr:\n%s", i, r.status, r.err);
+        harness_assert_line(r.out, "holding=0x308");
+        harness_free(&r);
+    }
+}
+
+Test(exceptions, timeout_stops_a_process_parked_for_ever)
+{
+    REQUIRE_KVM();
+    struct run_result r;
+    harness_zxvmm(&r, "run", "--timeout", "1", "--spawn-stopped", victim("start"), harness_guest("spin"),
+                  NULL);
+    cr_assert_eq(r.status, 124, "status %d\nstderr:\n%s", r.status, r.err);
+    harness_free(&r);
+}
+
+Test(exceptions, example_debugger_breaks_steps_and_resumes)
+{
+    REQUIRE_KVM();
+    struct run_result r;
+    char spawn[SPAWN_MAX];
+    snprintf(spawn, sizeof(spawn), "%s target", harness_example("debugger"));
+    harness_zxvmm(&r, "run", "--timeout", GUEST_TIMEOUT, "--cmdline", DEBUG_CMDLINE, "--spawn-stopped", spawn,
+                  harness_example("debugger"), "break", "target_work", NULL);
+    cr_assert_eq(r.status, 0, "status %d\nstdout:\n%s\nstderr:\n%s", r.status, r.out, r.err);
+    assert_contains(r.out, "debugger: attached, breakpoint at 0x");
+    assert_contains(r.out, "debugger: thread ");
+    assert_contains(r.out, "debugger: breakpoint hit at 0x");
+    assert_contains(r.out, "debugger: stepped to 0x");
+    harness_assert_line(r.out, "target: done");
+    harness_assert_line(r.out, "debugger: debuggee exited with 3");
+    harness_free(&r);
+}

@@ -1,0 +1,212 @@
+/* debug.c: exceptions and their handler chain, suspension and thread state, for every debugger. */
+#include "debug/debug.h"
+
+#include <string.h>
+
+#include <zircon/errors.h>
+#include <zircon/syscalls/debug.h>
+#include <zircon/syscalls/object.h>
+
+#include "x86_64/cpu.h"
+
+uint32_t debug_exception_type(unsigned vector)
+{
+    switch (vector) {
+    case X86_VEC_BP:
+        return ZX_EXCP_SW_BREAKPOINT;
+    case X86_VEC_DB:
+        return ZX_EXCP_HW_BREAKPOINT;
+    case X86_VEC_UD:
+        return ZX_EXCP_UNDEFINED_INSTRUCTION;
+    case X86_VEC_PF:
+        return ZX_EXCP_FATAL_PAGE_FAULT;
+    default:
+        return ZX_EXCP_GENERAL;
+    }
+}
+
+/* Sends to one exceptionate and waits for the exception to be closed; false when nothing was sent. */
+static bool offer(struct objects *o, struct thread *t, struct exceptionate *e, uint32_t type,
+                  const struct debug_host *h, enum debug_verdict *stopped)
+{
+    if (!exceptionate_send(o, e, t, type))
+        return false;
+    while (t->exception != NULL) {
+        if (h->wait(h->host) != 0) {
+            thread_abandon_exception(t);
+            *stopped = DEBUG_STOPPED;
+            return true;
+        }
+    }
+    return true;
+}
+
+/* The verdict of a closed exception in the handler chain; TRY_NEXT is DEBUG_KILL (go on). */
+static enum debug_verdict verdict_of(const struct thread *t)
+{
+    switch (t->exception_result) {
+    case ZX_EXCEPTION_STATE_HANDLED:
+        return DEBUG_RESUME;
+    case ZX_EXCEPTION_STATE_THREAD_EXIT:
+        return DEBUG_EXIT_THREAD;
+    default:
+        return DEBUG_KILL;
+    }
+}
+
+enum debug_verdict debug_exception(struct objects *o, struct thread *t, uint32_t type,
+                                   const zx_exception_report_t *report, const struct debug_host *h)
+{
+    struct process *p = t->process;
+    struct exceptionate *chain[] = {&p->debug_exceptionate, &t->exceptionate, &p->exceptionate,
+                                    &p->debug_exceptionate, &p->job->exceptionate};
+    const size_t second_chance_slot = 3;
+    t->report = *report;
+    t->has_report = true;
+    t->in_exception = true;
+    t->second_chance = false;
+    enum debug_verdict v = DEBUG_KILL;
+    for (size_t i = 0; i < sizeof(chain) / sizeof(chain[0]) && v == DEBUG_KILL; i++) {
+        if (i == second_chance_slot && !t->second_chance)
+            continue;
+        enum debug_verdict stopped = DEBUG_KILL;
+        if (!offer(o, t, chain[i], type, h, &stopped))
+            continue;
+        v = stopped == DEBUG_STOPPED ? DEBUG_STOPPED : verdict_of(t);
+    }
+    t->in_exception = false;
+    t->has_report = false;
+    return v;
+}
+
+enum debug_verdict debug_synthetic(struct objects *o, struct thread *t, struct exceptionate *e, uint32_t type,
+                                   const struct debug_host *h)
+{
+    zx_exception_report_t report = {.header = {.size = sizeof(report), .type = type}};
+    t->report = report;
+    t->has_report = true;
+    t->in_exception = true;
+    enum debug_verdict stopped = DEBUG_RESUME;
+    offer(o, t, e, type, h, &stopped);
+    t->in_exception = false;
+    t->has_report = false;
+    return stopped;
+}
+
+enum debug_verdict debug_park_suspended(struct objects *o, struct thread *t, const struct debug_host *h)
+{
+    if (t->suspend_count == 0)
+        return DEBUG_RESUME;
+    t->suspended = true;
+    object_clear_signals(o, &t->obj, ZX_THREAD_RUNNING);
+    object_signal(o, &t->obj, ZX_THREAD_SUSPENDED);
+    while (t->suspend_count > 0) {
+        if (h->wait(h->host) != 0)
+            return DEBUG_STOPPED;
+    }
+    t->suspended = false;
+    object_clear_signals(o, &t->obj, ZX_THREAD_SUSPENDED);
+    object_signal(o, &t->obj, ZX_THREAD_RUNNING);
+    return DEBUG_RESUME;
+}
+
+enum debug_verdict debug_hold_until_attached(struct objects *o, struct thread *t, const struct debug_host *h)
+{
+    struct process *p = t->process;
+    while (p->debug_exceptionate.channel == NULL) {
+        if (h->wait(h->host) != 0)
+            return DEBUG_STOPPED;
+    }
+    return debug_synthetic(o, t, &p->debug_exceptionate, ZX_EXCP_THREAD_STARTING, h);
+}
+
+enum debug_verdict debug_thread_starting(struct objects *o, struct thread *t, const struct debug_host *h)
+{
+    struct process *p = t->process;
+    enum debug_verdict v = debug_synthetic(o, t, &p->job->debug_exceptionate, ZX_EXCP_PROCESS_STARTING, h);
+    if (v != DEBUG_RESUME)
+        return v;
+    if (p->spawn_stopped)
+        return debug_hold_until_attached(o, t, h);
+    return debug_synthetic(o, t, &p->debug_exceptionate, ZX_EXCP_THREAD_STARTING, h);
+}
+
+zx_status_t debug_suspend(struct objects *o, struct thread *t, struct suspend_token **out)
+{
+    if (process_is_dying(t->process) || t->state == THREAD_DEAD)
+        return ZX_ERR_BAD_STATE;
+    struct suspend_token *s = suspend_token_create(o, t);
+    if (!s)
+        return ZX_ERR_NO_MEMORY;
+    if (t->suspend_count == 1 && t->state == THREAD_RUNNING)
+        o->kick_process(o->host, t->process);
+    *out = s;
+    return ZX_OK;
+}
+
+size_t debug_state_size(uint32_t kind)
+{
+    switch (kind) {
+    case ZX_THREAD_STATE_GENERAL_REGS:
+        return sizeof(zx_thread_state_general_regs_t);
+    case ZX_THREAD_STATE_DEBUG_REGS:
+        return sizeof(zx_thread_state_debug_regs_t);
+    case ZX_THREAD_STATE_SINGLE_STEP:
+        return sizeof(zx_thread_state_single_step_t);
+    default:
+        return 0;
+    }
+}
+
+void debug_read_state(const struct thread *t, uint32_t kind, void *out)
+{
+    switch (kind) {
+    case ZX_THREAD_STATE_GENERAL_REGS:
+        memcpy(out, &t->regs, sizeof(t->regs));
+        break;
+    case ZX_THREAD_STATE_DEBUG_REGS:
+        memcpy(out, &t->debug_regs, sizeof(t->debug_regs));
+        break;
+    case ZX_THREAD_STATE_SINGLE_STEP: {
+        zx_thread_state_single_step_t step = (t->regs.rflags & X86_RFLAGS_TF) ? 1 : 0;
+        memcpy(out, &step, sizeof(step));
+        break;
+    }
+    default:
+        break;
+    }
+}
+
+static zx_status_t write_general_regs(struct thread *t, const zx_thread_state_general_regs_t *in)
+{
+    if (!x86_is_user_address(in->rip) || !x86_is_user_address(in->fs_base) ||
+        !x86_is_user_address(in->gs_base))
+        return ZX_ERR_INVALID_ARGS;
+    uint64_t rflags = (t->regs.rflags & ~X86_RFLAGS_USER) | (in->rflags & X86_RFLAGS_USER);
+    t->regs = *in;
+    t->regs.rflags = rflags;
+    return ZX_OK;
+}
+
+zx_status_t debug_write_state(struct thread *t, uint32_t kind, const void *in)
+{
+    switch (kind) {
+    case ZX_THREAD_STATE_GENERAL_REGS: {
+        zx_thread_state_general_regs_t regs;
+        memcpy(&regs, in, sizeof(regs));
+        return write_general_regs(t, &regs);
+    }
+    case ZX_THREAD_STATE_SINGLE_STEP: {
+        zx_thread_state_single_step_t step;
+        memcpy(&step, in, sizeof(step));
+        if (step > 1)
+            return ZX_ERR_INVALID_ARGS;
+        t->regs.rflags = step ? (t->regs.rflags | X86_RFLAGS_TF) : (t->regs.rflags & ~X86_RFLAGS_TF);
+        return ZX_OK;
+    }
+    case ZX_THREAD_STATE_DEBUG_REGS:
+        return ZX_ERR_NOT_SUPPORTED;
+    default:
+        return ZX_ERR_INVALID_ARGS;
+    }
+}

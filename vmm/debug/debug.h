@@ -1,0 +1,92 @@
+/* debug.h: the one core that stops, inspects and resumes a process: exceptions and their handler chain,
+ * suspension, thread state. The in-guest syscalls use it (and later the gdb stub and fault injection). */
+#ifndef ZXVMM_DEBUG_DEBUG_H
+#define ZXVMM_DEBUG_DEBUG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <zircon/syscalls/exception.h>
+#include <zircon/types.h>
+
+#include "object/process.h"
+
+/* How the vCPU running a thread lets the core wait: releases the object lock until something changes. */
+struct debug_host {
+    int (*wait)(void *host); /* 0: look again; -EINTR: the vCPU must stop */
+    void *host;
+};
+
+enum debug_verdict {
+    DEBUG_RESUME,      /* run on with the thread's registers (t->regs) */
+    DEBUG_KILL,        /* nobody handled the exception: kill with ZX_TASK_RETCODE_EXCEPTION_KILL */
+    DEBUG_EXIT_THREAD, /* a handler chose ZX_EXCEPTION_STATE_THREAD_EXIT: the process ends */
+    DEBUG_STOPPED,     /* the process was killed (or the VM stops) while it waited */
+};
+
+/*
+ * The ZX_EXCP_* type of an x86-64 vector raised at CPL3 (SEMANTICS.md
+ * section 7): #BP SW_BREAKPOINT, #DB HW_BREAKPOINT, #UD UNDEFINED_INSTRUCTION,
+ * #PF FATAL_PAGE_FAULT, everything else GENERAL.
+ */
+uint32_t debug_exception_type(unsigned vector);
+
+/*
+ * Offers an architectural exception (or ZX_EXCP_POLICY_ERROR) of `t`, whose
+ * user registers are in t->regs, to its handlers in Zircon's order: process
+ * debugger channel, thread, process, the debugger again if it asked for a
+ * second chance, job. Each bound channel gets one message and the thread waits
+ * (no CPU) until its exception handle is closed: HANDLED resumes, TRY_NEXT
+ * moves on. Lock held (released while waiting).
+ */
+enum debug_verdict debug_exception(struct objects *o, struct thread *t, uint32_t type,
+                                   const zx_exception_report_t *report, const struct debug_host *h);
+
+/*
+ * Sends a synthetic exception (THREAD_STARTING, THREAD_EXITING,
+ * PROCESS_STARTING) to `e` alone and waits until it is closed, whatever its
+ * state. DEBUG_RESUME when nothing is bound. Lock held.
+ */
+enum debug_verdict debug_synthetic(struct objects *o, struct thread *t, struct exceptionate *e, uint32_t type,
+                                   const struct debug_host *h);
+
+/*
+ * Parks a suspended thread (t->suspend_count > 0; t->regs already captured):
+ * ZX_THREAD_SUSPENDED until the last token goes, then ZX_THREAD_RUNNING.
+ * Returns DEBUG_RESUME at once when nothing suspends it. Lock held.
+ */
+enum debug_verdict debug_park_suspended(struct objects *o, struct thread *t, const struct debug_host *h);
+
+/*
+ * For --spawn-stopped: waits until a process debugger channel is bound to
+ * t's process; then reports ZX_EXCP_THREAD_STARTING on it. Lock held.
+ */
+enum debug_verdict debug_hold_until_attached(struct objects *o, struct thread *t, const struct debug_host *h);
+
+/* The thread's start: PROCESS_STARTING to a job debugger, THREAD_STARTING to a process debugger. */
+enum debug_verdict debug_thread_starting(struct objects *o, struct thread *t, const struct debug_host *h);
+
+/*
+ * Suspends `t` with a new token: ZX_ERR_BAD_STATE when its process is dying
+ * or dead, ZX_ERR_NO_MEMORY. The thread stops asynchronously (the VM's
+ * kick_process hook); ZX_THREAD_SUSPENDED rises once it has. Lock held.
+ */
+zx_status_t debug_suspend(struct objects *o, struct thread *t, struct suspend_token **out);
+
+/* Size of a thread state `kind` (ZX_THREAD_STATE_*) zxvmm serves, or 0 (INVALID_ARGS). */
+size_t debug_state_size(uint32_t kind);
+
+/* Copies state `kind` of a parked thread into `out` (debug_state_size bytes). */
+void debug_read_state(const struct thread *t, uint32_t kind, void *out);
+
+/*
+ * Writes state `kind` of a parked thread from `in` after validating it:
+ * ZX_ERR_INVALID_ARGS for a rip or fs/gs base that is non-canonical or in
+ * the kernel half, or a single-step value other than 0 and 1;
+ * ZX_ERR_NOT_SUPPORTED for debug registers (not probed on this platform).
+ * Only X86_RFLAGS_USER bits of rflags are taken.
+ */
+zx_status_t debug_write_state(struct thread *t, uint32_t kind, const void *in);
+
+#endif
