@@ -12,14 +12,17 @@ cd "$(dirname "$0")/.."
 
 scripts/setup.sh
 
-echo "== formatting (.clang-format)"
+# Each step's heading carries the time since the start, so a slow step shows in CI's log.
+step() { echo "== [$(printf '%4d' "$SECONDS")s] $*"; }
+
+step "formatting (.clang-format)"
 mapfile -t sources < <(git ls-files '*.c' '*.h' 2>/dev/null || find abi vmm guest tests -name '*.[ch]')
 clang-format --dry-run -Werror "${sources[@]}"
 
 build() {
     local dir=$1
     shift
-    echo "== build $dir $*"
+    step "build $dir $*"
     cmake -S . -B "$dir" "$@" >/dev/null
     cmake --build "$dir" -j"$(nproc)" >/dev/null
 }
@@ -45,7 +48,7 @@ choose_mode() {
 integration() {
     local dir=$1 log status=0
     log=$(mktemp)
-    echo "== test $dir: integration"
+    step "test $dir: integration"
     case $mode in
     native | none) (cd "$dir" && ctest -V -R '^integration$') 2>&1 | tee "$log" || status=$? ;;
     lab) scripts/lab.sh --timeout 2700 ctest --test-dir "$dir" -V -R '^integration$' 2>&1 | tee "$log" || status=$? ;;
@@ -59,7 +62,7 @@ integration() {
 }
 
 build build -DCMAKE_BUILD_TYPE=RelWithDebInfo
-echo "== test build: unit"
+step "test build: unit"
 (cd build && ctest -V -R '^unit$')
 choose_mode
 if [ "$mode" = native ]; then
@@ -70,9 +73,10 @@ fi
 integration build
 
 build build-asan -DCMAKE_BUILD_TYPE=Debug -DZXVMM_SANITIZE=ON
-echo "== test build-asan: unit"
+step "test build-asan: unit"
 (cd build-asan && ctest -V -R '^unit$')
 integration build-asan
 
-echo "== fuzz (each target briefly)"
+step "fuzz (each target briefly)"
 scripts/fuzz.sh 20
+step "done"
