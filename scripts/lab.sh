@@ -244,6 +244,7 @@ else
     say "the VM stopped before the command finished (QEMU status $qemu_status); its console ends with:"
     code=125
 fi
+grep -E 'zxvmm-lab: failed|Kernel panic|BUG:|Oops:' "$run/console.log" 2>/dev/null | head -n 5 | sed 's/^/lab: ! /' >&2 || true
 tail -n 30 "$run/console.log" 2>/dev/null | sed 's/^/lab:   /' >&2 || true
 tail -n 5 "$run/qemu.log" 2>/dev/null | sed 's/^/lab:   qemu: /' >&2 || true
 exit $code

@@ -70,6 +70,10 @@ if [ "$mode" = native ]; then
 else
     echo "integration tests: $mode ($why)"
 fi
+if [ "$mode" = lab ]; then
+    step "lab self-test (tests/lab/test_lab.sh)"
+    tests/lab/test_lab.sh
+fi
 integration build
 
 build build-asan -DCMAKE_BUILD_TYPE=Debug -DZXVMM_SANITIZE=ON
