@@ -77,6 +77,19 @@ static zx_status_t read_one(zx_handle_t ch, zx_exception_info_t *info, zx_handle
     return zx_channel_read(ch, 0, info, exc, sizeof(*info), 1, &nb, &nh);
 }
 
+/*
+ * Reads the first architectural exception. A debugger that binds while the
+ * victim's thread is still starting first gets ZX_EXCP_THREAD_STARTING, as in
+ * Zircon; which comes first is a race, so that one is closed and skipped.
+ */
+static zx_status_t read_arch(zx_handle_t ch, zx_exception_info_t *info, zx_handle_t *exc)
+{
+    zx_status_t status;
+    while ((status = read_one(ch, info, exc)) == ZX_OK && info->type == ZX_EXCP_THREAD_STARTING)
+        zx_handle_close(*exc);
+    return status;
+}
+
 static void set_state(zx_handle_t exc, uint32_t state)
 {
     zx_object_set_property(exc, ZX_PROP_EXCEPTION_STATE, &state, sizeof(state));
@@ -96,7 +109,7 @@ static int catch_one(const char *answer)
     zx_handle_t proc = sibling(), ch, exc, thread;
     guest_put_status("bind", zx_task_create_exception_channel(proc, ZX_EXCEPTION_CHANNEL_DEBUGGER, &ch));
     zx_exception_info_t info;
-    guest_put_status("read", read_one(ch, &info, &exc));
+    guest_put_status("read", read_arch(ch, &info, &exc));
     printf("type=0x%x\n", info.type);
     printf("pid_matches=%d\n", info.pid == guest_koid(proc));
     guest_put_status("get_thread", zx_exception_get_thread(exc, &thread));
@@ -131,7 +144,7 @@ static int step(void)
     zx_handle_t proc = sibling(), ch, exc, thread;
     zx_task_create_exception_channel(proc, ZX_EXCEPTION_CHANNEL_DEBUGGER, &ch);
     zx_exception_info_t info;
-    read_one(ch, &info, &exc);
+    read_arch(ch, &info, &exc);
     zx_exception_get_thread(exc, &thread);
     zx_thread_state_general_regs_t before, after;
     zx_thread_read_state(thread, ZX_THREAD_STATE_GENERAL_REGS, &before, sizeof(before));
@@ -312,7 +325,7 @@ static int exit_holding(void)
     zx_handle_t proc = sibling(), ch, exc;
     zx_task_create_exception_channel(proc, ZX_EXCEPTION_CHANNEL_DEBUGGER, &ch);
     zx_exception_info_t info;
-    read_one(ch, &info, &exc);
+    read_arch(ch, &info, &exc);
     printf("holding=0x%x\n", info.type);
     return 0;
 }
