@@ -69,6 +69,31 @@ static int block(void *host, uint64_t deadline_ns)
     return 0;
 }
 
+/* Syscall numbers by name, from the contract's list. */
+#define VCPU_SYSCALL_NUMBER(num, name, nargs) VCPU_SYS_##name = num,
+enum { ZXVMM_SYSCALLS(VCPU_SYSCALL_NUMBER) };
+#undef VCPU_SYSCALL_NUMBER
+
+/*
+ * A debugging syscall refused because kernel.enable-debugging-syscalls is off
+ * returns ZX_ERR_NOT_SUPPORTED to the guest; say so on stderr once per run, so
+ * a forgotten or misspelled option is not silent. Off the hot path: only a
+ * refused call gets past the first comparison.
+ */
+static void note_debugging_refusal(struct vcpu *v, uint32_t number, uint64_t ret)
+{
+    if ((int64_t)ret != ZX_ERR_NOT_SUPPORTED || number != VCPU_SYS_zx_process_write_memory ||
+        v->vm->options.enable_debugging_syscalls)
+        return;
+    if (__atomic_exchange_n(&v->vm->debugging_refusal_noted, true, __ATOMIC_ACQ_REL))
+        return;
+    fprintf(
+        stderr,
+        "zxvmm: process %s: zx_process_write_memory refused with ZX_ERR_NOT_SUPPORTED: debugging syscalls "
+        "are off (pass --cmdline kernel.enable-debugging-syscalls=true)\n",
+        v->proc->name);
+}
+
 /* The hot path: arguments from the synced registers, the result back through them. */
 static bool handle_syscall(struct vcpu *v)
 {
@@ -84,6 +109,7 @@ static bool handle_syscall(struct vcpu *v)
         ret = (uint64_t)(int64_t)ZX_ERR_BAD_SYSCALL;
     else
         ret = syscall_dispatch(&call, (uint32_t)r->rax);
+    note_debugging_refusal(v, (uint32_t)r->rax, ret);
     if (call.exit) {
         end_process(v, PROCESS_END_EXIT, call.exit_code);
         return false;

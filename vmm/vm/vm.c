@@ -50,11 +50,29 @@ static unsigned cpuid_maxphyaddr(const struct kvm_cpuid2 *cpuid)
     return MAXPHYADDR_DEFAULT;
 }
 
+const char *vm_kvm_open_hint(int error)
+{
+    switch (error) {
+    case EACCES:
+    case EPERM:
+        return " (access to /dev/kvm is for the 'kvm' group: run 'sudo usermod -aG kvm $USER', then log in "
+               "again)";
+    case ENOENT:
+    case ENXIO:
+    case ENODEV:
+        return " (KVM is not available: enable virtualization in the firmware and load the kvm_intel or "
+               "kvm_amd module; inside a VM, enable nested virtualization)";
+    default:
+        return "";
+    }
+}
+
 static enum vm_status open_kvm(struct vm *vm, const struct vm_config *cfg, char *err, size_t errlen)
 {
     vm->kvm_fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
     if (vm->kvm_fd < 0) {
-        snprintf(err, errlen, "cannot open /dev/kvm: %s", strerror(errno));
+        int e = errno;
+        snprintf(err, errlen, "cannot open /dev/kvm: %s%s", strerror(e), vm_kvm_open_hint(e));
         return VM_ERR_SETUP;
     }
     int version = ioctl(vm->kvm_fd, KVM_GET_API_VERSION, 0);
@@ -229,7 +247,8 @@ enum vm_status vm_add_process(struct vm *vm, int argc, char *const argv[], struc
     pthread_mutex_unlock(&vm->lock);
     if (rc) {
         free(p);
-        return VM_ERR_USAGE;
+        /* Running out of guest RAM is a set-up failure (exit 125, docs/cli.md), not a usage error. */
+        return rc == -ENOMEM ? VM_ERR_SETUP : VM_ERR_USAGE;
     }
     struct vcpu *v;
     enum vm_status st = vcpu_create(vm, p, vm->nvcpus, &v, err, errlen);

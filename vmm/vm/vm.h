@@ -65,6 +65,7 @@ struct vm {
     pthread_mutex_t console_lock;
     struct vcpu *vcpus[VM_MAX_PROCESSES];
     unsigned nvcpus;
+    bool debugging_refusal_noted; /* the once-per-run note about kernel.enable-debugging-syscalls is out */
 };
 
 /*
@@ -72,6 +73,9 @@ struct vm {
  * blob. Used by `zxvmm run` and `zxvmm dtb` alike. Returns 0 or -ENOMEM.
  */
 int vm_build_fdt(const struct vm_config *cfg, void **fdt, size_t *size);
+
+/* What to tell the user after "cannot open /dev/kvm" failed with errno `error` (" (...)", or ""). */
+const char *vm_kvm_open_hint(int error);
 
 /*
  * Opens /dev/kvm, creates the VM and its lazily reserved RAM, builds the
@@ -87,7 +91,8 @@ void vm_destroy(struct vm *vm);
 
 /*
  * Builds a process for argv[0..argc) and its vCPU (not yet running). Returns
- * VM_ERR_USAGE when the program can't be used, VM_ERR_SETUP when KVM fails.
+ * VM_ERR_USAGE when the program can't be used, VM_ERR_SETUP when KVM fails or
+ * guest RAM is exhausted.
  */
 enum vm_status vm_add_process(struct vm *vm, int argc, char *const argv[], struct vcpu **out, char *err,
                               size_t errlen);

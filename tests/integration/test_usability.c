@@ -1,0 +1,210 @@
+/* test_usability.c: what a new user meets first: warnings about boot options, per-command help, "did you
+ * mean", named limits, and the messages for host programs, refused debugging syscalls and full guest RAM. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "harness.h"
+
+static int count(const char *haystack, const char *needle)
+{
+    int n = 0;
+    for (const char *p = haystack; (p = strstr(p, needle)) != NULL; p += strlen(needle))
+        n++;
+    return n;
+}
+
+static const char *temp_dtb(void)
+{
+    static char path[128];
+    snprintf(path, sizeof(path), "/tmp/zxvmm-usability-%d.dtb", (int)getpid());
+    return path;
+}
+
+Test(usability, unknown_boot_option_is_warned_about_with_the_nearest_key)
+{
+    struct run_result r;
+    harness_zxvmm(&r, "dtb", "--cmdline", "kernel.enable-debuging-syscalls=true quiet", "-o", temp_dtb(),
+                  NULL);
+    unlink(temp_dtb());
+    cr_assert_eq(r.status, 0, "stderr: %s", r.err);
+    harness_assert_line(r.err, "zxvmm: warning: --cmdline: unknown boot option "
+                               "\"kernel.enable-debuging-syscalls=true\" is ignored; did you mean "
+                               "kernel.enable-debugging-syscalls?");
+    harness_assert_line(r.err, "zxvmm: warning: --cmdline: unknown boot option \"quiet\" is ignored");
+    harness_free(&r);
+}
+
+Test(usability, known_boot_options_draw_no_warning)
+{
+    struct run_result r;
+    harness_zxvmm(&r, "dtb", "--cmdline", "kernel.enable-debugging-syscalls kernel.enable-serial-syscalls=on",
+                  "-o", temp_dtb(), NULL);
+    unlink(temp_dtb());
+    cr_assert_eq(r.status, 0);
+    cr_assert_str_eq(r.err, "");
+    harness_free(&r);
+}
+
+Test(usability, repeated_cmdline_is_warned_about_and_the_last_wins)
+{
+    struct run_result r;
+    harness_zxvmm(&r, "dtb", "--cmdline", "kernel.enable-debugging-syscalls", "--cmdline",
+                  "kernel.enable-serial-syscalls", "-o", temp_dtb(), NULL);
+    unlink(temp_dtb());
+    cr_assert_eq(r.status, 0);
+    harness_assert_line(r.err, "zxvmm: warning: --cmdline given 2 times; only the last one is used: "
+                               "\"kernel.enable-serial-syscalls\"");
+    harness_free(&r);
+}
+
+Test(usability, run_warns_before_it_starts)
+{
+    /* Warnings come before KVM is touched, so this holds with and without /dev/kvm. */
+    struct run_result r;
+    harness_zxvmm(&r, "run", "--cmdline", "kernel.enable-debugging-syscals", harness_example("hello"), NULL);
+    assert_contains(r.err,
+                    "zxvmm: warning: --cmdline: unknown boot option \"kernel.enable-debugging-syscals\"");
+    if (harness_kvm_available())
+        cr_assert_eq(r.status, 0, "stderr: %s", r.err);
+    harness_free(&r);
+}
+
+Test(usability, dtb_refuses_a_non_boolean_value)
+{
+    struct run_result r;
+    harness_zxvmm(&r, "dtb", "--cmdline", "kernel.enable-debugging-syscalls=maybe", "-o", temp_dtb(), NULL);
+    unlink(temp_dtb());
+    cr_assert_eq(r.status, 2);
+    assert_contains(r.err, "kernel.enable-debugging-syscalls=maybe");
+    assert_contains(r.err, "true/1/on or false/0/off");
+    harness_free(&r);
+}
+
+Test(usability, run_help_is_run_s_own)
+{
+    struct run_result r;
+    harness_zxvmm(&r, "run", "--help", NULL);
+    cr_assert_eq(r.status, 0);
+    assert_contains(r.out, "Usage: zxvmm run [OPTION]... PROGRAM [ARG]...");
+    assert_contains(r.out, "--timeout SECONDS");
+    cr_assert_null(strstr(r.out, "zxvmm dtb"), "%s", r.out);
+    harness_free(&r);
+    harness_zxvmm(&r, "dtb", "--help", NULL);
+    cr_assert_eq(r.status, 0);
+    assert_contains(r.out, "Usage: zxvmm dtb [OPTION]... -o FILE");
+    harness_free(&r);
+}
+
+Test(usability, unknown_flag_suggests_the_nearest)
+{
+    struct run_result r;
+    harness_zxvmm(&r, "run", "--spwn", "x", "prog", NULL);
+    cr_assert_eq(r.status, 2);
+    assert_contains(r.err, "unknown option '--spwn' for 'run'; did you mean '--spawn'?");
+    harness_free(&r);
+}
+
+Test(usability, timeout_error_names_the_range)
+{
+    struct run_result r;
+    harness_zxvmm(&r, "run", "--timeout", "2000000", harness_example("hello"), NULL);
+    cr_assert_eq(r.status, 2);
+    assert_contains(r.err, "--timeout 2000000: expected a number of seconds more than 0 and at most 1000000");
+    harness_free(&r);
+}
+
+Test(usability, cmdline_size_limit_is_named)
+{
+    static char big[5000];
+    memset(big, 'a', sizeof(big) - 1);
+    struct run_result r;
+    harness_zxvmm(&r, "run", "--cmdline", big, harness_example("hello"), NULL);
+    cr_assert_eq(r.status, 2);
+    assert_contains(r.err, "--cmdline: 4999 bytes, at most 4096 (the command-line size limit)");
+    harness_free(&r);
+}
+
+Test(usability, argument_size_limit_is_named)
+{
+    static char big[40000];
+    memset(big, 'a', sizeof(big) - 1);
+    struct run_result r;
+    harness_zxvmm(&r, "run", "--spawn", "prog x", harness_example("hello"), big, NULL);
+    cr_assert_eq(r.status, 2);
+    assert_contains(r.err, "at most 32768 per process (the argument size limit)");
+    harness_free(&r);
+}
+
+Test(usability, documented_mem_suffixes_are_accepted)
+{
+    const char *sizes[] = {"64M", "64m", "64MB", "64MiB", "65536K", "1G", "1gib", "67108864"};
+    for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+        struct run_result r;
+        harness_zxvmm(&r, "dtb", "--mem", sizes[i], "-o", temp_dtb(), NULL);
+        cr_assert_eq(r.status, 0, "--mem %s: %s", sizes[i], r.err);
+        harness_free(&r);
+    }
+    unlink(temp_dtb());
+}
+
+Test(usability, a_static_linux_program_is_told_to_use_the_sdk, .timeout = 60)
+{
+    char src[] = "/tmp/zxvmm-linux-XXXXXX.c", exe[64];
+    int fd = mkstemps(src, 2);
+    cr_assert_geq(fd, 0);
+    const char text[] = "int main(void) { return 0; }\n";
+    cr_assert_eq(write(fd, text, sizeof(text) - 1), (ssize_t)sizeof(text) - 1);
+    close(fd);
+    snprintf(exe, sizeof(exe), "%.*s", (int)(strlen(src) - 2), src);
+    struct run_result r;
+    const char *gcc[] = {"/usr/bin/gcc", "-static", "-o", exe, src, NULL};
+    cr_assert_eq(harness_run(gcc, &r), 0);
+    cr_assert_eq(r.status, 0, "gcc -static failed (libc6-dev provides libc.a): %s", r.err);
+    harness_free(&r);
+    harness_zxvmm(&r, "run", exe, NULL);
+    unlink(src);
+    unlink(exe);
+    cr_assert_eq(r.status, 2);
+    assert_contains(r.err, "a Linux program");
+    assert_contains(r.err, "built with the zxguest SDK");
+    harness_free(&r);
+}
+
+Test(usability, a_refused_debugging_syscall_is_noted_once)
+{
+    REQUIRE_KVM();
+    struct run_result r;
+    harness_zxvmm(&r, "run", harness_guest("syscalls"), "write_memory_twice", NULL);
+    cr_assert_eq(r.status, 0, "stderr: %s", r.err);
+    assert_contains(r.out, "write0=-2\nwrite1=-2\n"); /* ZX_ERR_NOT_SUPPORTED */
+    cr_assert_eq(count(r.err, "kernel.enable-debugging-syscalls=true"), 1, "stderr: %s", r.err);
+    assert_contains(r.err,
+                    "zx_process_write_memory refused with ZX_ERR_NOT_SUPPORTED: debugging syscalls are off");
+    harness_free(&r);
+    harness_zxvmm(&r, "run", "--cmdline", "kernel.enable-debugging-syscalls", harness_guest("syscalls"),
+                  "write_memory_twice", NULL);
+    assert_contains(r.out, "write0=0\nwrite1=0\n");
+    cr_assert_str_eq(r.err, "");
+    harness_free(&r);
+}
+
+Test(usability, exhausted_guest_memory_is_a_setup_failure)
+{
+    REQUIRE_KVM();
+    /* 16 MiB cannot hold 63 processes' stacks (256 KiB each) and page tables. */
+    const char *argv[160] = {harness_zxvmm_path(), "run", "--mem", "16M"};
+    int n = 4;
+    for (int i = 0; i < 62; i++) {
+        argv[n++] = "--spawn";
+        argv[n++] = harness_example("hello");
+    }
+    argv[n++] = harness_example("hello");
+    argv[n] = NULL;
+    struct run_result r;
+    cr_assert_eq(harness_run(argv, &r), 0);
+    cr_assert_eq(r.status, 125, "status %d, stderr: %s", r.status, r.err);
+    assert_contains(r.err, "guest memory exhausted");
+    harness_free(&r);
+}
