@@ -208,3 +208,41 @@ Test(usability, exhausted_guest_memory_is_a_setup_failure)
     assert_contains(r.err, "guest memory exhausted");
     harness_free(&r);
 }
+
+Test(usability, guest_libc_has_malloc_and_status_names)
+{
+    REQUIRE_KVM();
+    struct run_result r;
+    harness_zxvmm(&r, "run", harness_guest("heap_check"), NULL);
+    cr_assert_eq(r.status, 0, "stderr: %s", r.err);
+    cr_assert_str_eq(r.out, "small=0\nbig=ok\ncalloc_sum=0\nrealloc=hello\ncalloc_overflow=null\n"
+                            "status=ZX_OK ZX_ERR_BAD_HANDLE ZX_ERR_BAD_HANDLE\n");
+    harness_free(&r);
+}
+
+Test(usability, vmo_example_runs)
+{
+    REQUIRE_KVM();
+    struct run_result r;
+    harness_zxvmm(&r, "run", harness_example("vmo"), NULL);
+    cr_assert_eq(r.status, 0, "stderr: %s", r.err);
+    cr_assert_str_eq(r.out, "created a VMO of 8192 bytes\n"
+                            "mapped it; its second page reads \"written with zx_vmo_write\"\n"
+                            "zx_vmo_read sees \"stored through the mapping\"\n"
+                            "writing past its end: ZX_ERR_OUT_OF_RANGE\n");
+    harness_free(&r);
+}
+
+Test(usability, sibling_editor_example_runs)
+{
+    REQUIRE_KVM();
+    char spawn[600];
+    snprintf(spawn, sizeof(spawn), "%s target", harness_example("sibling_editor"));
+    struct run_result r;
+    harness_zxvmm(&r, "run", "--cmdline", "kernel.enable-debugging-syscalls=true", "--spawn", spawn,
+                  harness_example("sibling_editor"), NULL);
+    cr_assert_eq(r.status, 0, "stderr: %s", r.err);
+    cr_assert_str_eq(r.out, "target: my message is now \"edited by my sibling\"\n"
+                            "editor: wrote 21 bytes; the target exited with 0\n");
+    harness_free(&r);
+}
