@@ -11,8 +11,8 @@
 
 const char cli_usage[] =
     "Usage:\n"
-    "  zxvmm run [--cmdline TEXT] [--mem SIZE] [--timeout SECONDS]\n"
-    "            [--spawn \"PROGRAM [ARG...]\"]... PROGRAM [ARG...]\n"
+    "  zxvmm run [--cmdline TEXT] [--mem SIZE] [--timeout SECONDS] [--wait-all]\n"
+    "            [-v] [--label-output] [--spawn \"PROGRAM [ARG...]\"]... PROGRAM [ARG...]\n"
     "  zxvmm dtb [--cmdline TEXT] [--mem SIZE] -o FILE\n"
     "  zxvmm --help | --version\n"
     "\n"
@@ -24,6 +24,9 @@ const char cli_usage[] =
     "  --mem SIZE         guest RAM, with suffix K, M or G (default 256M, reserved lazily)\n"
     "  --timeout SECONDS  stop everything after SECONDS (fractions allowed); exit 124\n"
     "  --spawn \"PROG ARGS\" start another process in the same job first (repeatable)\n"
+    "  --wait-all         (run) wait for every process, not just the main one\n"
+    "  -v, --verbose      (run) report each process's end on stderr\n"
+    "  --label-output     (run) prefix guest output lines with [PROGRAM:KOID]\n"
     "  -o FILE            (dtb) where to write the device tree blob\n"
     "\n"
     "'zxvmm run --help' and 'zxvmm dtb --help' describe each command's options.\n"
@@ -48,7 +51,14 @@ const char cli_usage_run[] =
     "                     1000000 (fractions allowed); exit 124\n"
     "  --spawn \"PROG ARGS\" start another process in the same job first (repeatable,\n"
     "                     up to 63); split into words as a POSIX shell would\n"
+    "  --wait-all         end the run when every process has ended, not just the main\n"
+    "                     one (the exit status is still the main process's)\n"
+    "  -v, --verbose      say on stderr how each process ended, with its koid\n"
+    "  --label-output     prefix each line of guest output with [PROGRAM:KOID]\n"
     "  --help             print this help\n"
+    "\n"
+    "Without --wait-all, the main process's end stops every process still running,\n"
+    "and zxvmm says how many it stopped.\n"
     "\n"
     "Each process's arguments (PROGRAM and its ARGs) may take up to 32768 bytes,\n"
     "counting a terminating NUL per word, in at most 1024 words.\n"
@@ -68,7 +78,9 @@ const char cli_usage_dtb[] = "Usage: zxvmm dtb [OPTION]... -o FILE\n"
                              "  --help             print this help\n";
 
 /* Every option of each command, for "did you mean" (values are taken from the next word or after '='). */
-static const char *const cli_run_options[] = {"--cmdline", "--mem", "--timeout", "--spawn", "--help", NULL};
+static const char *const cli_run_options[] = {"--cmdline",  "--mem",     "--timeout",
+                                              "--spawn",    "--verbose", "--label-output",
+                                              "--wait-all", "--help",    NULL};
 static const char *const cli_dtb_options[] = {"--cmdline", "--mem", "--output", "-o", "--help", NULL};
 
 /* The option of `command` nearest to `arg` (its name before any '='), when it is a likely misspelling. */
@@ -162,7 +174,13 @@ static int parse_spawn(const char *v, struct cli_options *o, char *err, size_t e
 static int parse_option(int argc, char **argv, int *i, struct cli_options *o, char *err, size_t errlen)
 {
     const char *arg = argv[*i], *v;
-    if (is_option(arg, "--cmdline")) {
+    if (o->command == CLI_RUN && (strcmp(arg, "-v") == 0 || strcmp(arg, "--verbose") == 0)) {
+        o->verbose = true;
+    } else if (o->command == CLI_RUN && strcmp(arg, "--label-output") == 0) {
+        o->label_output = true;
+    } else if (o->command == CLI_RUN && strcmp(arg, "--wait-all") == 0) {
+        o->wait_all = true;
+    } else if (is_option(arg, "--cmdline")) {
         if (!(v = option_value(argc, argv, i, "--cmdline", err, errlen)))
             return -EINVAL;
         if (strlen(v) > CLI_MAX_CMDLINE) {

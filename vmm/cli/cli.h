@@ -2,6 +2,7 @@
 #ifndef ZXVMM_CLI_CLI_H
 #define ZXVMM_CLI_CLI_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -36,6 +37,9 @@ struct cli_options {
     int ncmdline;              /* how many --cmdline were given (more than one is warned about) */
     uint64_t mem_size;         /* --mem */
     uint64_t timeout_ns;       /* --timeout, 0 for none */
+    bool verbose;              /* -v, --verbose: one stderr line per process end */
+    bool label_output;         /* --label-output: prefix each console line with [name:koid] */
+    bool wait_all;             /* --wait-all: the run ends when every process has ended */
     const char *output;        /* dtb -o FILE */
     struct cli_program spawn[CLI_MAX_SPAWN];
     int nspawn;

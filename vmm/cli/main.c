@@ -143,6 +143,9 @@ static int run(const struct cli_options *o)
         vm_destroy(&vm);
         return (int)st;
     }
+    vm.verbose = o->verbose;
+    vm.label_output = o->label_output;
+    vm.wait_all = o->wait_all;
     int64_t code = 0;
     enum vm_outcome outcome = vm_run(&vm, main_vcpu, o->timeout_ns, &code);
     vm_destroy(&vm);

@@ -30,16 +30,21 @@ static void end_process(struct vcpu *v, enum process_end end, int64_t code)
     pthread_mutex_unlock(&v->vm->lock);
 }
 
-static void report(const struct vcpu *v, const char *what)
+const char *vcpu_program(const struct vcpu *v)
 {
-    fprintf(stderr, "zxvmm: process %s: %s\n", v->proc->name, what);
+    return v->program ? v->program : v->proc->name;
 }
 
-static void console_write(void *host, const void *buf, size_t len)
+/* Reports a fault or error that ends the process; the text is kept for the -v end line. */
+static void report(struct vcpu *v, const char *what)
 {
-    struct vcpu *v = host;
-    pthread_mutex_lock(&v->vm->console_lock);
-    const char *p = buf;
+    fprintf(stderr, "zxvmm: process %s: %s\n", vcpu_program(v), what);
+    snprintf(v->end_report, sizeof(v->end_report), "%s", what);
+}
+
+/* Writes all of buf to stdout; console_lock held. */
+static void console_put(const char *p, size_t len)
+{
     while (len > 0) {
         ssize_t n = write(STDOUT_FILENO, p, len);
         if (n < 0 && errno == EINTR)
@@ -49,6 +54,50 @@ static void console_write(void *host, const void *buf, size_t len)
         p += n;
         len -= (size_t)n;
     }
+}
+
+/* --label-output: writes the assembled line with its [name:koid] label, ending it with a newline; lock held.
+ */
+static void console_flush_line(struct vcpu *v)
+{
+    if (v->line_len == 0)
+        return;
+    char koid[32];
+    int n = snprintf(koid, sizeof(koid), ":%llu] ", (unsigned long long)v->proc->obj.koid);
+    console_put("[", 1);
+    console_put(vcpu_program(v), strlen(vcpu_program(v)));
+    console_put(koid, (size_t)n);
+    console_put(v->line, v->line_len);
+    if (v->line[v->line_len - 1] != '\n')
+        console_put("\n", 1);
+    v->line_len = 0;
+}
+
+/* --label-output: collects output into whole lines, each written at once with its label. */
+static void console_write_labelled(struct vcpu *v, const char *p, size_t len)
+{
+    while (len > 0) {
+        const char *nl = memchr(p, '\n', len);
+        size_t take = nl ? (size_t)(nl - p) + 1 : len;
+        if (take > VCPU_LINE_MAX - v->line_len)
+            take = VCPU_LINE_MAX - v->line_len;
+        memcpy(v->line + v->line_len, p, take);
+        v->line_len += take;
+        p += take;
+        len -= take;
+        if (v->line[v->line_len - 1] == '\n' || v->line_len == VCPU_LINE_MAX)
+            console_flush_line(v);
+    }
+}
+
+static void console_write(void *host, const void *buf, size_t len)
+{
+    struct vcpu *v = host;
+    pthread_mutex_lock(&v->vm->console_lock);
+    if (v->vm->label_output)
+        console_write_labelled(v, buf, len);
+    else
+        console_put(buf, len);
     pthread_mutex_unlock(&v->vm->console_lock);
 }
 
@@ -91,7 +140,7 @@ static void note_debugging_refusal(struct vcpu *v, uint32_t number, uint64_t ret
         stderr,
         "zxvmm: process %s: zx_process_write_memory refused with ZX_ERR_NOT_SUPPORTED: debugging syscalls "
         "are off (pass --cmdline kernel.enable-debugging-syscalls=true)\n",
-        v->proc->name);
+        vcpu_program(v));
 }
 
 /* The hot path: arguments from the synced registers, the result back through them. */
@@ -222,6 +271,10 @@ static void *vcpu_thread(void *arg)
         if (!resume)
             break;
     }
+    /* A last line without its newline still comes out, labelled, when the process ends. */
+    pthread_mutex_lock(&v->vm->console_lock);
+    console_flush_line(v);
+    pthread_mutex_unlock(&v->vm->console_lock);
     end_process(v, PROCESS_END_KILL, ZX_TASK_RETCODE_SYSCALL_KILL);
     pthread_mutex_lock(&v->vm->lock);
     v->finished = true;

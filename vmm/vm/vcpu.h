@@ -27,6 +27,9 @@ void vcpu_stop_all(struct vm *vm);
 /* The object room's hook: stops the vCPU of a process being killed. Lock held; never blocks. */
 void vcpu_stop_process(void *vm, struct process *p);
 
+/* The program as given on the command line (whole), for messages; the process name when none was recorded. */
+const char *vcpu_program(const struct vcpu *v);
+
 /* Releases a stopped vCPU's fd and run area. */
 void vcpu_destroy(struct vcpu *v);
 
