@@ -148,5 +148,7 @@ Test(sdk, install_keeps_guest_headers_out_of_the_prefix_include_dir)
     }
     cr_expect(!exists_under(prefix, "lib/libzxguest.a"));
     cr_expect(exists_under(prefix, "lib/zxguest/libzxguest.a"));
+    cr_expect(exists_under(prefix, "share/man/man1/zxvmm.1"));
+    cr_expect(exists_under(prefix, "share/bash-completion/completions/zxvmm"));
     remove_tree(prefix);
 }
