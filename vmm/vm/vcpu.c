@@ -16,6 +16,7 @@
 #include <zircon/types.h>
 #include <zxvmm/abi.h>
 
+#include "vm/crash_report.h"
 #include "x86_64/cpu.h"
 
 #define VCPU_KICK_SIGNAL   SIGUSR1
@@ -189,6 +190,8 @@ static void handle_exception(struct vcpu *v)
         snprintf(line + n, sizeof(line) - (size_t)n, " (error code 0x%llx)",
                  (unsigned long long)f->error_code);
     report(v, line);
+    if (f)
+        crash_report_print(v, f, vector); /* symbol, registers, hints (and -v backtrace) */
     end_process(v, PROCESS_END_EXCEPTION, ZX_TASK_RETCODE_EXCEPTION_KILL);
 }
 
