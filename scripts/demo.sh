@@ -1,18 +1,24 @@
 #!/usr/bin/env bash
-# demo.sh: sets up, builds into build/, and runs the hello example under zxvmm: natively where
-# /dev/kvm works, otherwise inside the nested-KVM lab (scripts/lab.sh).
+# demo.sh: sets up, builds into build/, and runs the hello example under zxvmm, saying what it does as it
+# goes: natively where /dev/kvm works, otherwise inside the nested-KVM lab (scripts/lab.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+say() { echo "demo: $*"; }
+
+say "checking the Debian packages zxvmm needs (scripts/setup.sh installs any that are missing)"
 scripts/setup.sh
-echo "+ cmake -S . -B build (configure; the guest SDK and examples are built by the cross toolchain)"
+say "configuring build/ (cmake, RelWithDebInfo)"
 cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-echo "+ cmake --build build (the VMM, the SDK, the examples and the tests: about a minute)"
+say "building zxvmm, the guest SDK, the examples and the tests with $(nproc) jobs (about 20 s the first time)"
+start=$(date +%s)
 cmake --build build -j"$(nproc)" >/dev/null
+say "built in $(($(date +%s) - start)) s: build/zxvmm, the SDK in build/sdk, examples in build/guest-examples"
 run=(build/zxvmm run build/guest-examples/hello from the guest)
 if [ -e /dev/kvm ] && build/zxvmm run build/guest-examples/hello >/dev/null 2>&1; then
     echo "+ ${run[*]}"
     exec "${run[@]}"
 fi
-echo "+ scripts/lab.sh ${run[*]}   (this host has no usable /dev/kvm: running in the nested-KVM lab)"
+say "this host has no usable /dev/kvm: running the demo in the nested-KVM lab (scripts/lab.sh, about 10 s)"
+echo "+ scripts/lab.sh ${run[*]}"
 exec scripts/lab.sh "${run[@]}"

@@ -11,7 +11,7 @@ if(NOT CMAKE_CROSSCOMPILING OR NOT CMAKE_SYSTEM_NAME STREQUAL "Generic")
 endif()
 
 get_filename_component(_zxguest_prefix "${CMAKE_CURRENT_LIST_DIR}/../../.." ABSOLUTE)
-set(ZXGUEST_INCLUDE_DIR "${_zxguest_prefix}/include")
+set(ZXGUEST_INCLUDE_DIR "${_zxguest_prefix}/include/zxguest")
 set(ZXGUEST_LIB_DIR "${_zxguest_prefix}/lib/zxguest")
 set(ZXGUEST_SHIM_IMAGE "${ZXGUEST_LIB_DIR}/shim.elf")
 set(ZXGUEST_VDSO_IMAGE "${ZXGUEST_LIB_DIR}/vdso.elf")

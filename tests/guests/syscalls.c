@@ -3,6 +3,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <zircon/process.h>
 #include <zircon/syscalls.h>
 #include <zxvmm/abi.h>
 
@@ -29,6 +30,16 @@ static const char *opaque_pointer(uint64_t addr)
 {
     volatile uint64_t v = addr;
     return (const char *)(uintptr_t)v;
+}
+
+/* Two writes into its own .data: with debugging syscalls off both are refused (the VMM notes it once). */
+static void case_write_memory_twice(void)
+{
+    static char target[4] = "abc";
+    size_t actual = 0;
+    for (int i = 0; i < 2; i++)
+        printf("write%d=%d\n", i,
+               zx_process_write_memory(zx_process_self(), (zx_vaddr_t)target, "xyz", 3, &actual));
 }
 
 static void case_page_size(void)
@@ -172,6 +183,8 @@ static int run_case(const char *name)
         case_rogue_out();
     else if (strcmp(name, "vdso_addr") == 0)
         case_vdso_addr();
+    else if (strcmp(name, "write_memory_twice") == 0)
+        case_write_memory_twice();
     else
         return USAGE_RETCODE;
     return 0;

@@ -29,7 +29,11 @@ static void stress_run(const char *const *spawns, const char *writer, const char
     struct run_result r;
     cr_assert_eq(harness_run(argv, &r), 0);
     cr_assert_eq(r.status, 0, "zxvmm exited %d; stdout:\n%s\nstderr:\n%s", r.status, r.out, r.err);
-    cr_assert_str_eq(r.err, "", "stderr is not empty; stdout:\n%s", r.out);
+    /* The one line allowed: roles still running when the writer returns are stopped, and zxvmm says so. */
+    const char *stopped = strstr(r.err, "zxvmm: the main process ended; stopped ");
+    size_t allowed = stopped == r.err ? strcspn(r.err, "\n") + 1 : 0;
+    cr_assert_str_eq(r.err + (allowed <= strlen(r.err) ? allowed : 0), "", "stderr is not empty; stdout:\n%s",
+                     r.out);
     for (int i = 0; want[i]; i++)
         assert_contains(r.out, want[i]);
     harness_free(&r);

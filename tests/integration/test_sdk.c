@@ -112,3 +112,43 @@ Test(sdk, installed_sdk_builds_with_its_own_toolchain_file, .timeout = 300)
     remove_tree(dir);
     remove_tree(prefix);
 }
+
+/* Installs the build into a fresh prefix; the caller removes it. */
+static void install_into(char *prefix)
+{
+    cr_assert_not_null(mkdtemp(prefix));
+    struct run_result r;
+    const char *install[] = {"/usr/bin/cmake", "--install", ZXVMM_BUILD_DIR, "--prefix", prefix, NULL};
+    cr_assert_eq(harness_run(install, &r), 0);
+    cr_assert_eq(r.status, 0, "install failed:\n%s\n%s", r.out, r.err);
+    harness_free(&r);
+}
+
+static bool exists_under(const char *prefix, const char *rel)
+{
+    char path[600];
+    struct stat st;
+    snprintf(path, sizeof(path), "%s/%s", prefix, rel);
+    return stat(path, &st) == 0;
+}
+
+/* A default install goes to /usr/local: a guest stdio.h in its include/ would shadow glibc's for host builds.
+ */
+Test(sdk, install_keeps_guest_headers_out_of_the_prefix_include_dir)
+{
+    char prefix[] = "/tmp/zxvmm-prefix-XXXXXX";
+    install_into(prefix);
+    const char *libc[] = {"stdio.h", "stdlib.h", "string.h", "zircon", "zxvmm"};
+    for (size_t i = 0; i < sizeof(libc) / sizeof(libc[0]); i++) {
+        char rel[64];
+        snprintf(rel, sizeof(rel), "include/%s", libc[i]);
+        cr_expect(!exists_under(prefix, rel), "%s/%s is installed straight into include/", prefix, rel);
+        snprintf(rel, sizeof(rel), "include/zxguest/%s", libc[i]);
+        cr_expect(exists_under(prefix, rel), "%s/%s is missing", prefix, rel);
+    }
+    cr_expect(!exists_under(prefix, "lib/libzxguest.a"));
+    cr_expect(exists_under(prefix, "lib/zxguest/libzxguest.a"));
+    cr_expect(exists_under(prefix, "share/man/man1/zxvmm.1"));
+    cr_expect(exists_under(prefix, "share/bash-completion/completions/zxvmm"));
+    remove_tree(prefix);
+}

@@ -724,3 +724,38 @@ Test(elf, read_file_larger_than_max_rejected)
     unlink(path);
     rmdir(dir);
 }
+
+/* A static Linux program (glibc's crt1.o adds .note.ABI-tag) is named as such, with where to go instead. */
+Test(elf, linux_program_with_a_gnu_abi_tag_is_named)
+{
+    union test_image t;
+    make_image(&t);
+    const uint64_t note_off = 0x800;
+    const struct {
+        Elf64_Nhdr nh;
+        char name[4];
+        uint32_t desc[4];
+    } note = {{4, 16, NT_GNU_ABI_TAG}, "GNU", {0, 3, 2, 0}};
+    memcpy(t.bytes + note_off, &note, sizeof(note));
+    t.h.ph[T_STACK_PH] = (Elf64_Phdr){
+        .p_type = PT_NOTE, .p_flags = PF_R, .p_offset = note_off, .p_filesz = sizeof(note), .p_align = 4};
+    expect_reject(&t, "a Linux program");
+    cr_assert(strstr(err, "zxguest SDK") != NULL, "%s", err);
+}
+
+Test(elf, other_notes_are_accepted)
+{
+    union test_image t;
+    make_image(&t);
+    const uint64_t note_off = 0x800;
+    const struct {
+        Elf64_Nhdr nh;
+        char name[4];
+        uint32_t desc[2];
+    } note = {{4, 8, NT_GNU_BUILD_ID}, "GNU", {1, 2}};
+    memcpy(t.bytes + note_off, &note, sizeof(note));
+    t.h.ph[T_STACK_PH] = (Elf64_Phdr){
+        .p_type = PT_NOTE, .p_flags = PF_R, .p_offset = note_off, .p_filesz = sizeof(note), .p_align = 4};
+    struct elf_image img;
+    cr_assert_eq(parse(&t, &img), 0, "%s", err);
+}

@@ -1,6 +1,7 @@
 /* test_options.c: kernel command-line boot options. */
 #include <criterion/criterion.h>
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "boot/options.h"
@@ -106,4 +107,42 @@ Test(options, serial_syscalls_can_be_turned_off)
     cr_assert_eq(boot_options_parse("kernel.enable-serial-syscalls=off", &o, err, sizeof(err)), 0);
     cr_assert_not(o.enable_serial_syscalls);
     cr_assert_not(o.enable_debugging_syscalls);
+}
+
+/* Collects the unknown words of cmdline, joined by '|'. */
+static const char *unknown_words(const char *cmdline)
+{
+    static char out[T_ERR_SIZE];
+    const char *pos = cmdline, *word;
+    size_t len, n = 0;
+
+    out[0] = '\0';
+    while (boot_options_next_unknown(&pos, &word, &len))
+        n += (size_t)snprintf(out + n, sizeof(out) - n, "%s%.*s", n ? "|" : "", (int)len, word);
+    return out;
+}
+
+Test(options, unknown_words_are_listed_in_order)
+{
+    cr_assert_str_eq(unknown_words(""), "");
+    cr_assert_str_eq(unknown_words(T_KEY "=true kernel.enable-serial-syscalls"), "");
+    cr_assert_str_eq(unknown_words("quiet " T_KEY " console=hvc0\tkernel.enable-debuging-syscalls=1"),
+                     "quiet|console=hvc0|kernel.enable-debuging-syscalls=1");
+}
+
+Test(options, a_misspelled_key_has_a_nearest_known_key)
+{
+    const char *w = "kernel.enable-debuging-syscalls=true";
+    cr_assert_str_eq(boot_options_nearest_key(w, strlen(w)), T_KEY);
+    cr_assert_str_eq(boot_options_nearest_key("kernel.enable-serial-syscall", 28),
+                     "kernel.enable-serial-syscalls");
+    cr_assert_null(boot_options_nearest_key("quiet", 5));
+    cr_assert_null(boot_options_nearest_key("console=hvc0", 12));
+}
+
+Test(options, edit_distance_counts_single_edits)
+{
+    cr_assert_eq(boot_edit_distance("kitten", 6, "sitting", 7), 3);
+    cr_assert_eq(boot_edit_distance("", 0, "abc", 3), 3);
+    cr_assert_eq(boot_edit_distance("same", 4, "same", 4), 0);
 }

@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -229,9 +230,63 @@ static int elf_add_load(struct elf_ctx *c, const Elf64_Phdr *ph, unsigned i, uin
     return 0;
 }
 
+/* ELF notes are 4-byte aligned (System V gABI, "Note Section"). */
+#define ELF_NOTE_ALIGN    4u
+#define ELF_NOTE_GNU_NAME "GNU"
+
+static uint64_t elf_note_align(uint64_t n)
+{
+    return (n + ELF_NOTE_ALIGN - 1) & ~(uint64_t)(ELF_NOTE_ALIGN - 1);
+}
+
+/*
+ * True when a PT_NOTE holds the "GNU" NT_GNU_ABI_TAG note (.note.ABI-tag) that
+ * glibc's start files put into every Linux program; SDK programs carry no notes.
+ */
+static bool elf_has_gnu_abi_tag(const struct elf_ctx *c, const Elf64_Phdr *ph)
+{
+    if (ph->p_offset > c->size || ph->p_filesz > c->size - ph->p_offset)
+        return false;
+    uint64_t pos = ph->p_offset, end = ph->p_offset + ph->p_filesz;
+    while (end - pos >= sizeof(Elf64_Nhdr)) {
+        Elf64_Nhdr nh;
+        memcpy(&nh, c->file + pos, sizeof(nh));
+        pos += sizeof(nh);
+        uint64_t name = elf_note_align(nh.n_namesz), desc = elf_note_align(nh.n_descsz);
+        if (name > end - pos || desc > end - pos - name)
+            return false;
+        if (nh.n_type == NT_GNU_ABI_TAG && nh.n_namesz == sizeof(ELF_NOTE_GNU_NAME) &&
+            memcmp(c->file + pos, ELF_NOTE_GNU_NAME, sizeof(ELF_NOTE_GNU_NAME)) == 0)
+            return true;
+        pos += name + desc;
+    }
+    return false;
+}
+
+/* A Linux program is named as such before any of its fields is found wanting. */
+static int elf_check_not_linux(const struct elf_ctx *c, const Elf64_Ehdr *eh)
+{
+    for (unsigned i = 0; i < eh->e_phnum; i++) {
+        uint64_t off = eh->e_phoff + (uint64_t)i * sizeof(Elf64_Phdr);
+        Elf64_Phdr ph;
+
+        memcpy(&ph, c->file + off, sizeof(ph));
+        if (ph.p_type == PT_NOTE && elf_has_gnu_abi_tag(c, &ph))
+            return elf_error(c->err, c->errlen, -EINVAL,
+                             "a Linux program (PT_NOTE at program header offset 0x%" PRIx64
+                             " holds a GNU ABI tag): zxvmm runs guest programs built with the zxguest "
+                             "SDK (see docs/sdk.md)",
+                             off);
+    }
+    return 0;
+}
+
 /* Walks the program header table: rejects dynamic linking, collects PT_LOADs. */
 static int elf_scan_phdrs(struct elf_ctx *c, const Elf64_Ehdr *eh)
 {
+    int lrc = elf_check_not_linux(c, eh);
+    if (lrc < 0)
+        return lrc;
     for (unsigned i = 0; i < eh->e_phnum; i++) {
         uint64_t off = eh->e_phoff + (uint64_t)i * sizeof(Elf64_Phdr);
         Elf64_Phdr ph;

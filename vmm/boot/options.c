@@ -19,6 +19,12 @@ static const struct options_bool_key options_bool_keys[] = {
     {"kernel.enable-serial-syscalls", offsetof(struct boot_options, enable_serial_syscalls)},
 };
 
+const char *const boot_options_keys[] = {
+    "kernel.enable-debugging-syscalls",
+    "kernel.enable-serial-syscalls",
+    NULL,
+};
+
 /* Spellings accepted for each truth value (compared without regard to case). */
 static const char *const options_true_words[] = {"true", "1", "on"};
 static const char *const options_false_words[] = {"false", "0", "off"};
@@ -92,4 +98,73 @@ int boot_options_parse(const char *cmdline, struct boot_options *out, char *err,
     }
     *out = opts;
     return 0;
+}
+
+bool boot_options_next_unknown(const char **pos, const char **word, size_t *len)
+{
+    const char *p = *pos != NULL ? *pos : "";
+
+    for (;;) {
+        p += strspn(p, OPTIONS_SEPARATORS);
+        if (*p == '\0') {
+            *pos = p;
+            return false;
+        }
+        size_t n = strcspn(p, OPTIONS_SEPARATORS);
+        const char *eq = memchr(p, '=', n);
+        size_t key_len = eq != NULL ? (size_t)(eq - p) : n;
+
+        if (options_find_key(p, key_len) == NULL) {
+            *word = p;
+            *len = n;
+            *pos = p + n;
+            return true;
+        }
+        p += n;
+    }
+}
+
+size_t boot_edit_distance(const char *a, size_t alen, const char *b, size_t blen)
+{
+    size_t row[BOOT_DISTANCE_MAX + 1];
+
+    if (alen > BOOT_DISTANCE_MAX || blen > BOOT_DISTANCE_MAX)
+        return BOOT_DISTANCE_MAX;
+    for (size_t j = 0; j <= blen; j++)
+        row[j] = j;
+    for (size_t i = 1; i <= alen; i++) {
+        size_t diag = row[0];
+
+        row[0] = i;
+        for (size_t j = 1; j <= blen; j++) {
+            size_t above = row[j];
+            size_t best = diag + (a[i - 1] != b[j - 1]);
+
+            if (above + 1 < best)
+                best = above + 1;
+            if (row[j - 1] + 1 < best)
+                best = row[j - 1] + 1;
+            row[j] = best;
+            diag = above;
+        }
+    }
+    return row[blen];
+}
+
+const char *boot_options_nearest_key(const char *word, size_t len)
+{
+    const char *eq = memchr(word, '=', len);
+    size_t key_len = eq != NULL ? (size_t)(eq - word) : len;
+    const char *best = NULL;
+    size_t best_distance = key_len / 3 + 1;
+
+    for (size_t i = 0; boot_options_keys[i] != NULL; i++) {
+        size_t d = boot_edit_distance(word, key_len, boot_options_keys[i], strlen(boot_options_keys[i]));
+
+        if (d < best_distance) {
+            best = boot_options_keys[i];
+            best_distance = d;
+        }
+    }
+    return best;
 }

@@ -6,10 +6,15 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define CLI_DEFAULT_MEM (256ULL << 20)
-#define CLI_MIN_MEM     (16ULL << 20)
-#define CLI_MAX_MEM     (1ULL << 40)
-#define CLI_MAX_SPAWN   63
+#define CLI_DEFAULT_MEM   (256ULL << 20)
+#define CLI_MIN_MEM       (16ULL << 20)
+#define CLI_MAX_MEM       (1ULL << 40)
+#define CLI_MAX_SPAWN     63
+/* Limits named in their errors and in docs/cli.md: they keep a process's boot area (device tree, argv
+ * strings and pointers) within the quarter of its stack that holds it. */
+#define CLI_MAX_CMDLINE   4096  /* bytes of --cmdline */
+#define CLI_MAX_ARG_BYTES 32768 /* bytes of one process's words, a NUL each */
+#define CLI_MAX_ARGS      1024  /* words of one process, PROGRAM included */
 
 /* Exit statuses, after timeout(1) and container runtimes (SEMANTICS.md section 2). */
 #define CLI_EXIT_USAGE     2
@@ -28,10 +33,15 @@ struct cli_program {
 
 struct cli_options {
     enum cli_command command;
-    const char *cmdline; /* --cmdline, "" by default */
-    uint64_t mem_size;   /* --mem */
-    uint64_t timeout_ns; /* --timeout, 0 for none */
-    const char *output;  /* dtb -o FILE */
+    enum cli_command help_for; /* CLI_HELP: the command whose help to print (CLI_HELP: the general one) */
+    const char *cmdline;       /* --cmdline, "" by default; the last one given wins */
+    int ncmdline;              /* how many --cmdline were given (more than one is warned about) */
+    uint64_t mem_size;         /* --mem */
+    uint64_t timeout_ns;       /* --timeout, 0 for none */
+    bool verbose;              /* -v, --verbose: one stderr line per process end */
+    bool label_output;         /* --label-output: prefix each console line with [name:koid] */
+    bool wait_all;             /* --wait-all: the run ends when every process has ended */
+    const char *output;        /* dtb -o FILE */
     struct cli_program spawn[CLI_MAX_SPAWN];
     int nspawn;
     struct cli_program main; /* PROGRAM [ARG...] (argv points into the caller's argv) */
@@ -46,7 +56,9 @@ int cli_parse(int argc, char **argv, struct cli_options *o, char *err, size_t er
 /* Frees what cli_parse allocated (the --spawn word lists). */
 void cli_options_free(struct cli_options *o);
 
-/* The --help text. */
+/* The --help texts: general, `zxvmm run --help`, `zxvmm dtb --help`. */
 extern const char cli_usage[];
+extern const char cli_usage_run[];
+extern const char cli_usage_dtb[];
 
 #endif

@@ -30,8 +30,38 @@ static struct vm_config vm_config_from(const struct cli_options *o)
     };
 }
 
+/*
+ * Boot options are checked before anything else, for `run` and `dtb` alike: a
+ * bad value is a usage error; an unknown key (ignored, as kernels do) and a
+ * repeated --cmdline (the last one wins) only get a warning, so that a
+ * misspelled option does not silently leave a feature off.
+ */
+static int check_cmdline(const struct cli_options *o)
+{
+    char err[512];
+    struct boot_options options;
+    if (boot_options_parse(o->cmdline, &options, err, sizeof(err)) != 0) {
+        fprintf(stderr, "zxvmm: --cmdline: %s\n", err);
+        return CLI_EXIT_USAGE;
+    }
+    if (o->ncmdline > 1)
+        fprintf(stderr, "zxvmm: warning: --cmdline given %d times; only the last one is used: \"%s\"\n",
+                o->ncmdline, o->cmdline);
+    const char *pos = o->cmdline, *word;
+    size_t len;
+    while (boot_options_next_unknown(&pos, &word, &len)) {
+        const char *near = boot_options_nearest_key(word, len);
+        fprintf(stderr, "zxvmm: warning: --cmdline: unknown boot option \"%.*s\" is ignored%s%s%s\n",
+                (int)len, word, near ? "; did you mean " : "", near ? near : "", near ? "?" : "");
+    }
+    return 0;
+}
+
 static int write_dtb(const struct cli_options *o)
 {
+    int status = check_cmdline(o);
+    if (status != 0)
+        return status;
     struct vm_config cfg = vm_config_from(o);
     void *fdt;
     size_t size;
@@ -77,11 +107,9 @@ static int exit_status(enum vm_outcome outcome, int64_t code)
 static int check_inputs(const struct cli_options *o)
 {
     char err[512];
-    struct boot_options options;
-    if (boot_options_parse(o->cmdline, &options, err, sizeof(err)) != 0) {
-        fprintf(stderr, "zxvmm: --cmdline: %s\n", err);
-        return CLI_EXIT_USAGE;
-    }
+    int status = check_cmdline(o);
+    if (status != 0)
+        return status;
     for (int i = 0; i <= o->nspawn; i++) {
         const struct cli_program *prog = i < o->nspawn ? &o->spawn[i] : &o->main;
         if (process_check_program(prog->argv[0], err, sizeof(err)) != 0) {
@@ -117,6 +145,9 @@ static int run(const struct cli_options *o)
         vm_destroy(&vm);
         return (int)st;
     }
+    vm.verbose = o->verbose;
+    vm.label_output = o->label_output;
+    vm.wait_all = o->wait_all;
     int64_t code = 0;
     enum vm_outcome outcome = vm_run(&vm, main_vcpu, o->timeout_ns, &code);
     vm_destroy(&vm);
@@ -137,7 +168,10 @@ int main(int argc, char **argv)
     int status = 0;
     switch (o.command) {
     case CLI_HELP:
-        fputs(cli_usage, stdout);
+        fputs(o.help_for == CLI_RUN   ? cli_usage_run
+              : o.help_for == CLI_DTB ? cli_usage_dtb
+                                      : cli_usage,
+              stdout);
         break;
     case CLI_VERSION:
         printf("zxvmm %s (guest ABI %d)\n", ZXVMM_VERSION, ZXVMM_ABI_VERSION);

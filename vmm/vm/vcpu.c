@@ -18,6 +18,7 @@
 #include <zxvmm/abi.h>
 
 #include "debug/debug.h"
+#include "vm/crash_report.h"
 #include "x86_64/cpu.h"
 
 #define VCPU_KICK_SIGNAL   SIGUSR1
@@ -32,27 +33,35 @@ static void end_process(struct vcpu *v, enum process_end end, int64_t code)
     pthread_mutex_unlock(&v->vm->lock);
 }
 
-static void report(const struct vcpu *v, const char *what)
+const char *vcpu_program(const struct vcpu *v)
 {
-    fprintf(stderr, "zxvmm: process %s: %s\n", v->proc->name, what);
+    return v->program ? v->program : v->proc->name;
+}
+
+/* Reports a fault or error that ends the process; the text is kept for the -v end line. */
+static void report(struct vcpu *v, const char *what)
+{
+    fprintf(stderr, "zxvmm: process %s: %s\n", vcpu_program(v), what);
+    snprintf(v->end_report, sizeof(v->end_report), "%s", what);
 }
 
 /*
- * An exception nobody handles: the report line, then the process dies with
+ * An exception nobody handles: the report line (and, for a CPU exception,
+ * the crash report: symbol, registers, hints), then the process dies with
  * ZX_TASK_RETCODE_EXCEPTION_KILL. The one place where CPU exceptions and
  * policy errors end a process, once no exception channel handled them.
  */
-static void exception_kill(struct vcpu *v, const char *what)
+static void exception_kill(struct vcpu *v, const char *what, const struct zxvmm_exception_frame *frame)
 {
     report(v, what);
+    if (frame)
+        crash_report_print(v, frame, (unsigned)frame->vector);
     end_process(v, PROCESS_END_EXCEPTION, ZX_TASK_RETCODE_EXCEPTION_KILL);
 }
 
-static void console_write(void *host, const void *buf, size_t len)
+/* Writes all of buf to stdout; console_lock held. */
+static void console_put(const char *p, size_t len)
 {
-    struct vcpu *v = host;
-    pthread_mutex_lock(&v->vm->console_lock);
-    const char *p = buf;
     while (len > 0) {
         ssize_t n = write(STDOUT_FILENO, p, len);
         if (n < 0 && errno == EINTR)
@@ -62,6 +71,50 @@ static void console_write(void *host, const void *buf, size_t len)
         p += n;
         len -= (size_t)n;
     }
+}
+
+/* --label-output: writes the assembled line with its [name:koid] label, ending it with a newline; lock held.
+ */
+static void console_flush_line(struct vcpu *v)
+{
+    if (v->line_len == 0)
+        return;
+    char koid[32];
+    int n = snprintf(koid, sizeof(koid), ":%llu] ", (unsigned long long)v->proc->obj.koid);
+    console_put("[", 1);
+    console_put(vcpu_program(v), strlen(vcpu_program(v)));
+    console_put(koid, (size_t)n);
+    console_put(v->line, v->line_len);
+    if (v->line[v->line_len - 1] != '\n')
+        console_put("\n", 1);
+    v->line_len = 0;
+}
+
+/* --label-output: collects output into whole lines, each written at once with its label. */
+static void console_write_labelled(struct vcpu *v, const char *p, size_t len)
+{
+    while (len > 0) {
+        const char *nl = memchr(p, '\n', len);
+        size_t take = nl ? (size_t)(nl - p) + 1 : len;
+        if (take > VCPU_LINE_MAX - v->line_len)
+            take = VCPU_LINE_MAX - v->line_len;
+        memcpy(v->line + v->line_len, p, take);
+        v->line_len += take;
+        p += take;
+        len -= take;
+        if (v->line[v->line_len - 1] == '\n' || v->line_len == VCPU_LINE_MAX)
+            console_flush_line(v);
+    }
+}
+
+static void console_write(void *host, const void *buf, size_t len)
+{
+    struct vcpu *v = host;
+    pthread_mutex_lock(&v->vm->console_lock);
+    if (v->vm->label_output)
+        console_write_labelled(v, buf, len);
+    else
+        console_put(buf, len);
     pthread_mutex_unlock(&v->vm->console_lock);
 }
 
@@ -160,11 +213,12 @@ static enum debug_verdict park_exception(struct vcpu *v, void *arg)
     return debug_exception(&v->vm->objects, &v->proc->thread, a->type, &a->report, &h);
 }
 
-/* Ends the process after a verdict other than DEBUG_RESUME; `line` is the report for DEBUG_KILL. */
-static void end_after(struct vcpu *v, enum debug_verdict verdict, const char *line)
+/* Ends the process after a verdict other than DEBUG_RESUME; `line` (and `frame`) report a DEBUG_KILL. */
+static void end_after(struct vcpu *v, enum debug_verdict verdict, const char *line,
+                      const struct zxvmm_exception_frame *frame)
 {
     if (verdict == DEBUG_KILL)
-        exception_kill(v, line);
+        exception_kill(v, line, frame);
     else if (verdict == DEBUG_EXIT_THREAD) {
         end_process(v, PROCESS_END_EXIT, 0); /* its only thread exited */
     }
@@ -183,8 +237,33 @@ static bool policy_error(struct vcpu *v)
         .type = ZX_EXCP_POLICY_ERROR,
         .report = {.header = {.size = sizeof(zx_exception_report_t), .type = ZX_EXCP_POLICY_ERROR}}};
     enum debug_verdict verdict = park_and_resume(v, NULL, park_exception, &a);
-    end_after(v, verdict, line);
+    end_after(v, verdict, line, NULL);
     return verdict == DEBUG_RESUME;
+}
+
+/* Syscall numbers by name, from the contract's list. */
+#define VCPU_SYSCALL_NUMBER(num, name, nargs) VCPU_SYS_##name = num,
+enum { ZXVMM_SYSCALLS(VCPU_SYSCALL_NUMBER) };
+#undef VCPU_SYSCALL_NUMBER
+
+/*
+ * A debugging syscall refused because kernel.enable-debugging-syscalls is off
+ * returns ZX_ERR_NOT_SUPPORTED to the guest; say so on stderr once per run, so
+ * a forgotten or misspelled option is not silent. Off the hot path: only a
+ * refused call gets past the first comparison.
+ */
+static void note_debugging_refusal(struct vcpu *v, uint32_t number, uint64_t ret)
+{
+    if ((int64_t)ret != ZX_ERR_NOT_SUPPORTED || number != VCPU_SYS_zx_process_write_memory ||
+        v->vm->options.enable_debugging_syscalls)
+        return;
+    if (__atomic_exchange_n(&v->vm->debugging_refusal_noted, true, __ATOMIC_ACQ_REL))
+        return;
+    fprintf(
+        stderr,
+        "zxvmm: process %s: zx_process_write_memory refused with ZX_ERR_NOT_SUPPORTED: debugging syscalls "
+        "are off (pass --cmdline kernel.enable-debugging-syscalls=true)\n",
+        vcpu_program(v));
 }
 
 /* The hot path: arguments from the synced registers, the result back through them. */
@@ -200,6 +279,7 @@ static bool handle_syscall(struct vcpu *v)
     if (r->rip < v->proc->vdso_lo || r->rip >= v->proc->vdso_hi)
         return policy_error(v);
     uint64_t ret = syscall_dispatch(&call, (uint32_t)r->rax);
+    note_debugging_refusal(v, (uint32_t)r->rax, ret);
     if (call.exit) {
         if (__atomic_load_n(&v->proc->debug_exceptionate.channel, __ATOMIC_ACQUIRE) != NULL)
             park_and_resume(v, NULL, park_exiting, NULL);
@@ -249,7 +329,7 @@ static bool handle_exception(struct vcpu *v)
     char line[256];
     format_report(&frame, cr2, line, sizeof(line));
     enum debug_verdict verdict = park_and_resume(v, &frame, park_exception, &a);
-    end_after(v, verdict, line);
+    end_after(v, verdict, line, &frame);
     return verdict == DEBUG_RESUME;
 }
 
@@ -266,7 +346,7 @@ static bool handle_io(struct vcpu *v)
     snprintf(line, sizeof(line), "killed: unexpected I/O (%s port 0x%x, size %u) at rip 0x%llx",
              run->io.direction == KVM_EXIT_IO_OUT ? "out to" : "in from", run->io.port, run->io.size,
              (unsigned long long)run->s.regs.regs.rip);
-    exception_kill(v, line);
+    exception_kill(v, line, NULL);
     return false;
 }
 
@@ -375,6 +455,10 @@ static void *vcpu_thread(void *arg)
         }
         resume = v->run->exit_reason == KVM_EXIT_IO ? handle_io(v) : handle_other_exit(v);
     }
+    /* A last line without its newline still comes out, labelled, when the process ends. */
+    pthread_mutex_lock(&v->vm->console_lock);
+    console_flush_line(v);
+    pthread_mutex_unlock(&v->vm->console_lock);
     end_process(v, PROCESS_END_KILL, ZX_TASK_RETCODE_SYSCALL_KILL);
     pthread_mutex_lock(&v->vm->lock);
     v->finished = true;

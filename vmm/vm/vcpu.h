@@ -34,6 +34,9 @@ void vcpu_stop_process(void *vm, struct process *p);
  * held; never blocks. */
 void vcpu_kick_process(void *vm, struct process *p);
 
+/* The program as given on the command line (whole), for messages; the process name when none was recorded. */
+const char *vcpu_program(const struct vcpu *v);
+
 /* Releases a stopped vCPU's fd and run area. */
 void vcpu_destroy(struct vcpu *v);
 

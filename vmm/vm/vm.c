@@ -50,11 +50,29 @@ static unsigned cpuid_maxphyaddr(const struct kvm_cpuid2 *cpuid)
     return MAXPHYADDR_DEFAULT;
 }
 
+const char *vm_kvm_open_hint(int error)
+{
+    switch (error) {
+    case EACCES:
+    case EPERM:
+        return " (access to /dev/kvm is for the 'kvm' group: run 'sudo usermod -aG kvm $USER', then log in "
+               "again)";
+    case ENOENT:
+    case ENXIO:
+    case ENODEV:
+        return " (KVM is not available: enable virtualization in the firmware and load the kvm_intel or "
+               "kvm_amd module; inside a VM, enable nested virtualization)";
+    default:
+        return "";
+    }
+}
+
 static enum vm_status open_kvm(struct vm *vm, const struct vm_config *cfg, char *err, size_t errlen)
 {
     vm->kvm_fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
     if (vm->kvm_fd < 0) {
-        snprintf(err, errlen, "cannot open /dev/kvm: %s", strerror(errno));
+        int e = errno;
+        snprintf(err, errlen, "cannot open /dev/kvm: %s%s", strerror(e), vm_kvm_open_hint(e));
         return VM_ERR_SETUP;
     }
     int version = ioctl(vm->kvm_fd, KVM_GET_API_VERSION, 0);
@@ -230,7 +248,8 @@ enum vm_status vm_add_process(struct vm *vm, int argc, char *const argv[], struc
     pthread_mutex_unlock(&vm->lock);
     if (rc) {
         free(p);
-        return VM_ERR_USAGE;
+        /* Running out of guest RAM is a set-up failure (exit 125, docs/cli.md), not a usage error. */
+        return rc == -ENOMEM ? VM_ERR_SETUP : VM_ERR_USAGE;
     }
     struct vcpu *v;
     enum vm_status st = vcpu_create(vm, p, vm->nvcpus, &v, err, errlen);
@@ -242,16 +261,29 @@ enum vm_status vm_add_process(struct vm *vm, int argc, char *const argv[], struc
         return st;
     }
     p->host = v;
+    v->program = argv[0];
     vm->vcpus[vm->nvcpus++] = v;
     *out = v;
     return VM_OK;
 }
 
-/* Waits for `main` to end or the deadline (host monotonic ns, 0 for none) to pass; true when it ended. */
-static bool wait_main(struct vm *vm, struct vcpu *main, uint64_t deadline)
+/* The run is over when main has ended and, with --wait-all, every other process too. Lock held. */
+static bool run_over(const struct vm *vm, const struct vcpu *main)
+{
+    if (main->proc->state != PROCESS_DEAD)
+        return false;
+    for (unsigned i = 0; vm->wait_all && i < vm->nvcpus; i++)
+        if (vm->vcpus[i]->proc->state != PROCESS_DEAD)
+            return false;
+    return true;
+}
+
+/* Waits for the run to be over or the deadline (host monotonic ns, 0 for none) to pass; true when it is over.
+ * Marks each process still running as stopped by the VMM, and why (for the reports). */
+static bool wait_main(struct vm *vm, struct vcpu *main, uint64_t deadline, unsigned *nstopped)
 {
     pthread_mutex_lock(&vm->lock);
-    while (main->proc->state != PROCESS_DEAD) {
+    while (!run_over(vm, main)) {
         if (deadline == 0) {
             pthread_cond_wait(&vm->cond, &vm->lock);
             continue;
@@ -262,9 +294,42 @@ static bool wait_main(struct vm *vm, struct vcpu *main, uint64_t deadline)
                               .tv_nsec = (long)(deadline % 1000000000ULL)};
         pthread_cond_timedwait(&vm->cond, &vm->lock, &ts);
     }
-    bool ended = main->proc->state == PROCESS_DEAD;
+    bool ended = run_over(vm, main);
+    *nstopped = 0;
+    for (unsigned i = 0; i < vm->nvcpus; i++) {
+        if (process_is_dying(vm->vcpus[i]->proc))
+            continue;
+        vm->vcpus[i]->stopped_by = ended ? VCPU_STOPPED_AT_MAIN : VCPU_STOPPED_AT_TIMEOUT;
+        ++*nstopped;
+    }
     pthread_mutex_unlock(&vm->lock);
     return ended;
+}
+
+/* -v: how one process ended, after every vCPU has stopped. */
+static void report_end(const struct vcpu *v)
+{
+    const struct process *p = v->proc;
+    char how[320];
+    switch (p->end) {
+    case PROCESS_END_EXIT:
+        snprintf(how, sizeof(how), "exited with return code %lld", (long long)p->return_code);
+        break;
+    case PROCESS_END_KILL:
+        snprintf(how, sizeof(how), "%s",
+                 v->stopped_by == VCPU_STOPPED_AT_MAIN      ? "stopped: the main process had ended"
+                 : v->stopped_by == VCPU_STOPPED_AT_TIMEOUT ? "stopped: --timeout expired"
+                                                            : "killed (zx_task_kill)");
+        break;
+    case PROCESS_END_EXCEPTION:
+        snprintf(how, sizeof(how), "died of a CPU exception: %s", v->end_report);
+        break;
+    default:
+        snprintf(how, sizeof(how), "could not be run: %s", v->end_report);
+        break;
+    }
+    fprintf(stderr, "zxvmm: process %s (koid %llu) %s\n", vcpu_program(v), (unsigned long long)p->obj.koid,
+            how);
 }
 
 enum vm_outcome vm_run(struct vm *vm, struct vcpu *main, uint64_t timeout_ns, int64_t *code)
@@ -276,8 +341,17 @@ enum vm_outcome vm_run(struct vm *vm, struct vcpu *main, uint64_t timeout_ns, in
         }
     }
     uint64_t deadline = timeout_ns ? syscall_host_now_ns() + timeout_ns : 0;
-    bool ended = wait_main(vm, main, deadline);
+    unsigned nstopped;
+    bool ended = wait_main(vm, main, deadline, &nstopped);
     vcpu_stop_all(vm);
+    /* Reports come after every vCPU has stopped, so they follow all guest output and keep one order. */
+    if (ended && nstopped > 0)
+        fprintf(stderr,
+                "zxvmm: the main process ended; stopped %u other process%s still running (--wait-all waits "
+                "for them)\n",
+                nstopped, nstopped == 1 ? "" : "es");
+    for (unsigned i = 0; vm->verbose && i < vm->nvcpus; i++)
+        report_end(vm->vcpus[i]);
     if (!ended)
         return VM_TIMED_OUT;
     switch (main->proc->end) {

@@ -33,9 +33,19 @@ struct vm_config {
     size_t vdso_size;
 };
 
+/* Why the VMM stopped a process that was still running when the run ended (for the -v report). */
+enum vcpu_stopped_by {
+    VCPU_NOT_STOPPED,     /* it ended on its own, or was killed by a guest */
+    VCPU_STOPPED_AT_MAIN, /* the main process ended (no --wait-all) */
+    VCPU_STOPPED_AT_TIMEOUT,
+};
+
+#define VCPU_LINE_MAX 1024 /* --label-output: a longer line is cut into labelled pieces */
+
 struct vcpu {
     struct vm *vm;
     struct process *proc;
+    const char *program; /* PROGRAM as given on the command line, whole (proc->name is cut at 32 bytes) */
     unsigned id;
     int fd;
     struct kvm_run *run;
@@ -44,6 +54,10 @@ struct vcpu {
     bool stop;     /* set under vm->lock: leave KVM_RUN and do not come back */
     bool finished; /* set under vm->lock when the thread has left its loop */
     struct syscall_env sys;
+    enum vcpu_stopped_by stopped_by;
+    char end_report[256];     /* what ended it when the VMM reported a fault or an error ("" otherwise) */
+    char line[VCPU_LINE_MAX]; /* --label-output: the console line being assembled */
+    size_t line_len;
 };
 
 struct vm {
@@ -65,6 +79,11 @@ struct vm {
     pthread_mutex_t console_lock;
     struct vcpu *vcpus[VM_MAX_PROCESSES];
     unsigned nvcpus;
+    bool debugging_refusal_noted; /* the once-per-run note about kernel.enable-debugging-syscalls is out */
+    /* How `zxvmm run` wants the run reported (set before vm_run). */
+    bool verbose;      /* one stderr line per process end */
+    bool label_output; /* prefix guest console lines with [name:koid] */
+    bool wait_all;     /* the run ends when every process has ended */
 };
 
 /*
@@ -72,6 +91,9 @@ struct vm {
  * blob. Used by `zxvmm run` and `zxvmm dtb` alike. Returns 0 or -ENOMEM.
  */
 int vm_build_fdt(const struct vm_config *cfg, void **fdt, size_t *size);
+
+/* What to tell the user after "cannot open /dev/kvm" failed with errno `error` (" (...)", or ""). */
+const char *vm_kvm_open_hint(int error);
 
 /*
  * Opens /dev/kvm, creates the VM and its lazily reserved RAM, builds the
@@ -87,7 +109,8 @@ void vm_destroy(struct vm *vm);
 
 /*
  * Builds a process for argv[0..argc) and its vCPU (not yet running). Returns
- * VM_ERR_USAGE when the program can't be used, VM_ERR_SETUP when KVM fails.
+ * VM_ERR_USAGE when the program can't be used, VM_ERR_SETUP when KVM fails or
+ * guest RAM is exhausted.
  */
 enum vm_status vm_add_process(struct vm *vm, int argc, char *const argv[], struct vcpu **out, char *err,
                               size_t errlen);
@@ -101,9 +124,13 @@ enum vm_outcome {
 };
 
 /*
- * Starts every vCPU (in the order added) and waits until `main` ends or
- * `timeout_ns` (0: none) passes; then stops all vCPUs. Returns the outcome and,
- * for VM_MAIN_EXITED, the main process's return code in *code.
+ * Starts every vCPU (in the order added) and waits until `main` ends (with
+ * vm->wait_all: until every process has ended) or `timeout_ns` (0: none)
+ * passes; then stops all vCPUs. When main's end stopped processes still
+ * running, says so on stderr; with vm->verbose, then prints one stderr line
+ * per process, in the order added, naming it, its koid and how it ended.
+ * Returns the outcome and, for VM_MAIN_EXITED, the main process's return
+ * code in *code.
  */
 enum vm_outcome vm_run(struct vm *vm, struct vcpu *main, uint64_t timeout_ns, int64_t *code);
 

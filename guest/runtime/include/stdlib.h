@@ -1,4 +1,4 @@
-/* stdlib.h: libzxguest's <stdlib.h> subset: process termination and integer parsing. */
+/* stdlib.h: libzxguest's <stdlib.h> subset: memory allocation, process termination and integer parsing. */
 #ifndef ZXGUEST_STDLIB_H
 #define ZXGUEST_STDLIB_H
 
@@ -10,6 +10,21 @@ extern "C" {
 
 #define EXIT_SUCCESS 0
 #define EXIT_FAILURE 1
+
+/*
+ * The heap: blocks aligned to 16 bytes, carved first-fit from VMOs of at
+ * least 1 MiB that the runtime maps into the root VMAR as it needs them (a
+ * larger request gets a VMO of its own size). Freed memory is reused but never
+ * unmapped. ISO C semantics: NULL when memory runs out or a size overflows;
+ * malloc(0) returns a unique pointer; free(NULL) does nothing; realloc(NULL,
+ * n) is malloc(n); realloc(p, 0) frees p and returns NULL; calloc zeroes.
+ * free or realloc of a pointer the heap did not return, or freed already,
+ * calls abort().
+ */
+void *malloc(size_t size);
+void *calloc(size_t count, size_t size);
+void *realloc(void *ptr, size_t size);
+void free(void *ptr);
 
 /*
  * Executes ud2: the process dies of an invalid-opcode exception (#UD), which
