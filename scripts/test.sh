@@ -77,9 +77,25 @@ fi
 integration build
 
 build build-asan -DCMAKE_BUILD_TYPE=Debug -DZXVMM_SANITIZE=ON
+# Every sanitizer report goes to a file, so that one from a Criterion worker, or from a zxvmm whose stderr a
+# test captured, still fails the run (LeakSanitizer's exit status alone is lost in both).
+reports=$PWD/build-asan/sanitizer-reports
+rm -rf "$reports"
+mkdir -p "$reports"
+export ASAN_OPTIONS="detect_leaks=1:log_path=$reports/asan"
+export UBSAN_OPTIONS="print_stacktrace=1:log_path=$reports/ubsan"
 step "test build-asan: unit"
 (cd build-asan && ctest -V -R '^unit$')
 integration build-asan
+unset ASAN_OPTIONS UBSAN_OPTIONS
+if [ -n "$(ls -A "$reports")" ]; then
+    echo "test: sanitizer reports in $reports:" >&2
+    for f in "$reports"/*; do
+        echo "--- $f" >&2
+        head -n 40 "$f" >&2
+    done
+    exit 1
+fi
 
 step "fuzz (each target briefly)"
 scripts/fuzz.sh 20

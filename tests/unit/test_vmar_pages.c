@@ -40,6 +40,7 @@ static void setup(void)
 
 static void teardown(void)
 {
+    vmar_teardown(&objects, &proc.vmar); /* drops what a test left mapped, as a dying process does */
     vmar_space_destroy(&proc.vmar.space);
     free(proc.runs);
     objects_destroy(&objects);
