@@ -41,6 +41,7 @@ for d in /tmp /run /var/tmp /root; do
 done
 cp /lab/run.sh $root/tmp/lab-run.sh
 hostname zxvmm-lab
+ip link set lo up # loopback, for tests that talk TCP to zxvmm (the gdb stub)
 
 if [ "$SHELL_MODE" = 1 ]; then
     echo "zxvmm-lab: shell in the lab ($(uname -r), /dev/kvm present); exit to power off"

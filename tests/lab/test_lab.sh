@@ -29,6 +29,7 @@ ZXVMM_LAB_SELFTEST='x y' scripts/lab.sh bash -c '
     [ -c /dev/kvm ] && echo "out: kvm"
     touch /zxvmm-lab-readonly-probe 2>/dev/null || echo "out: root is read-only"
     touch '"$probe"' && echo "out: tmp is writable"
+    [ $(($(cat /sys/class/net/lo/flags) & 1)) = 1 ] && echo "out: loopback up"
     echo "to stderr" >&2
     exit 7' >"$tmp/out" 2>"$tmp/err"
 status=$?
@@ -41,6 +42,8 @@ grep -qx "out: kvm" "$tmp/out"
 check "/dev/kvm exists in the lab" $?
 grep -qx "out: root is read-only" "$tmp/out"
 check "the host's root is read-only in the lab" $?
+grep -qx "out: loopback up" "$tmp/out"
+check "loopback is up in the lab" $?
 grep -qx "out: tmp is writable" "$tmp/out" && [ ! -e "$probe" ]
 check "the lab's /tmp is its own" $?
 grep -qx "to stderr" "$tmp/err" && ! grep -q "to stderr" "$tmp/out" && ! grep -q "^out:" "$tmp/err"
