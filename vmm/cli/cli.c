@@ -7,11 +7,13 @@
 #include <string.h>
 
 #include "cli/args.h"
+#include "gdb/server.h"
 
 const char cli_usage[] =
     "Usage:\n"
     "  zxvmm run [--cmdline TEXT] [--mem SIZE] [--timeout SECONDS]\n"
     "            [--spawn \"PROGRAM [ARG...]\"]... [--spawn-stopped \"PROGRAM [ARG...]\"]...\n"
+    "            [--gdb tcp:HOST:PORT | --gdb unix:PATH]\n"
     "            PROGRAM [ARG...]\n"
     "  zxvmm dtb [--cmdline TEXT] [--mem SIZE] -o FILE\n"
     "  zxvmm --help | --version\n"
@@ -27,6 +29,9 @@ const char cli_usage[] =
     "  --spawn-stopped \"PROG ARGS\"\n"
     "                     the same, but hold it before its first instruction until a\n"
     "                     debugger binds a ZX_EXCEPTION_CHANNEL_DEBUGGER channel to it\n"
+    "  --gdb tcp:HOST:PORT | unix:PATH\n"
+    "                     serve gdb's remote protocol there; every process is held\n"
+    "                     before its first instruction until gdb attaches\n"
     "  -o FILE            (dtb) where to write the device tree blob\n"
     "\n"
     "Exit status: the main process's return code (low 8 bits); 2 usage or program\n"
@@ -103,6 +108,13 @@ static int parse_option(int argc, char **argv, int *i, struct cli_options *o, ch
             snprintf(err, errlen, "--timeout %s: expected a positive number of seconds (e.g. 10 or 0.5)", v);
             return -EINVAL;
         }
+    } else if (o->command == CLI_RUN && is_option(arg, "--gdb")) {
+        if (!(v = option_value(argc, argv, i, "--gdb", err, errlen)))
+            return -EINVAL;
+        struct gdb_address addr;
+        if (gdb_parse_address(v, &addr, err, errlen) != 0)
+            return -EINVAL;
+        o->gdb = v;
     } else if (o->command == CLI_RUN && is_option(arg, "--spawn-stopped")) {
         if (!(v = option_value(argc, argv, i, "--spawn-stopped", err, errlen)))
             return -EINVAL;

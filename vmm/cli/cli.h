@@ -32,6 +32,7 @@ struct cli_options {
     uint64_t mem_size;   /* --mem */
     uint64_t timeout_ns; /* --timeout, 0 for none */
     const char *output;  /* dtb -o FILE */
+    const char *gdb;     /* --gdb tcp:HOST:PORT | unix:PATH, NULL for none */
     struct cli_program spawn[CLI_MAX_SPAWN];
     int nspawn;
     struct cli_program main; /* PROGRAM [ARG...] (argv points into the caller's argv) */

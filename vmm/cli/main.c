@@ -10,6 +10,7 @@
 
 #include "boot/options.h"
 #include "cli/cli.h"
+#include "gdb/server.h"
 #include "object/process.h"
 #include "vm/vm.h"
 
@@ -92,6 +93,26 @@ static int check_inputs(const struct cli_options *o)
     return 0;
 }
 
+/* --gdb: the socket, then every process held until gdb attaches. */
+static int start_gdb(const char *spec, struct vm *vm, struct vcpu *main_vcpu, struct gdb_server **out)
+{
+    char err[512];
+    struct gdb_address addr;
+    if (gdb_parse_address(spec, &addr, err, sizeof(err)) != 0 ||
+        gdb_server_open(&addr, out, err, sizeof(err)) != 0) {
+        fprintf(stderr, "zxvmm: %s\n", err);
+        return -1;
+    }
+    int rc = gdb_server_start(*out, vm, main_vcpu);
+    if (rc != 0) {
+        fprintf(stderr, "zxvmm: --gdb: cannot start the server thread: %s\n", strerror(-rc));
+        gdb_server_finish(*out, VM_RUN_FAILED, 0);
+        *out = NULL;
+        return -1;
+    }
+    return 0;
+}
+
 static int run(const struct cli_options *o)
 {
     int status = check_inputs(o);
@@ -117,8 +138,14 @@ static int run(const struct cli_options *o)
         vm_destroy(&vm);
         return (int)st;
     }
+    struct gdb_server *gdb = NULL;
+    if (o->gdb && start_gdb(o->gdb, &vm, main_vcpu, &gdb) != 0) {
+        vm_destroy(&vm);
+        return CLI_EXIT_USAGE;
+    }
     int64_t code = 0;
     enum vm_outcome outcome = vm_run(&vm, main_vcpu, o->timeout_ns, &code);
+    gdb_server_finish(gdb, outcome, code);
     vm_destroy(&vm);
     return exit_status(outcome, code);
 }
