@@ -94,8 +94,13 @@ static int check_inputs(const struct cli_options *o)
 }
 
 /* --gdb: the socket, then every process held until gdb attaches. */
-static int start_gdb(const char *spec, struct vm *vm, struct vcpu *main_vcpu, struct gdb_server **out)
+static int start_gdb(const struct cli_options *o, struct vm *vm, struct vcpu *main_vcpu,
+                     struct gdb_server **out)
 {
+    const char *programs[VM_MAX_PROCESSES];
+    for (int i = 0; i <= o->nspawn; i++)
+        programs[i] = i < o->nspawn ? o->spawn[i].argv[0] : o->main.argv[0];
+    const char *spec = o->gdb;
     char err[512];
     struct gdb_address addr;
     if (gdb_parse_address(spec, &addr, err, sizeof(err)) != 0 ||
@@ -103,7 +108,7 @@ static int start_gdb(const char *spec, struct vm *vm, struct vcpu *main_vcpu, st
         fprintf(stderr, "zxvmm: %s\n", err);
         return -1;
     }
-    int rc = gdb_server_start(*out, vm, main_vcpu);
+    int rc = gdb_server_start(*out, vm, main_vcpu, programs);
     if (rc != 0) {
         fprintf(stderr, "zxvmm: --gdb: cannot start the server thread: %s\n", strerror(-rc));
         gdb_server_finish(*out, VM_RUN_FAILED, 0);
@@ -139,7 +144,7 @@ static int run(const struct cli_options *o)
         return (int)st;
     }
     struct gdb_server *gdb = NULL;
-    if (o->gdb && start_gdb(o->gdb, &vm, main_vcpu, &gdb) != 0) {
+    if (o->gdb && start_gdb(o, &vm, main_vcpu, &gdb) != 0) {
         vm_destroy(&vm);
         return CLI_EXIT_USAGE;
     }

@@ -357,7 +357,9 @@ static void tell_exit(struct gdb_server *s)
     struct gdb_stop st = {.exited = true, .code = s->code};
     if (s->outcome != VM_MAIN_EXITED) {
         st.by_signal = true;
-        st.signal = s->outcome == VM_MAIN_EXCEPTION ? GDB_SIGSEGV : GDB_SIGKILL;
+        st.signal = s->outcome != VM_MAIN_EXCEPTION ? GDB_SIGKILL
+                    : s->target.main_signal         ? s->target.main_signal
+                                                    : GDB_SIGSEGV;
     }
     gdb_session_stopped(&s->session, &st, &s->reply);
     send_packet(s, s->reply.data, s->reply.len);
@@ -398,9 +400,9 @@ static void *server_main(void *arg)
     return NULL;
 }
 
-int gdb_server_start(struct gdb_server *s, struct vm *vm, struct vcpu *main)
+int gdb_server_start(struct gdb_server *s, struct vm *vm, struct vcpu *main, const char *const programs[])
 {
-    gdb_target_init(&s->target, vm, main, s->wake[1]);
+    gdb_target_init(&s->target, vm, main, programs, s->wake[1]);
     pthread_mutex_lock(&vm->lock);
     gdb_target_stop_all(&s->target);
     debug_set_host_debugger(&vm->objects, &s->target.hook);

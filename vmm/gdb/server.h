@@ -33,10 +33,12 @@ int gdb_server_open(const struct gdb_address *addr, struct gdb_server **out, cha
 
 /*
  * Holds every process of `vm` before its first instruction, becomes the VM's
- * host debugger and starts the server thread. Call after the processes are
- * added and before vm_run. Returns 0 or -errno.
+ * host debugger and starts the server thread. `programs[i]` is the program
+ * path of vm->vcpus[i] (thread names, breakpoints shared by one program's
+ * processes); it must outlive the server. Call after the processes are added
+ * and before vm_run. Returns 0 or -errno.
  */
-int gdb_server_start(struct gdb_server *s, struct vm *vm, struct vcpu *main);
+int gdb_server_start(struct gdb_server *s, struct vm *vm, struct vcpu *main, const char *const programs[]);
 
 /*
  * After vm_run: a gdb waiting for the target hears how the main process

@@ -50,6 +50,17 @@ static const char *base_name(const char *path)
     return slash ? slash + 1 : path;
 }
 
+/* The program process p runs (its path as given). */
+static const char *program_of(const struct gdb_vm_target *t, const struct process *p)
+{
+    return t->programs[((const struct vcpu *)p->host)->id];
+}
+
+static bool same_program(const struct gdb_vm_target *t, const struct process *a, const struct process *b)
+{
+    return strcmp(program_of(t, a), program_of(t, b)) == 0;
+}
+
 static void hold(struct gdb_vm_target *t, unsigned i)
 {
     struct gdb_thread_state *ts = &t->threads[i];
@@ -132,7 +143,10 @@ static enum debug_verdict on_exception(void *ctx, struct thread *th, uint32_t ty
         ts->stepping = false;
     }
     fill_regs(&st, th);
-    *ts = (struct gdb_thread_state){.held = ts->held, .event = true, .ours = ours, .stop = st};
+    if (th->process == t->main->proc)
+        t->main_signal = st.signal;
+    *ts = (struct gdb_thread_state){
+        .held = ts->held, .resumed = ts->resumed, .event = true, .ours = ours, .stop = st};
     gdb_target_stop_all(t);
     uint8_t b = 1;
     if (write(t->wake_fd, &b, 1) < 0) {
@@ -146,13 +160,21 @@ static enum debug_verdict on_exception(void *ctx, struct thread *th, uint32_t ty
     return pass ? DEBUG_KILL : DEBUG_RESUME;
 }
 
+/* All-stop: after a stop nothing counts as resumed until gdb resumes it again. */
+static void forget_resumed(struct gdb_vm_target *t)
+{
+    for (unsigned i = 0; i < t->vm->nvcpus; i++)
+        t->threads[i].resumed = false;
+}
+
 bool gdb_target_take_event(struct gdb_vm_target *t, struct gdb_stop *out)
 {
     for (unsigned i = 0; i < t->vm->nvcpus; i++) {
         struct gdb_thread_state *ts = &t->threads[i];
-        if (ts->event && !ts->reported && is_live(thread_at(t, i)->process)) {
+        if (ts->event && ts->resumed && !ts->reported && is_live(thread_at(t, i)->process)) {
             ts->reported = true;
             *out = ts->stop;
+            forget_resumed(t);
             return true;
         }
     }
@@ -162,6 +184,7 @@ bool gdb_target_take_event(struct gdb_vm_target *t, struct gdb_stop *out)
 void gdb_target_stop_reply(struct gdb_vm_target *t, int signal, struct gdb_stop *out)
 {
     *out = (struct gdb_stop){.signal = signal};
+    forget_resumed(t);
     struct process *p = is_live(t->main->proc) ? t->main->proc : NULL;
     for (unsigned i = 0; !p && i < t->vm->nvcpus; i++)
         if (is_live(t->vm->vcpus[i]->proc))
@@ -181,14 +204,14 @@ static size_t op_threads(void *ctx, struct gdb_thread_entry *out, size_t max)
     struct process *main = t->main->proc;
     if (is_live(main) && n < max) {
         out[n].koid = main->obj.koid;
-        snprintf(out[n++].name, GDB_NAME_MAX, "%s", base_name(main->name));
+        snprintf(out[n++].name, GDB_NAME_MAX, "%s", base_name(program_of(t, main)));
     }
     for (unsigned i = 0; i < t->vm->nvcpus && n < max; i++) {
         struct process *p = t->vm->vcpus[i]->proc;
         if (p == main || !is_live(p))
             continue;
         out[n].koid = p->obj.koid;
-        snprintf(out[n++].name, GDB_NAME_MAX, "%s", base_name(p->name));
+        snprintf(out[n++].name, GDB_NAME_MAX, "%s", base_name(program_of(t, p)));
     }
     return n;
 }
@@ -281,7 +304,7 @@ static int op_breakpoint(void *ctx, uint64_t koid, uint64_t addr, bool insert)
     if (!insert) {
         for (unsigned i = t->nbps; i-- > 0;) {
             const struct gdb_breakpoint *b = &t->bps[i];
-            if (b->addr == addr && (b->proc == NULL || strcmp(b->proc->name, sel->name) == 0))
+            if (b->addr == addr && (b->proc == NULL || same_program(t, b->proc, sel)))
                 unplant(t, i, sel);
         }
         return 0;
@@ -291,7 +314,7 @@ static int op_breakpoint(void *ctx, uint64_t koid, uint64_t addr, bool insert)
     int rc = plant(t, sel, sel, addr);
     for (unsigned i = 0; rc == 0 && i < t->vm->nvcpus; i++) {
         struct process *p = t->vm->vcpus[i]->proc;
-        if (p != sel && is_live(p) && strcmp(p->name, sel->name) == 0)
+        if (p != sel && is_live(p) && same_program(t, p, sel))
             rc = plant(t, p, p, addr);
     }
     return rc;
@@ -320,6 +343,7 @@ static void op_resume(void *ctx, const struct gdb_action *actions, size_t n)
         const struct gdb_action *a = action_for(t, i, actions, n);
         if (!a || !is_live(th->process))
             continue;
+        ts->resumed = true;
         /* A breakpoint event gdb has not seen and whose breakpoint is gone: the thread re-runs the
          * instruction. */
         if (ts->event && !ts->reported && !(ts->stop.swbreak && !bp_find(t, th->process, ts->stop.rip)))
@@ -389,15 +413,18 @@ static size_t op_describe(void *ctx, char *out, size_t cap)
     for (unsigned i = 0; i < t->vm->nvcpus && len < cap; i++) {
         const struct process *p = t->vm->vcpus[i]->proc;
         len += (size_t)snprintf(out + len, cap - len, "%-8llu %-24s %s%s\n", (unsigned long long)p->obj.koid,
-                                base_name(p->name), state_name(p, &t->threads[i]),
+                                base_name(program_of(t, p)), state_name(p, &t->threads[i]),
                                 t->vm->vcpus[i] == t->main ? " (main)" : "");
     }
     return len < cap ? len : cap - 1;
 }
 
-void gdb_target_init(struct gdb_vm_target *t, struct vm *vm, struct vcpu *main, int wake_fd)
+void gdb_target_init(struct gdb_vm_target *t, struct vm *vm, struct vcpu *main, const char *const programs[],
+                     int wake_fd)
 {
     memset(t, 0, sizeof(*t));
+    for (unsigned i = 0; i < vm->nvcpus; i++)
+        t->programs[i] = programs[i];
     t->vm = vm;
     t->main = main;
     t->wake_fd = wake_fd;

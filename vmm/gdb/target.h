@@ -18,6 +18,7 @@ struct gdb_thread_state {
     bool stepping;   /* resumed with the trap flag by gdb */
     bool event;      /* parked in the exception hook with `stop` to report */
     bool reported;   /* gdb has been told of `stop` */
+    bool resumed;    /* gdb resumed it since the last stop: only such threads' events are reported */
     bool ours;       /* the event is a breakpoint or step gdb caused: never reaches the guest */
     int pass_signal; /* resumed with this signal: the exception goes on to the guest's handlers */
     struct gdb_stop stop;
@@ -32,19 +33,23 @@ struct gdb_breakpoint {
 
 struct gdb_vm_target {
     struct vm *vm;
+    const char
+        *programs[VM_MAX_PROCESSES]; /* each vCPU's program path (argv[0]), for names and "same program" */
     struct vcpu *main;
     struct debug_host_debugger hook;
     struct gdb_target ops;
-    int wake_fd;   /* written (one byte) when a thread stops for gdb */
-    bool attached; /* a gdb session controls the VM: exceptions stop for it */
-    bool killed;   /* gdb asked to kill the VM */
+    int wake_fd;     /* written (one byte) when a thread stops for gdb */
+    bool attached;   /* a gdb session controls the VM: exceptions stop for it */
+    bool killed;     /* gdb asked to kill the VM */
+    int main_signal; /* the signal of the main process's last stop, for an X reply */
     struct gdb_thread_state threads[VM_MAX_PROCESSES];
     struct gdb_breakpoint bps[GDB_MAX_BREAKPOINTS];
     unsigned nbps;
 };
 
 /* Sets up `t` for `vm` (ops, hook); holds nothing yet. */
-void gdb_target_init(struct gdb_vm_target *t, struct vm *vm, struct vcpu *main, int wake_fd);
+void gdb_target_init(struct gdb_vm_target *t, struct vm *vm, struct vcpu *main, const char *const programs[],
+                     int wake_fd);
 
 /* Holds every live thread not held yet (all-stop). Lock held. */
 void gdb_target_stop_all(struct gdb_vm_target *t);
