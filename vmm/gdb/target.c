@@ -130,6 +130,8 @@ static enum debug_verdict on_exception(void *ctx, struct thread *th, uint32_t ty
     unsigned i = ((struct vcpu *)th->process->host)->id;
     struct gdb_thread_state *ts = &t->threads[i];
     struct gdb_stop st = {.koid = th->process->obj.koid, .signal = gdb_signal_of(type)};
+    if (type == ZX_EXCP_GENERAL && th->report.context.arch.u.x86_64.vector == X86_VEC_DE)
+        st.signal = GDB_SIGFPE;
     bool ours = false;
     if (type == ZX_EXCP_SW_BREAKPOINT && bp_find(t, th->process, th->regs.rip - 1)) {
         th->regs.rip--; /* onto the breakpoint, as gdb expects with swbreak */
