@@ -189,3 +189,16 @@ Test(exceptions, process_maps_lists_aspace_root_vmar_and_each_protection_range)
            "bad_handle=ZX_ERR_BAD_HANDLE", "wrong_type=ZX_ERR_WRONG_TYPE", "no_inspect=ZX_ERR_ACCESS_DENIED",
            "bad_buffer=ZX_ERR_INVALID_ARGS", "dead=ZX_ERR_BAD_STATE", "dead_actual=0 dead_avail=0");
 }
+
+Test(exceptions, breakpoint_benchmark_guest_round_trips_between_two_sites)
+{
+    REQUIRE_KVM();
+    struct run_result r;
+    char spawn[SPAWN_MAX];
+    snprintf(spawn, sizeof(spawn), "%s debuggee 20", harness_guest("bench_bp"));
+    harness_zxvmm(&r, "run", "--timeout", GUEST_TIMEOUT, "--cmdline", DEBUG_CMDLINE, "--spawn-stopped", spawn,
+                  harness_guest("bench_bp"), "debugger", "20", NULL);
+    cr_assert_eq(r.status, 0, "status %d\nstdout:\n%s\nstderr:\n%s", r.status, r.out, r.err);
+    assert_contains(r.out, "bench_bp hits=20 null_ns=");
+    harness_free(&r);
+}
