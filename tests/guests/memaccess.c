@@ -318,9 +318,44 @@ CASE(vaddr_stack_guard)
 {
     at_vaddr(d, MA_STACK_GUARD, DEFAULT_SIZE);
 }
+/*
+ * A call at `vaddr`, the start of a mapping of `vmo` at offset 0 whose pages the caller may not touch
+ * itself: on success the copy is checked through the VMO (its first `actual` bytes equal the buffer's).
+ */
+static void report_through_vmo(enum ma_dir d, zx_handle_t vmo, uint64_t vaddr, size_t size)
+{
+    static uint8_t seen[FIXTURE_SIZE];
+    struct call c = fixture_call();
+    c.vaddr = vaddr;
+    c.size = size;
+    fx.actual = MA_ACTUAL_SENTINEL;
+    zx_status_t s = ma_access(d, c.h, c.vaddr, c.buf, c.size, c.actual);
+    guest_put_status("status", s);
+    if (s != ZX_OK)
+        return;
+    size_t n = fx.actual;
+    printf("actual=%zu\n", n);
+    printf("copied=%d\n",
+           n <= sizeof(seen) && zx_vmo_read(vmo, seen, 0, n) == ZX_OK && memcmp(seen, ptr(c.buf), n) == 0);
+}
+
+/* Two pages of TARGET_FILL mapped at MA_FIXED_A with no permission at all; the VMO handle in *vmo. */
+static uint64_t map_no_perms(zx_handle_t *vmo)
+{
+    uint64_t t = ma_map(FIXTURE_SIZE, 0, ZX_CACHE_POLICY_CACHED, MA_FIXED_A, vmo);
+    static uint8_t fill[FIXTURE_SIZE];
+    memset(fill, TARGET_FILL, sizeof(fill));
+    if (t)
+        zx_vmo_write(*vmo, fill, 0, sizeof(fill));
+    return t;
+}
+
+/* Zircon copies through the VMO and ignores protections: a mapping without permissions is reachable. */
 CASE(vaddr_no_perms_mapping)
 {
-    at_vaddr(d, map_filled(MA_PAGE, 0, ZX_CACHE_POLICY_CACHED, 0, WATCH_FILL), DEFAULT_SIZE);
+    zx_handle_t vmo = ZX_HANDLE_INVALID;
+    uint64_t t = map_no_perms(&vmo);
+    report_through_vmo(d, vmo, t, FIXTURE_SIZE);
 }
 CASE(vaddr_unmapped_bad_buffer)
 {
@@ -583,20 +618,42 @@ CASE(adjacent_mappings_of_one_vmo)
     c.size = 2 * ADJACENT_LEAD;
     report(d, c);
 }
+/* Protecting the second page to nothing neither cuts the access nor hides the page. */
 CASE(protected_none_after)
 {
-    uint64_t t = map_filled(2 * MA_PAGE, MA_RW, ZX_CACHE_POLICY_CACHED, MA_FIXED_A, TARGET_FILL);
+    zx_handle_t vmo = ZX_HANDLE_INVALID;
+    uint64_t t = ma_map(2 * MA_PAGE, MA_RW, ZX_CACHE_POLICY_CACHED, MA_FIXED_A, &vmo);
+    memset(ptr(t), TARGET_FILL, 2 * MA_PAGE);
     guest_put_status("protect", zx_vmar_protect(zx_vmar_root_self(), 0, t + MA_PAGE, MA_PAGE));
+    report_through_vmo(d, vmo, t, 2 * MA_PAGE);
+}
+CASE(vaddr_protected_none)
+{
+    zx_handle_t vmo = ZX_HANDLE_INVALID;
+    uint64_t t = ma_map(2 * MA_PAGE, MA_RW, ZX_CACHE_POLICY_CACHED, MA_FIXED_A, &vmo);
+    memset(ptr(t), TARGET_FILL, 2 * MA_PAGE);
+    guest_put_status("protect", zx_vmar_protect(zx_vmar_root_self(), 0, t, 2 * MA_PAGE));
+    report_through_vmo(d, vmo, t, 2 * MA_PAGE);
+}
+/* A protect boundary inside a mapping does not cut the access (Zircon: one VmMapping). */
+CASE(protected_read_only_first)
+{
+    uint64_t t = map_filled(2 * MA_PAGE, MA_RW, ZX_CACHE_POLICY_CACHED, MA_FIXED_A, TARGET_FILL);
+    guest_put_status("protect", zx_vmar_protect(zx_vmar_root_self(), ZX_VM_PERM_READ, t, MA_PAGE));
     struct call c = fixture_call();
     c.vaddr = t;
     c.size = 2 * MA_PAGE;
     report(d, c);
 }
-CASE(vaddr_protected_none)
+/* A protect that changes nothing changes no access either. */
+CASE(protected_unchanged)
 {
-    uint64_t t = map_filled(MA_PAGE, MA_RW, ZX_CACHE_POLICY_CACHED, MA_FIXED_A, TARGET_FILL);
-    guest_put_status("protect", zx_vmar_protect(zx_vmar_root_self(), 0, t, MA_PAGE));
-    at_vaddr(d, t, DEFAULT_SIZE);
+    uint64_t t = map_filled(2 * MA_PAGE, MA_RW, ZX_CACHE_POLICY_CACHED, MA_FIXED_A, TARGET_FILL);
+    guest_put_status("protect", zx_vmar_protect(zx_vmar_root_self(), MA_RW, t + MA_PAGE, MA_PAGE));
+    struct call c = fixture_call();
+    c.vaddr = t;
+    c.size = 2 * MA_PAGE;
+    report(d, c);
 }
 CASE(whole_mapping)
 {
@@ -928,6 +985,8 @@ static const struct {
     ENTRY(adjacent_mappings_of_one_vmo),
     ENTRY(protected_none_after),
     ENTRY(vaddr_protected_none),
+    ENTRY(protected_read_only_first),
+    ENTRY(protected_unchanged),
     ENTRY(whole_mapping),
     ENTRY(unaligned),
     ENTRY(own_text),

@@ -10,7 +10,7 @@
 #include "guest_common.h"
 
 #define BAD_HANDLE_VALUE  0x12345673u
-#define STARTING_HANDLES  3u
+#define STARTING_HANDLES  4u /* process, root VMAR, job, thread */
 #define HANDLE_LIMIT      4096u
 #define UNKNOWN_TOPIC     0x12345u
 #define PROCESS_TOPIC_V0  3u

@@ -246,16 +246,16 @@ Test(read_memory, stack_guard_page_is_no_memory)
     memh_case("read", "vaddr_stack_guard", MEMH_FAILED(ZX_ERR_NO_MEMORY));
 }
 
-Test(read_memory, mapping_without_permissions_is_no_memory)
+Test(read_memory, reaches_a_mapping_without_permissions)
 {
     REQUIRE_KVM();
-    memh_case("read", "vaddr_no_perms_mapping", MEMH_FAILED(ZX_ERR_NO_MEMORY));
+    memh_case("read", "vaddr_no_perms_mapping", MEMH_COPIED(8192));
 }
 
-Test(read_memory, mapping_protected_to_nothing_is_no_memory)
+Test(read_memory, reaches_a_mapping_protected_to_nothing)
 {
     REQUIRE_KVM();
-    memh_case("read", "vaddr_protected_none", "protect=ZX_OK\n" MEMH_FAILED(ZX_ERR_NO_MEMORY));
+    memh_case("read", "vaddr_protected_none", "protect=ZX_OK\n" MEMH_COPIED(8192));
 }
 
 Test(read_memory, unmapped_vaddr_beats_bad_buffer)
@@ -312,10 +312,22 @@ Test(read_memory, stops_between_two_adjacent_mappings_of_one_vmo)
     memh_case("read", "adjacent_mappings_of_one_vmo", "second_map=ZX_OK\n" MEMH_COPIED(100));
 }
 
-Test(read_memory, stops_at_a_page_protected_to_nothing)
+Test(read_memory, goes_on_over_a_page_protected_to_nothing)
 {
     REQUIRE_KVM();
-    memh_case("read", "protected_none_after", "protect=ZX_OK\n" MEMH_COPIED(4096));
+    memh_case("read", "protected_none_after", "protect=ZX_OK\n" MEMH_COPIED(8192));
+}
+
+Test(read_memory, goes_on_over_a_protection_boundary_inside_a_mapping)
+{
+    REQUIRE_KVM();
+    memh_case("read", "protected_read_only_first", "protect=ZX_OK\n" MEMH_COPIED(8192));
+}
+
+Test(read_memory, a_protect_that_changes_nothing_does_not_cut_an_access)
+{
+    REQUIRE_KVM();
+    memh_case("read", "protected_unchanged", "protect=ZX_OK\n" MEMH_COPIED(8192));
 }
 
 Test(read_memory, copies_a_whole_mapping)

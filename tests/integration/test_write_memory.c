@@ -270,16 +270,16 @@ Test(write_memory, stack_guard_page_is_no_memory)
     memh_case("write", "vaddr_stack_guard", MEMH_FAILED(ZX_ERR_NO_MEMORY));
 }
 
-Test(write_memory, mapping_without_permissions_is_no_memory)
+Test(write_memory, reaches_a_mapping_without_permissions)
 {
     REQUIRE_KVM();
-    memh_case("write", "vaddr_no_perms_mapping", MEMH_FAILED(ZX_ERR_NO_MEMORY));
+    memh_case("write", "vaddr_no_perms_mapping", MEMH_COPIED(8192));
 }
 
-Test(write_memory, mapping_protected_to_nothing_is_no_memory)
+Test(write_memory, reaches_a_mapping_protected_to_nothing)
 {
     REQUIRE_KVM();
-    memh_case("write", "vaddr_protected_none", "protect=ZX_OK\n" MEMH_FAILED(ZX_ERR_NO_MEMORY));
+    memh_case("write", "vaddr_protected_none", "protect=ZX_OK\n" MEMH_COPIED(8192));
 }
 
 Test(write_memory, unmapped_vaddr_beats_bad_buffer)
@@ -336,10 +336,22 @@ Test(write_memory, stops_between_two_adjacent_mappings_of_one_vmo)
     memh_case("write", "adjacent_mappings_of_one_vmo", "second_map=ZX_OK\n" MEMH_COPIED(100));
 }
 
-Test(write_memory, stops_at_a_page_protected_to_nothing)
+Test(write_memory, goes_on_over_a_page_protected_to_nothing)
 {
     REQUIRE_KVM();
-    memh_case("write", "protected_none_after", "protect=ZX_OK\n" MEMH_COPIED(4096));
+    memh_case("write", "protected_none_after", "protect=ZX_OK\n" MEMH_COPIED(8192));
+}
+
+Test(write_memory, goes_on_over_a_protection_boundary_inside_a_mapping)
+{
+    REQUIRE_KVM();
+    memh_case("write", "protected_read_only_first", "protect=ZX_OK\n" MEMH_COPIED(8192));
+}
+
+Test(write_memory, a_protect_that_changes_nothing_does_not_cut_an_access)
+{
+    REQUIRE_KVM();
+    memh_case("write", "protected_unchanged", "protect=ZX_OK\n" MEMH_COPIED(8192));
 }
 
 Test(write_memory, copies_a_whole_mapping)

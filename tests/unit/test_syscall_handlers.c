@@ -222,3 +222,147 @@ Test(handlers, a_discardable_vmo_maps_only_with_allow_faults)
     cr_assert_eq(map(vmar, ZX_VM_PERM_READ | ZX_VM_ALLOW_FAULTS, vmo, 0, PAGE), ZX_OK);
     cr_assert_eq(map(vmar, ZX_VM_PERM_READ, create_vmo(PAGE, 0), 0, PAGE), ZX_OK, "others need no flag");
 }
+
+/* ---- zx_process_read_memory / zx_process_write_memory ---- */
+
+static zx_status_t read_memory(uint64_t vaddr, uint64_t size, uint64_t *actual)
+{
+    zx_status_t st = status_of(call(sys_zx_process_read_memory, self, vaddr, BUFFER_AT, size, ACTUAL_AT, 0));
+    struct pt_walk_ctx w = process_walk_ctx(&proc, &env);
+    cr_assert_eq(uaccess_copy_in(&w, actual, ACTUAL_AT, sizeof(*actual)), ZX_OK);
+    return st;
+}
+
+static zx_status_t write_memory(uint64_t vaddr, uint64_t size, uint64_t *actual)
+{
+    zx_status_t st = status_of(call(sys_zx_process_write_memory, self, vaddr, BUFFER_AT, size, ACTUAL_AT, 0));
+    struct pt_walk_ctx w = process_walk_ctx(&proc, &env);
+    cr_assert_eq(uaccess_copy_in(&w, actual, ACTUAL_AT, sizeof(*actual)), ZX_OK);
+    return st;
+}
+
+Test(handlers, a_protect_inside_a_mapping_does_not_cut_an_access)
+{
+    map_new(BUFFER_AT, BUFFER_PAGES, RW, 0);
+    map_new(TARGET_AT, 2, RW, 0x77);
+    cr_assert_eq(vmar_protect(&objects, &proc.vmar, TARGET_AT, PAGE, ZX_VM_PERM_READ), ZX_OK);
+    uint64_t actual = 0;
+    cr_assert_eq(read_memory(TARGET_AT, 2 * PAGE, &actual), ZX_OK);
+    cr_assert_eq(actual, 2 * PAGE, "cut at the end of the VMO mapping, not at the protection boundary");
+    cr_assert_eq(write_memory(TARGET_AT + PAGE - 1, 2, &actual), ZX_OK);
+    cr_assert_eq(actual, 2, "a write straddles the boundary too");
+}
+
+Test(handlers, a_protect_that_changes_nothing_changes_no_access)
+{
+    map_new(BUFFER_AT, BUFFER_PAGES, RW, 0);
+    map_new(TARGET_AT, 2, RW, 0x77);
+    cr_assert_eq(vmar_protect(&objects, &proc.vmar, TARGET_AT + PAGE, PAGE, RW), ZX_OK);
+    cr_assert_eq(proc.vmar.space.count, 2, "the scratch and the target, each whole");
+    uint64_t actual = 0;
+    cr_assert_eq(read_memory(TARGET_AT, 2 * PAGE, &actual), ZX_OK);
+    cr_assert_eq(actual, 2 * PAGE);
+}
+
+Test(handlers, an_access_never_enters_the_next_mapping)
+{
+    map_new(BUFFER_AT, BUFFER_PAGES, RW, 0);
+    map_new(TARGET_AT, 1, RW, 0x77);
+    map_new(TARGET_AT + PAGE, 1, RW, 0x78);
+    uint64_t actual = 0;
+    cr_assert_eq(read_memory(TARGET_AT, 2 * PAGE, &actual), ZX_OK);
+    cr_assert_eq(actual, PAGE);
+}
+
+Test(handlers, a_mapping_without_permissions_is_read_and_written_through_its_frames)
+{
+    map_new(BUFFER_AT, BUFFER_PAGES, RW, 0x22);
+    struct vmo *target = map_new(TARGET_AT, 2, 0, 0x77);
+    struct pt_walk_ctx w = process_walk_ctx(&proc, &env);
+    struct pt_walk_result r;
+    cr_assert_neq(pt_walk(&w, gva(TARGET_AT), &r), 0, "the guest itself still faults there");
+    uint64_t actual = 0;
+    cr_assert_eq(read_memory(TARGET_AT, 2 * PAGE, &actual), ZX_OK);
+    cr_assert_eq(actual, 2 * PAGE);
+    uint8_t got[2 * PAGE];
+    cr_assert_eq(uaccess_copy_in(&w, got, BUFFER_AT, sizeof(got)), ZX_OK);
+    cr_assert_eq(got[0], 0x77);
+    cr_assert_eq(got[sizeof(got) - 1], 0x77);
+    memset(mem_ptr(&ram, vmo_page(vmos[0], 0), PAGE), 0x22, PAGE);
+    cr_assert_eq(write_memory(TARGET_AT + 10, 100, &actual), ZX_OK);
+    cr_assert_eq(actual, 100);
+    const uint8_t *frame = mem_ptr(&ram, vmo_page(target, 0), PAGE);
+    cr_assert_eq(frame[10], 0x22);
+    cr_assert_eq(frame[109], 0x22);
+    cr_assert_eq(frame[110], 0x77);
+}
+
+Test(handlers, a_page_protected_to_nothing_stays_reachable_and_keeps_its_frame)
+{
+    map_new(BUFFER_AT, BUFFER_PAGES, RW, 0);
+    struct vmo *target = map_new(TARGET_AT, 2, RW, 0x77);
+    cr_assert_eq(vmar_protect(&objects, &proc.vmar, TARGET_AT + PAGE, PAGE, 0), ZX_OK);
+    uint64_t actual = 0;
+    cr_assert_eq(read_memory(TARGET_AT + PAGE, 16, &actual), ZX_OK);
+    cr_assert_eq(actual, 16);
+    cr_assert_eq(read_memory(TARGET_AT, 2 * PAGE, &actual), ZX_OK);
+    cr_assert_eq(actual, 2 * PAGE, "no cut at the page without permissions");
+    cr_assert_eq(vmar_protect(&objects, &proc.vmar, TARGET_AT + PAGE, PAGE, RW), ZX_OK);
+    struct pt_walk_ctx w = process_walk_ctx(&proc, &env);
+    struct pt_walk_result r;
+    cr_assert_eq(pt_walk(&w, gva(TARGET_AT + PAGE), &r), 0);
+    cr_assert_eq(r.pa.raw, vmo_page(target, 1).raw);
+}
+
+Test(handlers, an_uncached_mapping_without_permissions_is_still_bad_state)
+{
+    map_new(BUFFER_AT, BUFFER_PAGES, RW, 0);
+    struct vmo *v;
+    cr_assert_eq(vmo_create(&objects, PAGE, &v), ZX_OK);
+    vmos[nvmos++] = v;
+    v->cache_policy = ZX_CACHE_POLICY_UNCACHED;
+    cr_assert_eq(vmar_map(&objects, &proc.vmar, TARGET_AT, PAGE, v, 0, 0, RWX), ZX_OK);
+    uint64_t actual = 0;
+    cr_assert_eq(read_memory(TARGET_AT, 16, &actual), ZX_ERR_BAD_STATE);
+}
+
+Test(handlers, a_caller_buffer_without_permissions_is_invalid_args)
+{
+    map_new(BUFFER_AT, BUFFER_PAGES - 1, 0, 0);
+    map_new(ACTUAL_AT, 1, RW, 0);
+    map_new(TARGET_AT, 1, RW, 0x77);
+    uint64_t actual = 0;
+    cr_assert_eq(read_memory(TARGET_AT, 16, &actual), ZX_ERR_INVALID_ARGS);
+}
+
+/* ---- zx_vmo_set_cache_policy ---- */
+
+Test(handlers, a_discardable_vmo_stays_cached)
+{
+    map_new(BUFFER_AT, BUFFER_PAGES, RW, 0);
+    zx_handle_t vmo = create_vmo(PAGE, ZX_VMO_DISCARDABLE);
+    cr_assert_eq(status_of(call(sys_zx_vmo_set_cache_policy, vmo, ZX_CACHE_POLICY_UNCACHED, 0, 0, 0, 0)),
+                 ZX_ERR_BAD_STATE);
+    cr_assert_eq(status_of(call(sys_zx_vmo_set_cache_policy, vmo, ZX_CACHE_POLICY_CACHED, 0, 0, 0, 0)),
+                 ZX_OK);
+    zx_handle_t plain = create_vmo(PAGE, 0);
+    cr_assert_eq(status_of(call(sys_zx_vmo_set_cache_policy, plain, ZX_CACHE_POLICY_UNCACHED, 0, 0, 0, 0)),
+                 ZX_OK);
+}
+
+Test(handlers, cache_policy_is_refused_once_mapped_and_from_uncached_once_committed)
+{
+    map_new(BUFFER_AT, BUFFER_PAGES, RW, 0);
+    zx_handle_t vmar = root_vmar(), vmo = create_vmo(PAGE, 0);
+    cr_assert_eq(status_of(call(sys_zx_vmo_set_cache_policy, vmo, ZX_CACHE_POLICY_UNCACHED, 0, 0, 0, 0)),
+                 ZX_OK);
+    cr_assert_eq(map(vmar, ZX_VM_PERM_READ, vmo, 0, PAGE), ZX_OK);
+    uint64_t addr;
+    struct pt_walk_ctx w = process_walk_ctx(&proc, &env);
+    cr_assert_eq(uaccess_copy_in(&w, &addr, ACTUAL_AT, sizeof(addr)), ZX_OK);
+    cr_assert_eq(status_of(call(sys_zx_vmo_set_cache_policy, vmo, ZX_CACHE_POLICY_UNCACHED, 0, 0, 0, 0)),
+                 ZX_ERR_BAD_STATE, "mapped");
+    cr_assert_gt(vmar_unmap(&objects, &proc.vmar, addr, PAGE), 0);
+    cr_assert_eq(status_of(call(sys_zx_vmo_set_cache_policy, vmo, ZX_CACHE_POLICY_CACHED, 0, 0, 0, 0)),
+                 ZX_ERR_BAD_STATE, "zxvmm counts a mapped VMO as committed, touched or not");
+}

@@ -207,3 +207,32 @@ Test(vmar_pages, vmo_creation_beyond_ram_is_no_memory)
     cr_assert_eq(mem_frames_free_count(&frames), before, "nothing is left allocated");
     cr_assert_eq(vmo_create(&objects, UINT64_MAX, &v), ZX_ERR_OUT_OF_RANGE);
 }
+
+Test(vmar_pages, pages_without_permissions_are_kept_not_present)
+{
+    struct vmo *v = new_vmo(3 * MEM_PAGE_SIZE);
+    cr_assert_eq(vmar_map(&objects, &proc.vmar, MAP_AT, 3 * MEM_PAGE_SIZE, v, 0, ZX_VM_PERM_READ, RWX),
+                 ZX_OK);
+    cr_assert_eq(vmar_protect(&objects, &proc.vmar, MAP_AT + MEM_PAGE_SIZE, 2 * MEM_PAGE_SIZE, 0), ZX_OK);
+    int rc;
+    walk(MAP_AT + MEM_PAGE_SIZE, &rc);
+    cr_assert_neq(rc, 0, "an ordinary walk (the CPU's view) finds nothing");
+    struct pt_walk_ctx w = process_walk_ctx(&proc, &env);
+    w.kept = true;
+    struct pt_walk_result r;
+    uint64_t len;
+    cr_assert_eq(pt_walk_extent(&w, gva(MAP_AT), 3 * MEM_PAGE_SIZE, &r, &len), 0);
+    cr_assert(r.present);
+    cr_assert_eq(len, MEM_PAGE_SIZE, "a present page and a kept one are not one extent");
+    cr_assert_eq(pt_walk_extent(&w, gva(MAP_AT + MEM_PAGE_SIZE), 2 * MEM_PAGE_SIZE, &r, &len), 0);
+    cr_assert_not(r.present);
+    cr_assert(r.user);
+    cr_assert_not(r.writable);
+    cr_assert_eq(r.mem_type, PT_MEM_WB);
+    cr_assert_eq(r.pa.raw, vmo_page(v, 1).raw);
+    if (vmo_page(v, 2).raw == vmo_page(v, 1).raw + MEM_PAGE_SIZE)
+        cr_assert_eq(len, 2 * MEM_PAGE_SIZE, "kept pages form extents like present ones");
+    vmar_unmap(&objects, &proc.vmar, MAP_AT, 3 * MEM_PAGE_SIZE);
+    cr_assert_neq(pt_walk(&w, gva(MAP_AT + MEM_PAGE_SIZE), &r), 0, "an unmap drops kept pages too");
+    object_unref(&objects, &v->obj);
+}

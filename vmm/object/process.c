@@ -77,12 +77,7 @@ static int map_run(struct process *p, const struct aspace_env *env, uint64_t va,
 
 int process_map_page(struct process *p, const struct aspace_env *env, uint64_t va, gpa_t pa, uint64_t flags)
 {
-    int rc = map_run(p, env, va, pa, MEM_PAGE_SIZE, flags | PTE_P);
-    if (rc == 0 && !(flags & PTE_P)) {
-        gpa_t kept;
-        rc = pt_protect_page(env->ram, p->root, gva(va), flags, &kept);
-    }
-    return rc;
+    return map_run(p, env, va, pa, MEM_PAGE_SIZE, flags);
 }
 
 /* Kernel region: the shared shim, then this process's GDT, IDT, TSS and CPL0 stack. */

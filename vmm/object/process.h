@@ -127,8 +127,8 @@ void process_get_info(const struct process *p, zx_info_process_t *info);
 /* Frees whatever the process still holds. The process must not run. */
 void process_destroy(struct process *p, struct objects *o);
 
-/* Maps one page of the process (page tables come from its own frames); flags without PTE_P keep it not
- * present. */
+/* Maps one page of the process (page tables come from its own frames); PTE_KEPT in flags keeps it not
+ * present (pt_map_page). */
 int process_map_page(struct process *p, const struct aspace_env *env, uint64_t va, gpa_t pa, uint64_t flags);
 
 /* The walk context for this process's own page tables. */

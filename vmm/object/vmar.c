@@ -40,9 +40,11 @@ int vmar_record(struct vmar *v, uint64_t base, uint64_t size, struct vmo *kind, 
 
 uint64_t vmar_pte_flags(uint32_t perms, uint32_t cache_policy)
 {
-    if (!(perms & (ZX_VM_PERM_READ | ZX_VM_PERM_WRITE | ZX_VM_PERM_EXECUTE)))
-        return 0; /* not present: the entry keeps its frame for a later protect */
-    uint64_t flags = PTE_P | PTE_US;
+    uint64_t flags = PTE_US;
+    if (perms & (ZX_VM_PERM_READ | ZX_VM_PERM_WRITE | ZX_VM_PERM_EXECUTE))
+        flags |= PTE_P;
+    else
+        flags |= PTE_KEPT; /* not present, but the memory-access calls still find the frame */
     if (perms & ZX_VM_PERM_WRITE)
         flags |= PTE_RW;
     if (!(perms & ZX_VM_PERM_EXECUTE))

@@ -59,7 +59,11 @@ zx_status_t vmar_protect(struct objects *o, struct vmar *v, uint64_t base, uint6
 /* Unmaps everything and marks the VMAR dead (its process died). Lock held. */
 void vmar_teardown(struct objects *o, struct vmar *v);
 
-/* The leaf flags for a mapping's perms and a cache policy (SEMANTICS.md section 5). */
+/*
+ * The leaf flags for a mapping's perms and a cache policy (SEMANTICS.md
+ * section 5). Without any permission: PTE_KEPT and no PTE_P, so the guest
+ * faults but the memory-access calls still reach the frame.
+ */
 uint64_t vmar_pte_flags(uint32_t perms, uint32_t cache_policy);
 
 #endif

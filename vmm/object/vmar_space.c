@@ -92,6 +92,7 @@ int vmar_space_init(struct vmar_space *s, uint64_t base, uint64_t size)
     s->maps = NULL;
     s->count = 0;
     s->cap = 0;
+    s->last_id = 0;
     return 0;
 }
 
@@ -170,6 +171,7 @@ int vmar_space_insert(struct vmar_space *s, const struct vmar_mapping *m)
     if (reserve(s, 1) != 0)
         return -ENOMEM;
     insert_at(s, i, m);
+    s->maps[i].id = ++s->last_id;
     return 0;
 }
 
@@ -179,6 +181,20 @@ const struct vmar_mapping *vmar_space_find(const struct vmar_space *s, uint64_t 
     if (i < s->count && s->maps[i].base <= addr)
         return &s->maps[i];
     return NULL;
+}
+
+/* True when `b` continues `a`: cut from the same inserted mapping, no gap between them. */
+static bool continues(const struct vmar_mapping *a, const struct vmar_mapping *b)
+{
+    return a->id == b->id && map_last(a) + 1 == b->base;
+}
+
+uint64_t vmar_space_whole_last(const struct vmar_space *s, const struct vmar_mapping *m)
+{
+    size_t i = (size_t)(m - s->maps);
+    while (i + 1 < s->count && map_last(&s->maps[i]) != UINT64_MAX && continues(&s->maps[i], &s->maps[i + 1]))
+        i++;
+    return map_last(&s->maps[i]);
 }
 
 bool vmar_space_fully_mapped(const struct vmar_space *s, uint64_t base, uint64_t size)
@@ -281,17 +297,21 @@ int64_t vmar_space_remove(struct vmar_space *s, uint64_t base, uint64_t size, vm
     return remove_span(s, lo, hi, base, last, removed, arg);
 }
 
-/* True when a mapping holds `addr` and starts below it, so that a cut at addr splits it. */
-static bool straddles(const struct vmar_space *s, uint64_t addr)
+/*
+ * True when a mapping holds `addr` and starts below it, so that a cut at addr
+ * splits it, and its perms are not already `perms` (then no cut is needed).
+ */
+static bool straddles(const struct vmar_space *s, uint64_t addr, uint32_t perms)
 {
     size_t i = first_ending_at_or_after(s, addr);
-    return i < s->count && s->maps[i].base < addr;
+    return i < s->count && s->maps[i].base < addr && s->maps[i].perms != perms;
 }
 
 /* Makes a mapping boundary at `addr` (room reserved), telling split() about the new upper mapping. */
-static void split_at(struct vmar_space *s, uint64_t addr, vmar_space_piece_fn split, void *arg)
+static void split_at(struct vmar_space *s, uint64_t addr, uint32_t perms, vmar_space_piece_fn split,
+                     void *arg)
 {
-    if (!straddles(s, addr))
+    if (!straddles(s, addr, perms))
         return;
     size_t i = first_ending_at_or_after(s, addr);
     struct vmar_mapping upper = tail_from(&s->maps[i], addr);
@@ -301,22 +321,43 @@ static void split_at(struct vmar_space *s, uint64_t addr, vmar_space_piece_fn sp
         split(arg, &upper);
 }
 
+/* Joins neighbours touching [base, last] that continue one another and have the same perms again. */
+static void join_around(struct vmar_space *s, uint64_t base, uint64_t last)
+{
+    size_t i = first_ending_at_or_after(s, base);
+    if (i > 0)
+        i--; /* the piece just below the range may be the lower part of a cut */
+    while (i + 1 < s->count && s->maps[i].base <= last) {
+        struct vmar_mapping *a = &s->maps[i], *b = &s->maps[i + 1];
+        if (!continues(a, b) || a->perms != b->perms) {
+            i++;
+            continue;
+        }
+        a->size += b->size;
+        memmove(b, b + 1, (s->count - i - 2) * sizeof(*b));
+        s->count--;
+    }
+}
+
 int vmar_space_protect(struct vmar_space *s, uint64_t base, uint64_t size, uint32_t perms,
                        vmar_space_piece_fn changed, vmar_space_piece_fn split, void *arg)
 {
     if (!range_ok(base, size))
         return -EINVAL;
     uint64_t last = range_last(base, size);
-    bool cut_high = last != UINT64_MAX && straddles(s, last + 1);
-    if (reserve(s, (size_t)straddles(s, base) + (size_t)cut_high) != 0)
+    bool cut_high = last != UINT64_MAX && straddles(s, last + 1, perms);
+    if (reserve(s, (size_t)straddles(s, base, perms) + (size_t)cut_high) != 0)
         return -ENOMEM;
-    split_at(s, base, split, arg);
+    split_at(s, base, perms, split, arg);
     if (cut_high)
-        split_at(s, last + 1, split, arg);
+        split_at(s, last + 1, perms, split, arg);
     for (size_t i = first_ending_at_or_after(s, base); i < s->count && s->maps[i].base <= last; i++) {
+        if (s->maps[i].perms == perms)
+            continue;
         s->maps[i].perms = perms;
         if (changed != NULL)
             changed(arg, &s->maps[i]);
     }
+    join_around(s, base, last);
     return 0;
 }

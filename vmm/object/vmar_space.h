@@ -15,6 +15,7 @@ struct vmar_mapping {
     uint64_t vmo_offset;
     uint32_t perms;
     uint32_t max_perms; /* what zx_vmar_protect may grant: the rights the handles had at map time */
+    uint64_t id;        /* the mapping as inserted, set by vmar_space_insert; pieces cut from it keep it */
 };
 
 struct vmar_space {
@@ -23,6 +24,7 @@ struct vmar_space {
     struct vmar_mapping *maps; /* sorted by base, never overlapping */
     size_t count;
     size_t cap;
+    uint64_t last_id; /* the id the latest insert gave */
 };
 
 /* An empty space for [base, base + size): page-aligned, non-empty, not wrapping; 0 or -EINVAL. */
@@ -45,13 +47,23 @@ bool vmar_space_range_free(const struct vmar_space *s, uint64_t base, uint64_t s
 int vmar_space_find_free(const struct vmar_space *s, uint64_t size, uint64_t hint, uint64_t *out);
 
 /*
- * Inserts a mapping that must lie in a free range; 0, -EEXIST on overlap,
- * -EINVAL when empty, wrapping or out of the VMAR, or -ENOMEM.
+ * Inserts a mapping that must lie in a free range, with a new id (m->id is
+ * ignored); 0, -EEXIST on overlap, -EINVAL when empty, wrapping or out of
+ * the VMAR, or -ENOMEM.
  */
 int vmar_space_insert(struct vmar_space *s, const struct vmar_mapping *m);
 
 /* The mapping containing `addr`, or NULL. */
 const struct vmar_mapping *vmar_space_find(const struct vmar_space *s, uint64_t addr);
+
+/*
+ * The last byte of the whole mapping `m` (an entry of `s`) belongs to: `m`
+ * and the pieces that follow it without a gap and with its id, which
+ * vmar_space_protect cut from the same inserted mapping. So a protect never
+ * shortens what counts as one mapping (Zircon keeps one VmMapping with
+ * protection ranges); an unmap does (the two sides are separated by a gap).
+ */
+uint64_t vmar_space_whole_last(const struct vmar_space *s, const struct vmar_mapping *m);
 
 /*
  * True when every byte of [base, base + size) lies in some mapping (mappings
@@ -82,13 +94,15 @@ int64_t vmar_space_remove(struct vmar_space *s, uint64_t base, uint64_t size, vm
                           vmar_space_piece_fn split, void *arg);
 
 /*
- * Sets perms on [base, base + size), splitting mappings at the range's ends
- * as needed (calling `split` as above for each new mapping, with the old
- * perms, before any `changed`), and calls `changed(arg, piece)` for each
- * piece whose perms were set, in address order. Adjacent mappings with equal
- * perms are not merged. The caller has checked vmar_space_fully_mapped (holes
- * are skipped). Returns 0, -EINVAL for an empty or wrapping range, or -ENOMEM
- * (nothing changed).
+ * Sets perms on [base, base + size), splitting a mapping at the range's ends
+ * only where its perms change (calling `split` as above for each new
+ * mapping, with the old perms, before any `changed`), and calls
+ * `changed(arg, piece)` for each piece whose perms changed, in address
+ * order. Then neighbours cut from one inserted mapping (same id) whose perms
+ * are equal again are joined, so a protect that changes nothing leaves the
+ * list as it was, and protecting a piece back restores one mapping. The
+ * caller has checked vmar_space_fully_mapped (holes are skipped). Returns 0,
+ * -EINVAL for an empty or wrapping range, or -ENOMEM (nothing changed).
  */
 int vmar_space_protect(struct vmar_space *s, uint64_t base, uint64_t size, uint32_t perms,
                        vmar_space_piece_fn changed, vmar_space_piece_fn split, void *arg);

@@ -62,8 +62,10 @@ static bool run_add(struct run_list *l, gpa_t base, uint64_t len)
 
 /*
  * Steps 8-11 for the target: resolves [vaddr, vaddr + size) into physical
- * runs, cut at the end of the mapping holding vaddr and at the first page
- * without a present user translation. Returns the status and the length n.
+ * runs, cut at the end of the mapping holding vaddr (the whole mapping as
+ * zx_vmar_map made it, whatever protects did inside it) and at the first
+ * page without a user translation. `w` also finds the pages kept not present
+ * for mappings without permissions. Returns the status and the length n.
  * One page-table walk per physically contiguous extent (pt_walk_extent).
  */
 static zx_status_t resolve_target(const struct pt_walk_ctx *w, const struct process *t, uint64_t vaddr,
@@ -80,7 +82,8 @@ static zx_status_t resolve_target(const struct pt_walk_ctx *w, const struct proc
         return ZX_ERR_ACCESS_DENIED;
     if (!m)
         return ZX_ERR_NO_MEMORY;
-    uint64_t limit = m->base + m->size - vaddr < size ? m->base + m->size - vaddr : size;
+    uint64_t last = vmar_space_whole_last(&t->vmar.space, m);
+    uint64_t limit = last - vaddr < size ? last - vaddr + 1 : size;
     uint64_t done = 0;
     for (;;) {
         if (r.mem_type != PT_MEM_WB)
@@ -151,6 +154,7 @@ static zx_status_t access_memory(struct syscall_call *c, zx_rights_t need, bool 
     if (process_is_dying(target))
         return ZX_ERR_BAD_STATE;
     struct pt_walk_ctx tw = process_walk_ctx(target, c->env->aspace), cw = syscall_caller_walk(c);
+    tw.kept = true; /* protections are ignored: pages of mappings without permissions count */
     struct run_list trun, crun;
     run_list_init(&trun);
     run_list_init(&crun);

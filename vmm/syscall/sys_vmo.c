@@ -123,6 +123,8 @@ uint64_t sys_zx_vmo_set_cache_policy(struct syscall_call *c)
         return syscall_status(ZX_ERR_BAD_STATE);
     if (vmo->mapped_pages > 0)
         return syscall_status(ZX_ERR_BAD_STATE);
+    if (vmo->discardable && policy != ZX_CACHE_POLICY_CACHED)
+        return syscall_status(ZX_ERR_BAD_STATE); /* Zircon: a discardable VMO stays cached */
     vmo->cache_policy = policy;
     return ZX_OK;
 }

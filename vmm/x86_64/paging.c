@@ -151,13 +151,15 @@ static int pt_walk_leaf(const struct pt_walk_ctx *ctx, gva_t va, struct pt_walk_
         uint64_t entry;
         if (pt_read_entry(ctx->ram, table, pt_index(va.raw, level), &entry) != 0)
             return -EFAULT;
-        if (!(entry & PTE_P) || pt_reserved_bits(entry, level, ctx->maxphyaddr))
+        bool kept = ctx->kept && level == PT_LEVEL_PT && (entry & PTE_KEPT);
+        if (!((entry & PTE_P) || kept) || pt_reserved_bits(entry, level, ctx->maxphyaddr))
             return -EFAULT;
         writable = writable && (entry & PTE_RW);
         user = user && (entry & PTE_US);
         nx = nx || (entry & PTE_NX);
         if (pt_is_leaf(entry, level)) {
-            struct pt_walk_result result = {.writable = writable, .user = user, .nx = nx};
+            struct pt_walk_result result = {
+                .writable = writable, .user = user, .nx = nx, .present = (entry & PTE_P) != 0};
             int err = pt_translate_leaf(ctx, entry, level, va.raw, &result);
             if (err == 0) {
                 *out = result;
@@ -177,10 +179,11 @@ int pt_walk(const struct pt_walk_ctx *ctx, gva_t va, struct pt_walk_result *out)
 }
 
 /*
- * The leaf bits that decide access and memory type. Accessed, dirty, global
- * and the software-available bits may differ inside an extent.
+ * The leaf bits that decide access and memory type, and whether a leaf is
+ * kept. Accessed, dirty, global and the other software-available bits may
+ * differ inside an extent.
  */
-#define PT_EXTENT_ATTRS (PTE_P | PTE_RW | PTE_US | PTE_PWT | PTE_PCD | PTE_PAT_4K | PTE_NX)
+#define PT_EXTENT_ATTRS (PTE_P | PTE_RW | PTE_US | PTE_PWT | PTE_PCD | PTE_PAT_4K | PTE_NX | PTE_KEPT)
 #define PT_ENTRIES      (PT_TABLE_SIZE / sizeof(uint64_t))
 
 /*
@@ -270,9 +273,10 @@ int pt_map_page(const struct guest_ram *ram, gpa_t root, gva_t va, gpa_t pa, uin
             return -EFAULT;
         uint64_t *slot = &entries[pt_index(va.raw, level)];
         if (level == PT_LEVEL_PT) {
-            if (__atomic_load_n(slot, __ATOMIC_RELAXED) & PTE_P)
+            if (__atomic_load_n(slot, __ATOMIC_RELAXED) & (PTE_P | PTE_KEPT))
                 return -EEXIST;
-            __atomic_store_n(slot, pa.raw | leaf_flags | PTE_P, __ATOMIC_RELEASE);
+            uint64_t present = (leaf_flags & PTE_KEPT) ? 0 : PTE_P;
+            __atomic_store_n(slot, pa.raw | leaf_flags | present, __ATOMIC_RELEASE);
             return 0;
         }
         int err = pt_descend(ram, slot, level, alloc, &table);

@@ -21,6 +21,15 @@
 #define PTE_PAT_BIG (1ULL << 12) /* PAT, in 2 MiB / 1 GiB leaves */
 #define PTE_NX      (1ULL << 63) /* execute-disable (EFER.NXE) */
 
+/*
+ * Software-available bit 9 of a 4 KiB leaf, set by the VMM only with P
+ * clear: the page of a mapping without permissions, kept with its frame
+ * (and its US, PAT, PCD, PWT bits) so that the memory-access calls still find
+ * it. The CPU ignores every other bit of a not-present entry (SDM Vol. 3A
+ * §4.5, figure 4-11), so the guest faults on it as on any absent page.
+ */
+#define PTE_KEPT (1ULL << 9)
+
 /* Memory types, SDM Vol. 3A §11.12.3 table 11-10 (encodings of IA32_PAT entries). */
 enum pt_mem_type {
     PT_MEM_UC = 0,
@@ -42,9 +51,11 @@ struct pt_alloc {
 
 /*
  * Installs a 4 KiB leaf mapping `va` -> `pa` with `leaf_flags` (PTE_* bits;
- * PTE_P is implied) in the 4-level tree at `root`, creating missing tables
+ * PTE_P is implied, except with PTE_KEPT: then the leaf is kept not
+ * present) in the 4-level tree at `root`, creating missing tables
  * through `alloc` with P|RW|US intermediate entries (permissions are decided
- * by the leaf alone). Returns 0, -EEXIST when a leaf is already present,
+ * by the leaf alone). Returns 0, -EEXIST when a leaf is already present or
+ * kept,
  * -EFAULT when a table lies outside RAM, -ENOMEM when a table can't be had,
  * -EINVAL for an unaligned or non-canonical address.
  */
@@ -76,6 +87,7 @@ struct pt_walk_ctx {
     bool la57;           /* CR4.LA57: 5-level paging */
     uint64_t pat;        /* IA32_PAT of the target */
     unsigned maxphyaddr; /* from CPUID 0x80000008 EAX[7:0]; 36..52 */
+    bool kept;           /* also translate not-present PTE_KEPT 4 KiB leaves (the target of a memory call) */
 };
 
 struct pt_walk_result {
@@ -85,11 +97,14 @@ struct pt_walk_result {
     bool writable;             /* RW set at every level */
     bool user;                 /* US set at every level */
     bool nx;                   /* NX set at any level */
+    bool present;              /* false for a PTE_KEPT leaf (found only with ctx->kept) */
 };
 
 /*
  * Translates `va`. Returns 0 and fills `out`, or -EFAULT when the address is
- * not mapped: non-canonical, an entry not present, a reserved bit set, or a
+ * not mapped: non-canonical, an entry not present (unless ctx->kept and it
+ * is a PTE_KEPT 4 KiB leaf, reported with present false), a reserved bit
+ * set, or a
  * table or leaf outside guest RAM (a table must lie wholly inside RAM, as
  * must the whole page a leaf maps). -EINVAL when ctx->maxphyaddr is outside
  * 36..52. Reads each entry once, sets no accessed/dirty bit, and never
@@ -104,9 +119,9 @@ int pt_walk(const struct pt_walk_ctx *ctx, gva_t va, struct pt_walk_result *out)
  * same `out` fields: the rest of va's page, extended over the following
  * 4 KiB leaves of the same page table while each is present, has no
  * reserved bit, maps the next frame (inside RAM) and has the same P, RW, US,
- * PWT, PCD, PAT and NX bits. One table walk per up to 2 MiB, so callers
- * resolving long ranges do not walk every page. Returns what pt_walk
- * returns; *len is set only on success.
+ * PWT, PCD, PAT, NX and PTE_KEPT bits (kept leaves only with ctx->kept). One table walk per up to 2 MiB, so
+ * callers resolving long ranges do not walk every page. Returns what pt_walk returns; *len is set only on
+ * success.
  */
 int pt_walk_extent(const struct pt_walk_ctx *ctx, gva_t va, uint64_t max_len, struct pt_walk_result *out,
                    uint64_t *len);
