@@ -136,6 +136,20 @@ Test(gdb, hardware_breakpoints_are_refused_cleanly)
     harness_free(&r);
 }
 
+Test(gdb, watchpoints_are_refused_cleanly)
+{
+    REQUIRE_KVM();
+    struct run_result r;
+    const char *prog = harness_guest("gdb_target");
+    char args[512];
+    snprintf(args, sizeof(args), "%s 1", prog);
+    const char *cmds[] = {"watch counter", "continue", "delete", "continue", NULL};
+    gdb_session(&r, prog, args, cmds);
+    assert_contains(r.out, "Could not insert hardware watchpoint");
+    assert_contains(r.out, "zxvmm-status=3");
+    harness_free(&r);
+}
+
 Test(gdb, two_processes_as_threads_with_names_and_a_shared_breakpoint)
 {
     REQUIRE_KVM();

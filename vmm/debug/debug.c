@@ -243,7 +243,7 @@ void debug_release(struct objects *o, struct thread *t)
 
 bool debug_thread_stopped(const struct thread *t)
 {
-    return t->state != THREAD_RUNNING || t->suspended || t->in_exception || process_is_dying(t->process);
+    return t->state == THREAD_DEAD || t->suspended || t->in_exception || process_is_dying(t->process);
 }
 
 /* The host bytes of [va, va + len) up to the first run the debugger may not touch; *n the usable length. */

@@ -121,7 +121,8 @@ void debug_release(struct objects *o, struct thread *t);
 
 /*
  * True when `t` no longer runs guest code: parked (suspended or in an
- * exception, so t->regs are current), dead, or never started. Lock held.
+ * exception, so t->regs are current), dying or dead. A thread not started
+ * yet is not stopped: its registers are captured when it parks. Lock held.
  */
 bool debug_thread_stopped(const struct thread *t);
 
