@@ -41,8 +41,10 @@ endif()
 # and memcmp, which libzxguest provides.
 # _LIBC_LIMITS_H_ tells gcc's <limits.h> that no C library limits.h follows,
 # so it defines everything itself instead of chaining to /usr/include.
+# -g whatever the build type: guests carry DWARF for gdb (docs/gdb.md); the
+# loader ignores non-loadable sections, so it costs nothing at run time.
 set(zxguest_common_flags
-  "-ffreestanding -nostdinc -isystem ${ZXGUEST_COMPILER_INCLUDE} -D_LIBC_LIMITS_H_"
+  "-g -ffreestanding -nostdinc -isystem ${ZXGUEST_COMPILER_INCLUDE} -D_LIBC_LIMITS_H_"
   "-fno-pie -fno-pic -mno-red-zone -fno-stack-protector"
   "-fno-asynchronous-unwind-tables -fno-unwind-tables")
 string(JOIN " " zxguest_common_flags ${zxguest_common_flags})

@@ -72,6 +72,7 @@ struct bench_paths {
     char bench_null[PATH_MAX];
     char bench_wmem[PATH_MAX];
     char bench_wbig[PATH_MAX];
+    char bench_bp[PATH_MAX];
     char kvm_minimal[PATH_MAX];
 };
 
@@ -82,6 +83,7 @@ struct bench_config {
     long runs;        /* P4/P5 whole-process runs */
     long copies;      /* P3: 64 MiB copies per round, on each side */
     long copy_rounds; /* P3 rounds */
+    long bp_hits;     /* breakpoint round trips (and null syscalls) per round; as many rounds as P1/P2 */
     struct bench_paths paths;
 };
 
@@ -92,16 +94,18 @@ struct bench_stat {
 
 /* Every floor and figure. Times are in nanoseconds. */
 struct bench_figures {
-    struct bench_stat bare_out_ns;     /* P2 floor: one CPL3 `out` round trip of the minimal VM */
-    struct bench_stat null_syscall_ns; /* P2: one zx_handle_close(ZX_HANDLE_INVALID) under zxvmm */
-    struct bench_stat wmem_null_ns;    /* P1 floor: the same null syscall, timed by bench_wmem */
-    struct bench_stat wmem_write_ns;   /* P1: one 8-byte zx_process_write_memory */
-    struct bench_stat memcpy_ns;       /* P3 floor: host memcpy of BENCH_COPY_SIZE */
-    struct bench_stat pvw_ns;          /* P3 floor: host process_vm_writev of BENCH_COPY_SIZE */
-    struct bench_stat wbig_ns;         /* P3: zx_process_write_memory of BENCH_COPY_SIZE */
-    struct bench_stat minimal_wall_ns; /* P4 floor: kvm_minimal as a whole process */
-    struct bench_stat hello_wall_ns;   /* P4: `zxvmm run hello` as a whole process */
-    double hello_rss_kib;              /* P5: the largest ru_maxrss of those runs */
+    struct bench_stat bare_out_ns;      /* P2 floor: one CPL3 `out` round trip of the minimal VM */
+    struct bench_stat null_syscall_ns;  /* P2: one zx_handle_close(ZX_HANDLE_INVALID) under zxvmm */
+    struct bench_stat wmem_null_ns;     /* P1 floor: the same null syscall, timed by bench_wmem */
+    struct bench_stat wmem_write_ns;    /* P1: one 8-byte zx_process_write_memory */
+    struct bench_stat memcpy_ns;        /* P3 floor: host memcpy of BENCH_COPY_SIZE */
+    struct bench_stat pvw_ns;           /* P3 floor: host process_vm_writev of BENCH_COPY_SIZE */
+    struct bench_stat wbig_ns;          /* P3: zx_process_write_memory of BENCH_COPY_SIZE */
+    struct bench_stat minimal_wall_ns;  /* P4 floor: kvm_minimal as a whole process */
+    struct bench_stat hello_wall_ns;    /* P4: `zxvmm run hello` as a whole process */
+    double hello_rss_kib;               /* P5: the largest ru_maxrss of those runs */
+    struct bench_stat bp_null_ns;       /* the null syscall, timed by bench_bp's debugger */
+    struct bench_stat bp_round_trip_ns; /* one in-guest breakpoint hit, handled and resumed */
 };
 
 /* The bytes one P3 copy moves: the largest zx_process_write_memory allowed. */
@@ -115,6 +119,7 @@ void bench_measure_p1(const struct bench_config *c, struct bench_figures *fig);
 void bench_measure_p2(const struct bench_config *c, int kvm_fd, struct bench_figures *fig);
 void bench_measure_p3(const struct bench_config *c, struct bench_figures *fig);
 void bench_measure_startup(const struct bench_config *c, struct bench_figures *fig);
+void bench_measure_breakpoint(const struct bench_config *c, struct bench_figures *fig);
 
 /* The median of v[0..n); sorts v in place, so v[0] and v[n - 1] are then the extremes. n > 0. */
 double bench_median(double *v, size_t n);

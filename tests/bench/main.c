@@ -16,6 +16,7 @@
 #define DEFAULT_RUNS        20   /* whole-process runs of hello and of kvm_minimal (P4, P5) */
 #define DEFAULT_COPIES      5    /* P3: 64 MiB copies per round on each side */
 #define DEFAULT_COPY_ROUNDS 3    /* P3 rounds: host floors and one zxvmm run alternate */
+#define DEFAULT_BP_HITS     500  /* breakpoint round trips per round; each is several exits */
 #define MAX_COUNT           100000000L
 #define MAX_COPIES          64 /* what bench_wbig accepts */
 #define DECIMAL             10
@@ -107,6 +108,7 @@ static void config_load(struct bench_config *c)
     c->runs = env_count("ZXVMM_BENCH_RUNS", DEFAULT_RUNS, MAX_COUNT);
     c->copies = env_count("ZXVMM_BENCH_COPIES", DEFAULT_COPIES, MAX_COPIES);
     c->copy_rounds = env_count("ZXVMM_BENCH_COPY_ROUNDS", DEFAULT_COPY_ROUNDS, MAX_COUNT);
+    c->bp_hits = env_count("ZXVMM_BENCH_BP_HITS", DEFAULT_BP_HITS, MAX_COUNT);
     struct bench_paths *p = &c->paths;
     const char *guests = env_or("ZXVMM_GUESTS", ZXVMM_GUESTS);
     snprintf(p->zxvmm, sizeof(p->zxvmm), "%s", env_or("ZXVMM_BIN", ZXVMM_BIN));
@@ -114,13 +116,15 @@ static void config_load(struct bench_config *c)
     snprintf(p->bench_null, sizeof(p->bench_null), "%s/bench_null", guests);
     snprintf(p->bench_wmem, sizeof(p->bench_wmem), "%s/bench_wmem", guests);
     snprintf(p->bench_wbig, sizeof(p->bench_wbig), "%s/bench_wbig", guests);
+    snprintf(p->bench_bp, sizeof(p->bench_bp), "%s/bench_bp", guests);
     snprintf(p->kvm_minimal, sizeof(p->kvm_minimal), "%s/kvm_minimal",
              env_or("ZXVMM_BENCH_DIR", ZXVMM_BENCH_DIR));
 }
 
 static bool paths_ok(const struct bench_paths *p)
 {
-    const char *need[] = {p->zxvmm, p->hello, p->bench_null, p->bench_wmem, p->bench_wbig, p->kvm_minimal};
+    const char *need[] = {p->zxvmm,      p->hello,    p->bench_null, p->bench_wmem,
+                          p->bench_wbig, p->bench_bp, p->kvm_minimal};
     bool ok = true;
     for (size_t i = 0; i < sizeof(need) / sizeof(need[0]); i++) {
         if (access(need[i], R_OK) != 0) {
@@ -184,6 +188,25 @@ static void print_figures(const struct bench_config *c, const struct bench_figur
     printf("figure zxvmm_run_hello_maxrss_mib=%.2f  (largest ru_maxrss of %ld runs; this benchmark's own: "
            "%.2f)\n",
            fig->hello_rss_kib / KIB_PER_MIB, c->runs, (double)self.ru_maxrss / KIB_PER_MIB);
+    snprintf(what, sizeof(what),
+             "zxvmm run bench_bp debugger %ld: null syscall, guest clock; median of %ld rounds", c->bp_hits,
+             c->rounds);
+    print_time("floor", "bp_null_syscall_us", fig->bp_null_ns, NS_PER_US, what);
+    print_time("figure", "breakpoint_round_trip_us", fig->bp_round_trip_ns, NS_PER_US,
+               "same runs: int3 hit, exception read, byte restored, rip rewound, resumed");
+}
+
+/* The breakpoint round trip as a multiple of the null syscall: reported, no target (PERFORMANCE.md has none).
+ */
+static bool print_breakpoint(const struct bench_figures *fig)
+{
+    double ratio = fig->bp_round_trip_ns.med / fig->bp_null_ns.med;
+    if (!isfinite(ratio)) {
+        printf("BP breakpoint_vs_null_syscall=nan not measured\n");
+        return false;
+    }
+    printf("BP breakpoint_vs_null_syscall=%.2f no target\n", ratio);
+    return true;
 }
 
 /* One line per target; returns false when a target could not be measured. */
@@ -216,16 +239,19 @@ int main(void)
     config_load(&c);
     if (!paths_ok(&c.paths))
         return EXIT_MEASURE_BAD;
-    printf("zxvmm_bench: %s; P1/P2 %ld rounds of %ld calls; P3 %ld rounds of %ld copies; P4/P5 %ld runs\n",
-           c.paths.zxvmm, c.rounds, c.calls, c.copy_rounds, c.copies, c.runs);
+    printf("zxvmm_bench: %s; P1/P2 %ld rounds of %ld calls; P3 %ld rounds of %ld copies; P4/P5 %ld runs; "
+           "BP %ld rounds of %ld hits\n",
+           c.paths.zxvmm, c.rounds, c.calls, c.copy_rounds, c.copies, c.runs, c.rounds, c.bp_hits);
     fflush(stdout);
     const struct bench_stat none = {NAN, NAN, NAN};
-    struct bench_figures fig = {none, none, none, none, none, none, none, none, none, NAN};
+    struct bench_figures fig = {none, none, none, none, none, none, none, none, none, NAN, none, none};
     bench_measure_p1(&c, &fig);
     bench_measure_p2(&c, kvm_fd, &fig);
     close(kvm_fd);
     bench_measure_p3(&c, &fig);
     bench_measure_startup(&c, &fig);
+    bench_measure_breakpoint(&c, &fig);
     print_figures(&c, &fig);
-    return print_targets(&fig) ? 0 : EXIT_MEASURE_BAD;
+    bool measured = print_targets(&fig);
+    return print_breakpoint(&fig) && measured ? 0 : EXIT_MEASURE_BAD;
 }

@@ -197,3 +197,37 @@ void bench_measure_startup(const struct bench_config *c, struct bench_figures *f
     free(minimal);
     free(hello);
 }
+
+/*
+ * The breakpoint round trip: per round one zxvmm run in which bench_bp times
+ * `calls` null syscalls, then `calls` breakpoint round trips on its
+ * --spawn-stopped sibling; medians of the rounds.
+ */
+void bench_measure_breakpoint(const struct bench_config *c, struct bench_figures *fig)
+{
+    double *null = calloc((size_t)c->rounds, sizeof(double)), *bp = calloc((size_t)c->rounds, sizeof(double));
+    char count[COUNT_TEXT], debuggee[PATH_MAX + 2 * COUNT_TEXT];
+    snprintf(count, sizeof(count), "%ld", c->bp_hits);
+    snprintf(debuggee, sizeof(debuggee), "'%s' debuggee %ld", c->paths.bench_bp, c->bp_hits);
+    char *argv[] = {(char *)c->paths.zxvmm,    "run",      "--cmdline", DEBUG_ON, "--spawn-stopped", debuggee,
+                    (char *)c->paths.bench_bp, "debugger", count,       NULL};
+    struct bench_run run;
+    long r = 0;
+    for (; null && bp && r < c->rounds; r++) {
+        const char *out = run_guest(argv, &run);
+        if (!out)
+            break;
+        null[r] = field(out, "null_ns=") / (double)c->bp_hits;
+        bp[r] = field(out, "bp_ns=") / (double)c->bp_hits;
+        if (isnan(null[r]) || isnan(bp[r])) {
+            fprintf(stderr, "zxvmm_bench: unexpected bench_bp output: %s\n", out);
+            break;
+        }
+    }
+    if (r == c->rounds) {
+        fig->bp_null_ns = stat_of(null, (size_t)r);
+        fig->bp_round_trip_ns = stat_of(bp, (size_t)r);
+    }
+    free(null);
+    free(bp);
+}

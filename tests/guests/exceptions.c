@@ -330,6 +330,93 @@ static int exit_holding(void)
     return 0;
 }
 
+/* The mapping entry of `maps` containing `addr`, or NULL. */
+static const zx_info_maps_t *maps_find(const zx_info_maps_t *maps, size_t n, uintptr_t addr)
+{
+    for (size_t i = 0; i < n; i++)
+        if (maps[i].type == ZX_INFO_MAPS_TYPE_MAPPING && addr >= maps[i].base &&
+            addr - maps[i].base < maps[i].size)
+            return &maps[i];
+    return NULL;
+}
+
+/* Prints what ZX_INFO_PROCESS_MAPS says of a mapping as KEY_flags=... KEY_koid_ok=... */
+static void maps_put(const char *key, const zx_info_maps_t *m, zx_koid_t koid, uint64_t offset)
+{
+    if (!m) {
+        printf("%s=missing\n", key);
+        return;
+    }
+    printf("%s depth=%zu flags=%u koid_ok=%d offset_ok=%d committed=%zu\n", key, m->depth,
+           m->u.mapping.mmu_flags, m->u.mapping.vmo_koid == koid, m->u.mapping.vmo_offset == offset,
+           m->u.mapping.committed_pages);
+}
+
+#define MAPS_MAX 64
+
+/* maps: ZX_INFO_PROCESS_MAPS of this process (with a VMO mapped and half re-protected) and of the sibling. */
+static int maps(void)
+{
+    static zx_info_maps_t m[MAPS_MAX];
+    zx_handle_t vmo, proc = sibling(), thread;
+    zx_vaddr_t addr = 0;
+    zx_vmo_create(2 * ZX_PAGE_SIZE, 0, &vmo);
+    zx_vmar_map(zx_vmar_root_self(), ZX_VM_PERM_READ | ZX_VM_PERM_WRITE, 0, vmo, 0, 2 * ZX_PAGE_SIZE, &addr);
+    zx_vmar_protect(zx_vmar_root_self(), ZX_VM_PERM_READ, addr + ZX_PAGE_SIZE, ZX_PAGE_SIZE);
+    size_t actual = 99, avail = 0;
+    guest_put_status("count",
+                     zx_object_get_info(zx_process_self(), ZX_INFO_PROCESS_MAPS, NULL, 0, &actual, &avail));
+    printf("count_actual=%zu count_avail_ok=%d\n", actual, avail >= 6 && avail <= MAPS_MAX);
+    size_t want = avail;
+    guest_put_status(
+        "all", zx_object_get_info(zx_process_self(), ZX_INFO_PROCESS_MAPS, m, sizeof(m), &actual, &avail));
+    printf("all_complete=%d\n", actual == avail && avail == want);
+    char name[ZX_MAX_NAME_LEN];
+    snprintf(name, sizeof(name), "proc:%llu", (unsigned long long)guest_koid(zx_process_self()));
+    printf("aspace type=%u depth=%zu name_ok=%d base=0x%llx\n", m[0].type, m[0].depth,
+           strcmp(m[0].name, name) == 0, (unsigned long long)m[0].base);
+    printf("root type=%u depth=%zu name=%s same_range=%d\n", m[1].type, m[1].depth, m[1].name,
+           m[1].base == m[0].base && m[1].size == m[0].size);
+    int sorted = 1;
+    for (size_t i = 3; i < actual; i++)
+        sorted &= m[i].base >= m[i - 1].base + m[i - 1].size && m[i].depth == 2;
+    printf("sorted=%d\n", sorted);
+    zx_koid_t vk = guest_koid(vmo);
+    maps_put("vmo_rw", maps_find(m, actual, addr), vk, 0);
+    maps_put("vmo_r", maps_find(m, actual, addr + ZX_PAGE_SIZE), vk, ZX_PAGE_SIZE);
+    maps_put("code", maps_find(m, actual, (uintptr_t)&maps), ZX_KOID_INVALID, 0);
+    int local = 0;
+    const zx_info_maps_t *stack = maps_find(m, actual, (uintptr_t)&local);
+    printf("stack flags=%u\n", stack ? stack->u.mapping.mmu_flags : 0);
+    guest_put_status("one", zx_object_get_info(zx_process_self(), ZX_INFO_PROCESS_MAPS, m, sizeof(m[0]) + 8,
+                                               &actual, &avail));
+    printf("one_actual=%zu one_avail_ok=%d\n", actual, avail == want);
+    guest_put_status("sibling",
+                     zx_object_get_info(proc, ZX_INFO_PROCESS_MAPS, m, sizeof(m), &actual, &avail));
+    snprintf(name, sizeof(name), "proc:%llu", (unsigned long long)guest_koid(proc));
+    printf("sibling_name_ok=%d sibling_has_mappings=%d\n", strcmp(m[0].name, name) == 0, actual >= 4);
+    /* Errors in check order: handle, type, right, buffer, state. */
+    guest_put_status("bad_handle",
+                     zx_object_get_info(BAD_HANDLE_VALUE, ZX_INFO_PROCESS_MAPS, m, sizeof(m), NULL, NULL));
+    zx_koid_t tid;
+    zx_object_get_info(proc, ZX_INFO_PROCESS_THREADS, &tid, sizeof(tid), NULL, NULL);
+    zx_object_get_child(proc, tid, ZX_RIGHT_SAME_RIGHTS, &thread);
+    guest_put_status("wrong_type",
+                     zx_object_get_info(thread, ZX_INFO_PROCESS_MAPS, m, sizeof(m), NULL, NULL));
+    zx_handle_t weak;
+    zx_handle_duplicate(proc, ZX_RIGHT_READ | ZX_RIGHT_WAIT, &weak);
+    guest_put_status("no_inspect", zx_object_get_info(weak, ZX_INFO_PROCESS_MAPS, m, sizeof(m), NULL, NULL));
+    guest_put_status("bad_buffer",
+                     zx_object_get_info(proc, ZX_INFO_PROCESS_MAPS, (void *)(uintptr_t)GUEST_UNMAPPED_ADDR,
+                                        sizeof(m), NULL, NULL));
+    zx_task_kill(proc);
+    zx_object_wait_one(proc, ZX_PROCESS_TERMINATED, ZX_TIME_INFINITE, NULL);
+    actual = avail = 99;
+    guest_put_status("dead", zx_object_get_info(proc, ZX_INFO_PROCESS_MAPS, m, sizeof(m), &actual, &avail));
+    printf("dead_actual=%zu dead_avail=%zu\n", actual, avail);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     if (argc == 3 && strcmp(argv[1], "victim") == 0)
@@ -348,7 +435,9 @@ int main(int argc, char **argv)
         return starting();
     if (argc == 2 && strcmp(argv[1], "exit_holding") == 0)
         return exit_holding();
+    if (argc == 2 && strcmp(argv[1], "maps") == 0)
+        return maps();
     printf("usage: exceptions victim KIND | catch handled|try_next | step | order | errors | suspend | "
-           "starting\n");
+           "starting | exit_holding | maps\n");
     return 2;
 }

@@ -176,3 +176,29 @@ Test(exceptions, example_debugger_breaks_steps_and_resumes)
     harness_assert_line(r.out, "debugger: debuggee exited with 3");
     harness_free(&r);
 }
+
+Test(exceptions, process_maps_lists_aspace_root_vmar_and_each_protection_range)
+{
+    REQUIRE_KVM();
+    EXPECT("spin", "maps", NULL, "count=ZX_OK", "count_actual=0 count_avail_ok=1", "all=ZX_OK",
+           "all_complete=1", "aspace type=1 depth=0 name_ok=1 base=0x1000000",
+           "root type=2 depth=1 name=root same_range=1", "sorted=1",
+           "vmo_rw depth=2 flags=3 koid_ok=1 offset_ok=1 committed=1",
+           "vmo_r depth=2 flags=1 koid_ok=1 offset_ok=1 committed=1", "stack flags=3", "one=ZX_OK",
+           "one_actual=1 one_avail_ok=1", "sibling=ZX_OK", "sibling_name_ok=1 sibling_has_mappings=1",
+           "bad_handle=ZX_ERR_BAD_HANDLE", "wrong_type=ZX_ERR_WRONG_TYPE", "no_inspect=ZX_ERR_ACCESS_DENIED",
+           "bad_buffer=ZX_ERR_INVALID_ARGS", "dead=ZX_ERR_BAD_STATE", "dead_actual=0 dead_avail=0");
+}
+
+Test(exceptions, breakpoint_benchmark_guest_round_trips_between_two_sites)
+{
+    REQUIRE_KVM();
+    struct run_result r;
+    char spawn[SPAWN_MAX];
+    snprintf(spawn, sizeof(spawn), "%s debuggee 20", harness_guest("bench_bp"));
+    harness_zxvmm(&r, "run", "--timeout", GUEST_TIMEOUT, "--cmdline", DEBUG_CMDLINE, "--spawn-stopped", spawn,
+                  harness_guest("bench_bp"), "debugger", "20", NULL);
+    cr_assert_eq(r.status, 0, "status %d\nstdout:\n%s\nstderr:\n%s", r.status, r.out, r.err);
+    assert_contains(r.out, "bench_bp hits=20 null_ns=");
+    harness_free(&r);
+}

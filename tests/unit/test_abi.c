@@ -233,6 +233,9 @@ Test(abi, info_topics_have_zircon_values)
     cr_expect_eq(ZX_INFO_VMAR, 7u);
     cr_expect_eq(ZX_INFO_JOB_CHILDREN, 8u);
     cr_expect_eq(ZX_INFO_JOB_PROCESSES, 9u);
+    cr_expect_eq(ZX_INFO_THREAD, 10u);
+    cr_expect_eq(ZX_INFO_THREAD_EXCEPTION_REPORT, 11u);
+    cr_expect_eq(ZX_INFO_PROCESS_MAPS, 13u);
 }
 
 Test(abi, kill_return_codes_have_zircon_values)
@@ -271,6 +274,24 @@ Test(abi, vmar_record_has_zircon_layout)
     cr_expect_eq(sizeof(zx_info_vmar_t), 16u);
     cr_expect_eq(offsetof(zx_info_vmar_t, base), 0u);
     cr_expect_eq(offsetof(zx_info_vmar_t, len), 8u);
+}
+
+Test(abi, maps_record_has_zircon_layout)
+{
+    cr_expect_eq(sizeof(zx_info_maps_t), 96u);
+    cr_expect_eq(offsetof(zx_info_maps_t, name), 0u);
+    cr_expect_eq(offsetof(zx_info_maps_t, base), 32u);
+    cr_expect_eq(offsetof(zx_info_maps_t, size), 40u);
+    cr_expect_eq(offsetof(zx_info_maps_t, depth), 48u);
+    cr_expect_eq(offsetof(zx_info_maps_t, type), 56u);
+    cr_expect_eq(offsetof(zx_info_maps_t, u.mapping.mmu_flags), 64u);
+    cr_expect_eq(offsetof(zx_info_maps_t, u.mapping.vmo_koid), 72u);
+    cr_expect_eq(offsetof(zx_info_maps_t, u.mapping.vmo_offset), 80u);
+    cr_expect_eq(offsetof(zx_info_maps_t, u.mapping.committed_pages), 88u);
+    cr_expect_eq(ZX_INFO_MAPS_TYPE_NONE, 0u);
+    cr_expect_eq(ZX_INFO_MAPS_TYPE_ASPACE, 1u);
+    cr_expect_eq(ZX_INFO_MAPS_TYPE_VMAR, 2u);
+    cr_expect_eq(ZX_INFO_MAPS_TYPE_MAPPING, 3u);
 }
 
 Test(abi, time_constants_and_unit_macros_have_zircon_values)

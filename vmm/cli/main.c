@@ -10,6 +10,7 @@
 
 #include "boot/options.h"
 #include "cli/cli.h"
+#include "gdb/server.h"
 #include "object/process.h"
 #include "vm/vm.h"
 
@@ -120,6 +121,31 @@ static int check_inputs(const struct cli_options *o)
     return 0;
 }
 
+/* --gdb: the socket, then every process held until gdb attaches. */
+static int start_gdb(const struct cli_options *o, struct vm *vm, struct vcpu *main_vcpu,
+                     struct gdb_server **out)
+{
+    const char *programs[VM_MAX_PROCESSES];
+    for (int i = 0; i <= o->nspawn; i++)
+        programs[i] = i < o->nspawn ? o->spawn[i].argv[0] : o->main.argv[0];
+    const char *spec = o->gdb;
+    char err[512];
+    struct gdb_address addr;
+    if (gdb_parse_address(spec, &addr, err, sizeof(err)) != 0 ||
+        gdb_server_open(&addr, out, err, sizeof(err)) != 0) {
+        fprintf(stderr, "zxvmm: %s\n", err);
+        return -1;
+    }
+    int rc = gdb_server_start(*out, vm, main_vcpu, programs);
+    if (rc != 0) {
+        fprintf(stderr, "zxvmm: --gdb: cannot start the server thread: %s\n", strerror(-rc));
+        gdb_server_finish(*out, VM_RUN_FAILED, 0);
+        *out = NULL;
+        return -1;
+    }
+    return 0;
+}
+
 static int run(const struct cli_options *o)
 {
     int status = check_inputs(o);
@@ -148,8 +174,14 @@ static int run(const struct cli_options *o)
     vm.verbose = o->verbose;
     vm.label_output = o->label_output;
     vm.wait_all = o->wait_all;
+    struct gdb_server *gdb = NULL;
+    if (o->gdb && start_gdb(o, &vm, main_vcpu, &gdb) != 0) {
+        vm_destroy(&vm);
+        return CLI_EXIT_USAGE;
+    }
     int64_t code = 0;
     enum vm_outcome outcome = vm_run(&vm, main_vcpu, o->timeout_ns, &code);
+    gdb_server_finish(gdb, outcome, code);
     vm_destroy(&vm);
     return exit_status(outcome, code);
 }

@@ -7,6 +7,8 @@
 #include <zircon/syscalls/debug.h>
 #include <zircon/syscalls/object.h>
 
+#include "object/vmar.h"
+#include "object/vmar_space.h"
 #include "x86_64/cpu.h"
 
 uint32_t debug_exception_type(unsigned vector)
@@ -66,6 +68,13 @@ enum debug_verdict debug_exception(struct objects *o, struct thread *t, uint32_t
     t->in_exception = true;
     t->second_chance = false;
     enum debug_verdict v = DEBUG_KILL;
+    if (o->host_debugger)
+        v = o->host_debugger->exception(o->host_debugger->ctx, t, type, h);
+    if (v != DEBUG_KILL) {
+        t->in_exception = false;
+        t->has_report = false;
+        return v;
+    }
     for (size_t i = 0; i < sizeof(chain) / sizeof(chain[0]) && v == DEBUG_KILL; i++) {
         if (i == second_chance_slot && !t->second_chance)
             continue;
@@ -209,4 +218,64 @@ zx_status_t debug_write_state(struct thread *t, uint32_t kind, const void *in)
     default:
         return ZX_ERR_INVALID_ARGS;
     }
+}
+
+void debug_set_host_debugger(struct objects *o, const struct debug_host_debugger *d)
+{
+    o->host_debugger = d;
+    pthread_cond_broadcast(o->changed);
+}
+
+bool debug_hold(struct objects *o, struct thread *t)
+{
+    if (process_is_dying(t->process) || t->state == THREAD_DEAD)
+        return false;
+    if (__atomic_add_fetch(&t->suspend_count, 1, __ATOMIC_RELEASE) == 1 && t->state == THREAD_RUNNING)
+        o->kick_process(o->host, t->process);
+    return true;
+}
+
+void debug_release(struct objects *o, struct thread *t)
+{
+    if (t->suspend_count > 0 && __atomic_sub_fetch(&t->suspend_count, 1, __ATOMIC_RELEASE) == 0)
+        pthread_cond_broadcast(o->changed);
+}
+
+bool debug_thread_stopped(const struct thread *t)
+{
+    return t->state == THREAD_DEAD || t->suspended || t->in_exception || process_is_dying(t->process);
+}
+
+/* The host bytes of [va, va + len) up to the first run the debugger may not touch; *n the usable length. */
+static uint8_t *debugger_span(struct objects *o, struct process *p, const struct pt_walk_ctx *w, uint64_t va,
+                              size_t len, bool write, bool shared_code, uint64_t *n)
+{
+    struct pt_walk_result r;
+    if (pt_walk_extent(w, gva(va), len, &r, n) != 0 || !r.user)
+        return NULL;
+    const struct vmar_mapping *m = vmar_space_find(&p->vmar.space, va);
+    if (!m || (write && m->vmo == vmar_vdso_vmo && !shared_code))
+        return NULL;
+    return mem_ptr(o->env->ram, r.pa, *n);
+}
+
+size_t debug_access_memory(struct objects *o, struct process *p, uint64_t va, void *buf, size_t len,
+                           bool write, bool shared_code)
+{
+    if (process_is_dying(p) || p->state == PROCESS_DEAD)
+        return 0;
+    struct pt_walk_ctx w = process_walk_ctx(p, o->env);
+    size_t done = 0;
+    while (done < len) {
+        uint64_t n = 0;
+        uint8_t *host = debugger_span(o, p, &w, va + done, len - done, write, shared_code, &n);
+        if (!host)
+            break;
+        if (write)
+            memcpy(host, (const uint8_t *)buf + done, n);
+        else
+            memcpy((uint8_t *)buf + done, host, n);
+        done += n;
+    }
+    return done;
 }

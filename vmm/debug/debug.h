@@ -1,5 +1,5 @@
 /* debug.h: the one core that stops, inspects and resumes a process: exceptions and their handler chain,
- * suspension, thread state. The in-guest syscalls use it (and later the gdb stub and fault injection). */
+ * suspension, thread state, debugger memory access. The in-guest syscalls and the gdb stub use it. */
 #ifndef ZXVMM_DEBUG_DEBUG_H
 #define ZXVMM_DEBUG_DEBUG_H
 
@@ -88,5 +88,52 @@ void debug_read_state(const struct thread *t, uint32_t kind, void *out);
  * Only X86_RFLAGS_USER bits of rflags are taken.
  */
 zx_status_t debug_write_state(struct thread *t, uint32_t kind, const void *in);
+
+/*
+ * A debugger outside the guest (the gdb stub, GDB.md). It sees each
+ * exception of every thread before the guest's handler chain
+ * (SEMANTICS.md section 7, last paragraph).
+ */
+struct debug_host_debugger {
+    /*
+     * Called with the lock held when `t` raises `type` (t->regs captured,
+     * t->report filled, t->in_exception set). May wait with `h`. Returns
+     * DEBUG_RESUME when the host debugger consumed the exception (the thread
+     * runs on with t->regs), DEBUG_KILL to pass it on to the guest's handler
+     * chain, DEBUG_STOPPED when the thread must stop.
+     */
+    enum debug_verdict (*exception)(void *ctx, struct thread *t, uint32_t type, const struct debug_host *h);
+    void *ctx;
+};
+
+/* Attaches (or, with NULL, detaches) the VM's host debugger. Lock held. */
+void debug_set_host_debugger(struct objects *o, const struct debug_host_debugger *d);
+
+/*
+ * Holds `t` for a host debugger: a suspension without a token object (its
+ * vCPU parks with its registers in t->regs, as for zx_task_suspend_token).
+ * Returns false (nothing held) for a thread that is dying or dead. Lock held.
+ */
+bool debug_hold(struct objects *o, struct thread *t);
+
+/* Lifts one debug_hold; the thread runs on once nothing else holds it. Lock held. */
+void debug_release(struct objects *o, struct thread *t);
+
+/*
+ * True when `t` no longer runs guest code: parked (suspended or in an
+ * exception, so t->regs are current), dying or dead. A thread not started
+ * yet is not stopped: its registers are captured when it parks. Lock held.
+ */
+bool debug_thread_stopped(const struct thread *t);
+
+/*
+ * Copies up to `len` bytes between `buf` and the user memory of `p` at `va`
+ * with debugger privileges: page protections are ignored, supervisor pages
+ * and unmapped addresses end the copy. Writes to the shared vDSO are refused
+ * unless `shared_code` (a breakpoint the host debugger plants for every
+ * process). Returns the bytes copied from the start. Lock held.
+ */
+size_t debug_access_memory(struct objects *o, struct process *p, uint64_t va, void *buf, size_t len,
+                           bool write, bool shared_code);
 
 #endif

@@ -12,6 +12,7 @@
 
 struct aspace_env;
 struct channel;
+struct debug_host_debugger;
 struct process;
 
 /*
@@ -69,6 +70,8 @@ struct objects {
     /* Makes the vCPU of a running process look at its suspend count soon (never blocks). */
     void (*kick_process)(void *host, struct process *p);
     void *host;
+    /* A debugger outside the guest (the gdb stub) that sees every exception first (debug.h); NULL: none. */
+    const struct debug_host_debugger *host_debugger;
 };
 
 void objects_init(struct objects *o, pthread_mutex_t *lock, pthread_cond_t *changed,

@@ -1,4 +1,6 @@
 /* sys_object.c: object syscalls: zx_object_get_info, zx_object_get_child, zx_object_wait_one. */
+#include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -9,6 +11,7 @@
 
 #include "object/thread.h"
 #include "object/vmar.h"
+#include "object/vmo.h"
 #include "syscall/syscall.h"
 
 /* What a topic needs and how its records are laid out. */
@@ -29,6 +32,7 @@ static const struct info_topic info_topics[] = {
     {ZX_INFO_THREAD, ZX_OBJ_TYPE_THREAD, ZX_RIGHT_INSPECT, sizeof(zx_info_thread_t), false},
     {ZX_INFO_THREAD_EXCEPTION_REPORT, ZX_OBJ_TYPE_THREAD, ZX_RIGHT_INSPECT, sizeof(zx_exception_report_t),
      false},
+    {ZX_INFO_PROCESS_MAPS, ZX_OBJ_TYPE_PROCESS, ZX_RIGHT_INSPECT, sizeof(zx_info_maps_t), true},
 };
 
 /* The largest single record. */
@@ -81,6 +85,59 @@ static void single_record(const struct info_topic *t, struct object *obj, zx_rig
     }
 }
 
+/* Fills entry `i` of a process's ZX_INFO_PROCESS_MAPS list: the address space, the root VMAR, its mappings.
+ */
+static void maps_entry(const struct process *p, size_t i, zx_info_maps_t *e)
+{
+    const struct vmar_space *s = &p->vmar.space;
+    memset(e, 0, sizeof(*e));
+    e->base = s->base;
+    e->size = s->size;
+    e->depth = i < 2 ? i : 2;
+    if (i == 0) {
+        /* Zircon names a process's address space after its koid. */
+        snprintf(e->name, sizeof(e->name), "proc:%" PRIu64, p->obj.koid);
+        e->type = ZX_INFO_MAPS_TYPE_ASPACE;
+        return;
+    }
+    if (i == 1) {
+        snprintf(e->name, sizeof(e->name), "root");
+        e->type = ZX_INFO_MAPS_TYPE_VMAR;
+        return;
+    }
+    /* Each piece of the list is one protection range, as Zircon reports them. */
+    const struct vmar_mapping *m = &s->maps[i - 2];
+    const struct vmo *vmo = m->vmo;
+    bool real = vmo != vmar_internal_vmo && vmo != vmar_vdso_vmo;
+    e->base = m->base;
+    e->size = m->size;
+    e->type = ZX_INFO_MAPS_TYPE_MAPPING;
+    e->u.mapping.mmu_flags = m->perms & (ZX_VM_PERM_READ | ZX_VM_PERM_WRITE | ZX_VM_PERM_EXECUTE);
+    e->u.mapping.vmo_koid = real ? vmo->obj.koid : ZX_KOID_INVALID;
+    e->u.mapping.vmo_offset = m->vmo_offset;
+    e->u.mapping.committed_pages = m->size / ZX_PAGE_SIZE; /* zxvmm commits every page at map time */
+}
+
+/* ZX_INFO_PROCESS_MAPS: as many entries as fit; avail counts them all. A dead process: BAD_STATE. */
+static zx_status_t write_maps(struct syscall_call *c, const struct process *p, size_t *actual, size_t *avail)
+{
+    uint64_t buffer = c->arg[2];
+    size_t fit = (size_t)c->arg[3] / sizeof(zx_info_maps_t);
+    *actual = *avail = 0;
+    if (p->state == PROCESS_DEAD)
+        return ZX_ERR_BAD_STATE;
+    *avail = 2 + p->vmar.space.count;
+    *actual = fit < *avail ? fit : *avail;
+    for (size_t i = 0; i < *actual; i++) {
+        zx_info_maps_t e;
+        maps_entry(p, i, &e);
+        zx_status_t st = syscall_store(c, buffer + i * sizeof(e), &e, sizeof(e));
+        if (st != ZX_OK)
+            return st;
+    }
+    return ZX_OK;
+}
+
 /* Writes the records; returns the status of the copy and the actual/avail counts. */
 static zx_status_t write_records(struct syscall_call *c, const struct info_topic *t, struct object *obj,
                                  zx_rights_t rights, size_t *actual, size_t *avail)
@@ -96,6 +153,8 @@ static zx_status_t write_records(struct syscall_call *c, const struct info_topic
         single_record(t, obj, rights, &rec);
         return syscall_store(c, buffer, &rec, t->record_size);
     }
+    if (t->topic == ZX_INFO_PROCESS_MAPS)
+        return write_maps(c, (const struct process *)obj, actual, avail);
     if (t->topic == ZX_INFO_PROCESS_THREADS) {
         const struct process *p = (const struct process *)obj;
         zx_koid_t tid = p->thread.obj.koid;
@@ -142,12 +201,16 @@ uint64_t sys_zx_object_get_info(struct syscall_call *c)
         return syscall_status(ZX_ERR_BAD_STATE); /* not in an exception */
     size_t actual, avail;
     st = write_records(c, t, obj, rights, &actual, &avail);
-    if (st != ZX_OK)
+    /* A dead process's maps: Zircon still reports the counts (0) before BAD_STATE. */
+    bool counts_anyway = t->topic == ZX_INFO_PROCESS_MAPS && st == ZX_ERR_BAD_STATE;
+    if (st != ZX_OK && !counts_anyway)
         return syscall_status(st);
     if (c->arg[4] && syscall_store(c, c->arg[4], &actual, sizeof(actual)) != ZX_OK)
         return syscall_status(ZX_ERR_INVALID_ARGS);
     if (c->arg[5] && syscall_store(c, c->arg[5], &avail, sizeof(avail)) != ZX_OK)
         return syscall_status(ZX_ERR_INVALID_ARGS);
+    if (counts_anyway)
+        return syscall_status(st);
     if (!t->list && actual == 0)
         return syscall_status(ZX_ERR_BUFFER_TOO_SMALL);
     return ZX_OK;

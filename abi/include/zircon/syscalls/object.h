@@ -25,6 +25,7 @@ typedef uint32_t zx_object_info_topic_t;
 #define ZX_INFO_THREAD                  ((zx_object_info_topic_t)10u) /* zx_info_thread_t[1] */
 #define ZX_INFO_THREAD_EXCEPTION_REPORT ((zx_object_info_topic_t)11u) /* zx_exception_report_t[1] */
 #define ZX_INFO_TASK_STATS              ((zx_object_info_topic_t)12u)
+#define ZX_INFO_PROCESS_MAPS            ((zx_object_info_topic_t)13u) /* zx_info_maps_t[n] */
 #define ZX_INFO_THREAD_STATS            ((zx_object_info_topic_t)15u)
 #define ZX_INFO_HANDLE_COUNT            ((zx_object_info_topic_t)19u)
 #define ZX_INFO_JOB                     ((zx_object_info_topic_t)24u)
@@ -68,6 +69,37 @@ typedef struct zx_info_vmar {
     size_t len;     /* length in bytes */
 } zx_info_vmar_t;
 ZXVMM_STATIC_ASSERT(sizeof(zx_info_vmar_t) == 16, "zx_info_vmar_t layout");
+
+/* ZX_INFO_PROCESS_MAPS: one mapping, or one range of a mapping with its own protection. */
+typedef struct zx_info_maps_mapping {
+    zx_vm_option_t mmu_flags; /* ZX_VM_PERM_READ | _WRITE | _EXECUTE as the range is mapped now */
+    uint8_t padding1[4];
+    zx_koid_t vmo_koid;     /* the mapped VMO */
+    uint64_t vmo_offset;    /* offset of `base` in the VMO */
+    size_t committed_pages; /* pages of the range backed by memory */
+} zx_info_maps_mapping_t;
+ZXVMM_STATIC_ASSERT(sizeof(zx_info_maps_mapping_t) == 32, "zx_info_maps_mapping_t layout");
+
+/* zx_info_maps_t.type: what an entry describes (not object types). */
+typedef uint32_t zx_info_maps_type_t;
+#define ZX_INFO_MAPS_TYPE_NONE    ((zx_info_maps_type_t)0u)
+#define ZX_INFO_MAPS_TYPE_ASPACE  ((zx_info_maps_type_t)1u)
+#define ZX_INFO_MAPS_TYPE_VMAR    ((zx_info_maps_type_t)2u)
+#define ZX_INFO_MAPS_TYPE_MAPPING ((zx_info_maps_type_t)3u)
+
+/* ZX_INFO_PROCESS_MAPS: one node of the address space / VMAR / mapping tree, in depth-first pre-order. */
+typedef struct zx_info_maps {
+    char name[ZX_MAX_NAME_LEN]; /* the node's name, or empty */
+    zx_vaddr_t base;            /* lowest address */
+    size_t size;                /* bytes */
+    size_t depth;               /* 0 for the address space, 1 for the root VMAR, ... */
+    zx_info_maps_type_t type;   /* which member of u is valid */
+    uint8_t padding1[4];
+    union {
+        zx_info_maps_mapping_t mapping; /* ZX_INFO_MAPS_TYPE_MAPPING */
+    } u;
+} zx_info_maps_t;
+ZXVMM_STATIC_ASSERT(sizeof(zx_info_maps_t) == 96, "zx_info_maps_t layout");
 
 /* ZX_INFO_THREAD: zx_info_thread_t.state; ZX_THREAD_STATE_BASIC() strips the blocking reason. */
 #define ZX_THREAD_STATE_NEW               ((uint32_t)0x0000u)
