@@ -29,6 +29,9 @@ if(NOT TARGET zxguest::runtime)
   add_library(zxguest::runtime INTERFACE IMPORTED)
   set_target_properties(zxguest::runtime PROPERTIES
     INTERFACE_INCLUDE_DIRECTORIES "${ZXGUEST_INCLUDE_DIR}"
+    # Debug information for gdb (docs/gdb.md), also in build trees configured before toolchain.cmake
+    # added -g to its initial flags.
+    INTERFACE_COMPILE_OPTIONS "-g"
     INTERFACE_LINK_LIBRARIES "${ZXGUEST_LIB_DIR}/libzxguest.a;gcc"
     INTERFACE_LINK_OPTIONS
       "-Wl,-T,${ZXGUEST_LINKER_SCRIPT};-Wl,--just-symbols=${ZXGUEST_VDSO_IMAGE};-Wl,-u,_start"
