@@ -84,10 +84,11 @@ rm -rf "$reports"
 mkdir -p "$reports"
 export ASAN_OPTIONS="detect_leaks=1:log_path=$reports/asan"
 export UBSAN_OPTIONS="print_stacktrace=1:log_path=$reports/ubsan"
+export LSAN_OPTIONS="suppressions=$PWD/tests/sanitizers/lsan.supp"
 step "test build-asan: unit"
 (cd build-asan && ctest -V -R '^unit$')
 integration build-asan
-unset ASAN_OPTIONS UBSAN_OPTIONS
+unset ASAN_OPTIONS UBSAN_OPTIONS LSAN_OPTIONS
 if [ -n "$(ls -A "$reports")" ]; then
     echo "test: sanitizer reports in $reports:" >&2
     for f in "$reports"/*; do
