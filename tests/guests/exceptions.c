@@ -26,6 +26,14 @@ static void wait_for_debugger(void)
     } while (!(info.flags & ZX_INFO_PROCESS_FLAG_DEBUGGER_ATTACHED));
 }
 
+/* What the hardware-breakpoint test watches: a function it executes and a word it writes. */
+volatile uint32_t hw_watched;
+
+__attribute__((noinline)) void hw_target(void)
+{
+    __asm__ volatile("nop");
+}
+
 static void raise_kind(const char *kind)
 {
     if (strcmp(kind, "bp") == 0)
@@ -40,6 +48,11 @@ static void raise_kind(const char *kind)
         __asm__ volatile("movl $1, %%eax; outl %%eax, $0xE0" ::: "rax", "memory");
     else if (strcmp(kind, "step") == 0)
         __asm__ volatile("int3; nop; nop");
+    else if (strcmp(kind, "hw") == 0) {
+        __asm__ volatile("int3"); /* the debugger arms DR0 and DR1 here */
+        hw_target();
+        hw_watched = 5;
+    }
 }
 
 static int victim(const char *kind)
@@ -404,6 +417,74 @@ static int maps(void)
     return 0;
 }
 
+#define DR7_L0          0x1ull
+#define DR7_L1          0x4ull
+#define DR7_W1_LEN4     (0xdull << 20) /* slot 1: R/W 01 (write), LEN 11 (4 bytes) */
+#define DR7_GD          (1ull << 13)
+#define KERNEL_ADDR     0xffff800000001000ull
+#define BELOW_USER_ADDR 0x1000ull
+
+/* Writes the debug registers; prints the status as KEY. */
+static zx_status_t put_debug_regs(const char *key, zx_handle_t thread, uint64_t dr0, uint64_t dr1,
+                                  uint64_t dr7)
+{
+    zx_thread_state_debug_regs_t dr;
+    memset(&dr, 0, sizeof(dr));
+    dr.dr[0] = dr0;
+    dr.dr[1] = dr1;
+    dr.dr7 = dr7;
+    zx_status_t st = zx_thread_write_state(thread, ZX_THREAD_STATE_DEBUG_REGS, &dr, sizeof(dr));
+    guest_put_status(key, st);
+    return st;
+}
+
+/* Resumes `exc` (HANDLED), then reads the next exception into *exc; prints its type and where it stopped. */
+static void resume_and_catch(const char *key, zx_handle_t ch, zx_handle_t thread, zx_handle_t *exc)
+{
+    set_state(*exc, ZX_EXCEPTION_STATE_HANDLED);
+    zx_handle_close(*exc);
+    zx_exception_info_t info;
+    read_one(ch, &info, exc);
+    zx_thread_state_general_regs_t regs;
+    zx_thread_state_debug_regs_t dr;
+    zx_thread_read_state(thread, ZX_THREAD_STATE_GENERAL_REGS, &regs, sizeof(regs));
+    zx_thread_read_state(thread, ZX_THREAD_STATE_DEBUG_REGS, &dr, sizeof(dr));
+    printf("%s type=0x%x at_target=%d dr6_b0=%d dr6_b1=%d\n", key, info.type,
+           regs.rip == (uintptr_t)&hw_target, (int)(dr.dr6 & 1), (int)((dr.dr6 >> 1) & 1));
+}
+
+/* hw: DR0 on a function and DR1 on a word the victim writes; each stops it with HW_BREAKPOINT. */
+static int hw(void)
+{
+    zx_handle_t proc = sibling(), ch, exc, thread;
+    zx_task_create_exception_channel(proc, ZX_EXCEPTION_CHANNEL_DEBUGGER, &ch);
+    zx_exception_info_t info;
+    read_one(ch, &info, &exc);
+    printf("first=0x%x\n", info.type);
+    zx_exception_get_thread(exc, &thread);
+    put_debug_regs("kernel_addr", thread, KERNEL_ADDR, 0, DR7_L0);
+    put_debug_regs("below_user", thread, 0, BELOW_USER_ADDR, DR7_L1);
+    put_debug_regs("arm", thread, (uintptr_t)&hw_target, (uintptr_t)&hw_watched,
+                   DR7_L0 | DR7_L1 | DR7_W1_LEN4 | DR7_GD);
+    zx_thread_state_debug_regs_t dr;
+    zx_thread_read_state(thread, ZX_THREAD_STATE_DEBUG_REGS, &dr, sizeof(dr));
+    printf("dr7=0x%llx dr0_ok=%d\n", (unsigned long long)dr.dr7, dr.dr[0] == (uintptr_t)&hw_target);
+    resume_and_catch("exec", ch, thread, &exc);
+    put_debug_regs("disarm_exec", thread, 0, (uintptr_t)&hw_watched, DR7_L1 | DR7_W1_LEN4);
+    resume_and_catch("write", ch, thread, &exc);
+    uint32_t seen = 0;
+    size_t actual = 0;
+    zx_process_read_memory(proc, (uintptr_t)&hw_watched, &seen, sizeof(seen), &actual);
+    printf("written_before_stop=%u\n", seen);
+    put_debug_regs("disarm_all", thread, 0, 0, 0);
+    set_state(exc, ZX_EXCEPTION_STATE_HANDLED);
+    zx_handle_close(exc);
+    zx_handle_close(thread);
+    zx_handle_close(ch);
+    print_exit(proc);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     if (argc == 3 && strcmp(argv[1], "victim") == 0)
@@ -424,7 +505,9 @@ int main(int argc, char **argv)
         return exit_holding();
     if (argc == 2 && strcmp(argv[1], "maps") == 0)
         return maps();
+    if (argc == 2 && strcmp(argv[1], "hw") == 0)
+        return hw();
     printf("usage: exceptions victim KIND | catch handled|try_next | step | order | errors | suspend | "
-           "starting | exit_holding | maps\n");
+           "starting | exit_holding | maps | hw\n");
     return 2;
 }

@@ -6,6 +6,7 @@
 #include <zircon/errors.h>
 #include <zircon/syscalls/debug.h>
 #include <zircon/syscalls/object.h>
+#include <zxvmm/abi.h>
 
 #include "x86_64/cpu.h"
 
@@ -204,9 +205,77 @@ zx_status_t debug_write_state(struct thread *t, uint32_t kind, const void *in)
         t->regs.rflags = step ? (t->regs.rflags | X86_RFLAGS_TF) : (t->regs.rflags & ~X86_RFLAGS_TF);
         return ZX_OK;
     }
-    case ZX_THREAD_STATE_DEBUG_REGS:
-        return ZX_ERR_NOT_SUPPORTED;
+    case ZX_THREAD_STATE_DEBUG_REGS: {
+        zx_thread_state_debug_regs_t dr;
+        memcpy(&dr, in, sizeof(dr));
+        return debug_set_debug_regs(t, &dr);
+    }
     default:
         return ZX_ERR_INVALID_ARGS;
     }
+}
+
+/* True for an address a debug register may hold (Zircon: is_user_accessible and canonical). */
+static bool debug_reg_address_ok(uint64_t addr)
+{
+    return addr >= ZXVMM_USER_BASE && addr < ZXVMM_USER_END;
+}
+
+zx_status_t debug_set_debug_regs(struct thread *t, const zx_thread_state_debug_regs_t *in)
+{
+    for (unsigned i = 0; i < X86_DR_SLOTS; i++)
+        if (in->dr[i] != 0 && !debug_reg_address_ok(in->dr[i]))
+            return ZX_ERR_INVALID_ARGS;
+    memcpy(t->debug_regs.dr, in->dr, sizeof(t->debug_regs.dr));
+    t->debug_regs.dr7 = X86_DR7_FIXED | (in->dr7 & X86_DR7_USER_MASK);
+    t->debug_regs_dirty = true;
+    return ZX_OK;
+}
+
+/* DR7's LEN encoding of a watch length (SDM Vol. 3B §18.2.5), or -1. */
+static int dr7_len_bits(unsigned len)
+{
+    switch (len) {
+    case 1:
+        return 0;
+    case 2:
+        return 1;
+    case 8:
+        return 2;
+    case 4:
+        return 3;
+    default:
+        return -1;
+    }
+}
+
+zx_status_t debug_hw_slot_set(struct thread *t, unsigned slot, uint64_t addr, enum debug_hw_kind kind,
+                              unsigned len)
+{
+    int len_bits = dr7_len_bits(len);
+    if (slot >= X86_DR_SLOTS || !debug_reg_address_ok(addr) || len_bits < 0 || (addr & (len - 1)) != 0 ||
+        (kind == DEBUG_HW_EXECUTE && len != 1))
+        return ZX_ERR_INVALID_ARGS;
+    uint64_t shift = X86_DR7_RW_SHIFT(slot);
+    uint64_t dr7 = t->debug_regs.dr7 & ~(0xfULL << shift);
+    dr7 |= ((uint64_t)kind | ((uint64_t)len_bits << 2)) << shift;
+    t->debug_regs.dr[slot] = addr;
+    t->debug_regs.dr7 = dr7 | X86_DR7_ENABLE(slot);
+    t->debug_regs_dirty = true;
+    return ZX_OK;
+}
+
+void debug_hw_slot_clear(struct thread *t, unsigned slot)
+{
+    if (slot >= X86_DR_SLOTS)
+        return;
+    t->debug_regs.dr[slot] = 0;
+    t->debug_regs.dr7 &= ~(X86_DR7_ENABLE(slot) | (0xfULL << X86_DR7_RW_SHIFT(slot)));
+    t->debug_regs_dirty = true;
+}
+
+void debug_note_dr6(struct thread *t, uint64_t dr6)
+{
+    t->debug_regs.dr6 = dr6;
+    t->debug_regs_dirty = true;
 }

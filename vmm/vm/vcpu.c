@@ -105,6 +105,7 @@ static enum debug_verdict park_and_resume(struct vcpu *v, const struct zxvmm_exc
     struct thread *t = &v->proc->thread;
     struct debug_host h = debug_host_of(v);
     zx_thread_state_general_regs_t regs;
+    zx_thread_state_debug_regs_t dr;
     pthread_mutex_lock(&v->vm->lock);
     regs = t->regs;
     int rc = vcpu_arch_capture(v, frame, &regs);
@@ -113,9 +114,14 @@ static enum debug_verdict park_and_resume(struct vcpu *v, const struct zxvmm_exc
     if (verdict == DEBUG_RESUME)
         verdict = debug_park_suspended(&v->vm->objects, t, &h);
     regs = t->regs;
+    dr = t->debug_regs;
+    bool load_dr = t->debug_regs_dirty;
+    t->debug_regs_dirty = false;
     pthread_mutex_unlock(&v->vm->lock);
     if (rc == 0 && verdict == DEBUG_RESUME)
         rc = vcpu_arch_resume(v, &regs);
+    if (rc == 0 && verdict == DEBUG_RESUME && load_dr)
+        rc = vcpu_arch_load_debug_regs(v, &dr);
     if (rc) {
         char line[96];
         snprintf(line, sizeof(line), "KVM_GET/SET_REGS while resuming: %s", strerror(-rc));
@@ -151,12 +157,16 @@ static enum debug_verdict park_exiting(struct vcpu *v, void *arg)
 struct exception_args {
     uint32_t type;
     zx_exception_report_t report;
+    bool has_dr6; /* a #DB: dr6 is its status */
+    uint64_t dr6;
 };
 
 static enum debug_verdict park_exception(struct vcpu *v, void *arg)
 {
     struct exception_args *a = arg;
     struct debug_host h = debug_host_of(v);
+    if (a->has_dr6)
+        debug_note_dr6(&v->proc->thread, a->dr6);
     return debug_exception(&v->vm->objects, &v->proc->thread, a->type, &a->report, &h);
 }
 
@@ -246,6 +256,7 @@ static bool handle_exception(struct vcpu *v)
     a.report.header = (zx_exception_header_t){.size = sizeof(a.report), .type = a.type};
     a.report.context.arch.u.x86_64 =
         (zx_x86_64_exc_data_t){.vector = frame.vector, .err_code = frame.error_code, .cr2 = cr2};
+    a.has_dr6 = frame.vector == X86_VEC_DB && vcpu_arch_read_dr6(v, &a.dr6) == 0;
     char line[256];
     format_report(&frame, cr2, line, sizeof(line));
     enum debug_verdict verdict = park_and_resume(v, &frame, park_exception, &a);

@@ -60,4 +60,10 @@ int vcpu_arch_capture(struct vcpu *v, const struct zxvmm_exception_frame *frame,
  */
 int vcpu_arch_resume(struct vcpu *v, const zx_thread_state_general_regs_t *regs);
 
+/* Loads DR0-DR3 and DR7 (KVM_SET_DEBUGREGS), DR6 reset; the vCPU is stopped. Returns 0 or -errno. */
+int vcpu_arch_load_debug_regs(struct vcpu *v, const zx_thread_state_debug_regs_t *dr);
+
+/* Reads DR6 after a #DB (KVM_GET_DEBUGREGS). Returns 0 or -errno. */
+int vcpu_arch_read_dr6(struct vcpu *v, uint64_t *dr6);
+
 #endif

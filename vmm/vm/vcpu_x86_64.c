@@ -226,3 +226,22 @@ int vcpu_arch_resume(struct vcpu *v, const zx_thread_state_general_regs_t *regs)
         return -errno;
     return 0;
 }
+
+int vcpu_arch_load_debug_regs(struct vcpu *v, const zx_thread_state_debug_regs_t *dr)
+{
+    struct kvm_debugregs k;
+    memset(&k, 0, sizeof(k));
+    memcpy(k.db, dr->dr, sizeof(k.db));
+    k.dr6 = X86_DR6_INIT; /* a fresh status for the next #DB */
+    k.dr7 = dr->dr7;
+    return ioctl(v->fd, KVM_SET_DEBUGREGS, &k) < 0 ? -errno : 0;
+}
+
+int vcpu_arch_read_dr6(struct vcpu *v, uint64_t *dr6)
+{
+    struct kvm_debugregs k;
+    if (ioctl(v->fd, KVM_GET_DEBUGREGS, &k) < 0)
+        return -errno;
+    *dr6 = k.dr6;
+    return 0;
+}
