@@ -78,8 +78,8 @@ Test(exceptions, syscall_from_outside_the_vdso_is_a_policy_error)
 Test(exceptions, single_step_reports_hw_breakpoint_one_instruction_later)
 {
     REQUIRE_KVM();
-    EXPECT("step", "step", NULL, "step_on=ZX_OK", "second_type=0x408", "advanced=1", "victim_resumed=1",
-           "retcode=7");
+    EXPECT("step", "step", NULL, "step_on=ZX_OK", "second_type=0x408", "advanced=1", "dr6_single_step=1",
+           "victim_resumed=1", "retcode=7");
 }
 
 Test(exceptions, handler_order_is_debugger_then_process_then_job)
@@ -201,4 +201,11 @@ Test(exceptions, breakpoint_benchmark_guest_round_trips_between_two_sites)
     cr_assert_eq(r.status, 0, "status %d\nstdout:\n%s\nstderr:\n%s", r.status, r.out, r.err);
     assert_contains(r.out, "bench_bp hits=20 null_ns=");
     harness_free(&r);
+}
+
+Test(exceptions, debug_regs_writes_check_addresses_then_are_not_supported_on_this_platform)
+{
+    REQUIRE_KVM();
+    EXPECT("hw", "hw", NULL, "first=0x308", "kernel_addr=ZX_ERR_INVALID_ARGS", "below_user=ZX_ERR_INVALID_ARGS",
+           "arm=ZX_ERR_NOT_SUPPORTED", "dr7=0x400 dr0_ok=0", "victim_resumed=1", "retcode=7");
 }

@@ -226,6 +226,8 @@ zx_status_t debug_set_debug_regs(struct thread *t, const zx_thread_state_debug_r
     for (unsigned i = 0; i < X86_DR_SLOTS; i++)
         if (in->dr[i] != 0 && !debug_reg_address_ok(in->dr[i]))
             return ZX_ERR_INVALID_ARGS;
+    if (!DEBUG_HW_BREAKPOINTS_DELIVERED)
+        return ZX_ERR_NOT_SUPPORTED;
     memcpy(t->debug_regs.dr, in->dr, sizeof(t->debug_regs.dr));
     t->debug_regs.dr7 = X86_DR7_FIXED | (in->dr7 & X86_DR7_USER_MASK);
     t->debug_regs_dirty = true;
@@ -256,6 +258,8 @@ zx_status_t debug_hw_slot_set(struct thread *t, unsigned slot, uint64_t addr, en
     if (slot >= X86_DR_SLOTS || !debug_reg_address_ok(addr) || len_bits < 0 || (addr & (len - 1)) != 0 ||
         (kind == DEBUG_HW_EXECUTE && len != 1))
         return ZX_ERR_INVALID_ARGS;
+    if (!DEBUG_HW_BREAKPOINTS_DELIVERED)
+        return ZX_ERR_NOT_SUPPORTED;
     uint64_t shift = X86_DR7_RW_SHIFT(slot);
     uint64_t dr7 = t->debug_regs.dr7 & ~(0xfULL << shift);
     dr7 |= ((uint64_t)kind | ((uint64_t)len_bits << 2)) << shift;

@@ -98,11 +98,20 @@ zx_status_t debug_write_state(struct thread *t, uint32_t kind, const void *in);
  */
 
 /*
+ * Whether DR0-DR3 hits at CPL3 reach the guest's #DB vector on this
+ * platform. Measured false in the nested-KVM lab (docs/debugging.md): the
+ * setters below validate their arguments, then return ZX_ERR_NOT_SUPPORTED
+ * and arm nothing. Set it true where a probe shows delivery works.
+ */
+#define DEBUG_HW_BREAKPOINTS_DELIVERED false
+
+/*
  * Sets DR0-DR3 and DR7 as Zircon's x86_validate_debug_state does: every
  * non-zero address must lie in the user range [ZXVMM_USER_BASE,
  * ZXVMM_USER_END), else ZX_ERR_INVALID_ARGS (nothing changed); DR7 keeps
  * only X86_DR7_USER_MASK bits, with X86_DR7_FIXED set; DR6 is not writable
- * (the value given is ignored).
+ * (the value given is ignored). Then ZX_ERR_NOT_SUPPORTED unless
+ * DEBUG_HW_BREAKPOINTS_DELIVERED.
  */
 zx_status_t debug_set_debug_regs(struct thread *t, const zx_thread_state_debug_regs_t *in);
 
@@ -116,7 +125,8 @@ enum debug_hw_kind {
 /*
  * Arms slot `slot` (0-3): ZX_ERR_INVALID_ARGS for a slot out of range, an
  * address outside the user range, a length other than 1, 2, 4 or 8, an
- * address not aligned to it, or an execute slot with a length other than 1.
+ * address not aligned to it, or an execute slot with a length other than 1;
+ * then ZX_ERR_NOT_SUPPORTED unless DEBUG_HW_BREAKPOINTS_DELIVERED.
  */
 zx_status_t debug_hw_slot_set(struct thread *t, unsigned slot, uint64_t addr, enum debug_hw_kind kind,
                               unsigned len);
