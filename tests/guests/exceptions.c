@@ -495,6 +495,151 @@ static int hw(void)
     return 0;
 }
 
+/* The job's processes in creation order; returns how many. */
+static size_t job_processes(zx_koid_t *koids, size_t max)
+{
+    size_t n = 0;
+    zx_object_get_info(zx_job_default(), ZX_INFO_JOB_PROCESSES, koids, max * sizeof(*koids), &n, NULL);
+    return n;
+}
+
+#define RACER_WON  0
+#define RACER_LOST 1
+#define RACER_ODD  2
+
+/* racer (spawned second): races main for the debugger channel of the first process. */
+static int racer(void)
+{
+    zx_koid_t koids[MAX_KOIDS];
+    zx_handle_t victim_proc, ch;
+    if (job_processes(koids, MAX_KOIDS) < 2 ||
+        zx_object_get_child(zx_job_default(), koids[0], ZX_RIGHT_SAME_RIGHTS, &victim_proc) != ZX_OK)
+        return RACER_ODD;
+    zx_status_t st = zx_task_create_exception_channel(victim_proc, ZX_EXCEPTION_CHANNEL_DEBUGGER, &ch);
+    if (st == ZX_ERR_ALREADY_BOUND)
+        return RACER_LOST;
+    if (st != ZX_OK)
+        return RACER_ODD;
+    zx_object_wait_one(victim_proc, ZX_PROCESS_TERMINATED, ZX_TIME_INFINITE, NULL); /* hold it till the end */
+    return RACER_WON;
+}
+
+/* race: main and a racer bind a debugger channel to the same victim at once; exactly one wins. */
+static int race(void)
+{
+    zx_koid_t koids[MAX_KOIDS], self = guest_koid(zx_process_self());
+    size_t n = job_processes(koids, MAX_KOIDS);
+    zx_handle_t victim_proc = ZX_HANDLE_INVALID, racer_proc = ZX_HANDLE_INVALID, ch;
+    zx_object_get_child(zx_job_default(), koids[0], ZX_RIGHT_SAME_RIGHTS, &victim_proc);
+    for (size_t i = 1; i < n; i++)
+        if (koids[i] != self)
+            zx_object_get_child(zx_job_default(), koids[i], ZX_RIGHT_SAME_RIGHTS, &racer_proc);
+    zx_status_t st = zx_task_create_exception_channel(victim_proc, ZX_EXCEPTION_CHANNEL_DEBUGGER, &ch);
+    if (st == ZX_OK) /* the racer must have tried (and lost) before the victim goes */
+        zx_object_wait_one(racer_proc, ZX_PROCESS_TERMINATED, ZX_TIME_INFINITE, NULL);
+    zx_task_kill(victim_proc);
+    zx_object_wait_one(racer_proc, ZX_PROCESS_TERMINATED, ZX_TIME_INFINITE, NULL);
+    zx_info_process_t info;
+    zx_object_get_info(racer_proc, ZX_INFO_PROCESS, &info, sizeof(info), NULL, NULL);
+    int winners = (st == ZX_OK) + (info.return_code == RACER_WON);
+    int loser_bound = st == ZX_OK ? info.return_code == RACER_LOST : st == ZX_ERR_ALREADY_BOUND;
+    printf("race winners=%d loser_already_bound=%d\n", winners, loser_bound);
+    return 0;
+}
+
+/* kill_parked: the victim is killed while parked in an exception the debugger holds. */
+static int kill_parked(void)
+{
+    zx_handle_t proc = sibling(), ch, exc, thread;
+    zx_task_create_exception_channel(proc, ZX_EXCEPTION_CHANNEL_DEBUGGER, &ch);
+    zx_exception_info_t info;
+    read_one(ch, &info, &exc);
+    zx_exception_get_thread(exc, &thread);
+    guest_put_status("kill", zx_task_kill(proc));
+    print_exit(proc);
+    zx_info_thread_t ti;
+    zx_object_get_info(thread, ZX_INFO_THREAD, &ti, sizeof(ti), NULL, NULL);
+    printf("thread_state=0x%x\n", ti.state);
+    zx_thread_state_general_regs_t regs;
+    guest_put_status("read_regs_dead",
+                     zx_thread_read_state(thread, ZX_THREAD_STATE_GENERAL_REGS, &regs, sizeof(regs)));
+    uint32_t handled = ZX_EXCEPTION_STATE_HANDLED;
+    guest_put_status("set_state_dead",
+                     zx_object_set_property(exc, ZX_PROP_EXCEPTION_STATE, &handled, sizeof(handled)));
+    guest_put_status("close_exception", zx_handle_close(exc));
+    uint32_t nb = 0, nh = 0;
+    guest_put_status("read_after", zx_channel_read(ch, 0, &info, &exc, sizeof(info), 1, &nb, &nh));
+    return 0;
+}
+
+/* second_chance: debugger (asks for a second chance, TRY_NEXT), process channel (TRY_NEXT), debugger again.
+ */
+static int second_chance(void)
+{
+    zx_handle_t proc = sibling(), dbg, pch, exc, out;
+    zx_task_create_exception_channel(proc, 0, &pch);
+    zx_task_create_exception_channel(proc, ZX_EXCEPTION_CHANNEL_DEBUGGER, &dbg);
+    zx_exception_info_t info;
+    read_one(dbg, &info, &exc);
+    printf("first=0x%x\n", info.type);
+    uint32_t v = 0;
+    zx_object_get_property(exc, ZX_PROP_EXCEPTION_STRATEGY, &v, sizeof(v));
+    printf("default_strategy=%u\n", v);
+    v = 7;
+    guest_put_status("bad_strategy", zx_object_set_property(exc, ZX_PROP_EXCEPTION_STRATEGY, &v, sizeof(v)));
+    v = ZX_EXCEPTION_STRATEGY_SECOND_CHANCE;
+    guest_put_status("second_chance", zx_object_set_property(exc, ZX_PROP_EXCEPTION_STRATEGY, &v, sizeof(v)));
+    guest_put_status("get_process", zx_exception_get_process(exc, &out));
+    zx_handle_close(out);
+    zx_handle_close(exc); /* TRY_NEXT */
+    zx_signals_t seen = 0;
+    zx_object_wait_one(pch, ZX_CHANNEL_READABLE, zx_deadline_after(5000000000LL), &seen);
+    printf("process_saw_it=%d\n", (seen & ZX_CHANNEL_READABLE) != 0);
+    read_one(pch, &info, &exc);
+    v = ZX_EXCEPTION_STRATEGY_SECOND_CHANCE;
+    guest_put_status("strategy_on_process_channel",
+                     zx_object_set_property(exc, ZX_PROP_EXCEPTION_STRATEGY, &v, sizeof(v)));
+    zx_handle_close(exc); /* TRY_NEXT again */
+    read_one(dbg, &info, &exc);
+    printf("again=0x%x\n", info.type);
+    set_state(exc, ZX_EXCEPTION_STATE_HANDLED);
+    zx_handle_close(exc);
+    zx_handle_close(dbg);
+    print_exit(proc);
+    return 0;
+}
+
+/* kill_suspended: the victim is killed while suspended; the token is closed afterwards. */
+static int kill_suspended(void)
+{
+    zx_handle_t proc = sibling(), token;
+    zx_task_suspend_token(proc, &token);
+    zx_koid_t tid;
+    zx_handle_t thread;
+    zx_object_get_info(proc, ZX_INFO_PROCESS_THREADS, &tid, sizeof(tid), NULL, NULL);
+    zx_object_get_child(proc, tid, ZX_RIGHT_SAME_RIGHTS, &thread);
+    guest_put_status("wait_suspended",
+                     zx_object_wait_one(thread, ZX_THREAD_SUSPENDED, zx_deadline_after(5000000000LL), NULL));
+    guest_put_status("kill", zx_task_kill(proc));
+    print_exit(proc);
+    guest_put_status("close_token", zx_handle_close(token));
+    return 0;
+}
+
+/* suspend_hold: suspends the victim and sleeps for ever holding the token (for --timeout). */
+static int suspend_hold(void)
+{
+    zx_handle_t proc = sibling(), token, thread;
+    zx_koid_t tid;
+    zx_task_suspend_token(proc, &token);
+    zx_object_get_info(proc, ZX_INFO_PROCESS_THREADS, &tid, sizeof(tid), NULL, NULL);
+    zx_object_get_child(proc, tid, ZX_RIGHT_SAME_RIGHTS, &thread);
+    zx_status_t st = zx_object_wait_one(thread, ZX_THREAD_SUSPENDED, zx_deadline_after(5000000000LL), NULL);
+    printf("suspended=%d\n", st == ZX_OK);
+    zx_nanosleep(ZX_TIME_INFINITE);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     if (argc == 3 && strcmp(argv[1], "victim") == 0)
@@ -517,7 +662,20 @@ int main(int argc, char **argv)
         return maps();
     if (argc == 2 && strcmp(argv[1], "hw") == 0)
         return hw();
+    if (argc == 2 && strcmp(argv[1], "racer") == 0)
+        return racer();
+    if (argc == 2 && strcmp(argv[1], "race") == 0)
+        return race();
+    if (argc == 2 && strcmp(argv[1], "kill_parked") == 0)
+        return kill_parked();
+    if (argc == 2 && strcmp(argv[1], "second_chance") == 0)
+        return second_chance();
+    if (argc == 2 && strcmp(argv[1], "kill_suspended") == 0)
+        return kill_suspended();
+    if (argc == 2 && strcmp(argv[1], "suspend_hold") == 0)
+        return suspend_hold();
     printf("usage: exceptions victim KIND | catch handled|try_next | step | order | errors | suspend | "
-           "starting | exit_holding | maps | hw\n");
+           "starting | exit_holding | maps | hw | race | racer | kill_parked | second_chance | "
+           "kill_suspended | suspend_hold\n");
     return 2;
 }

@@ -206,6 +206,58 @@ Test(exceptions, breakpoint_benchmark_guest_round_trips_between_two_sites)
 Test(exceptions, debug_regs_writes_check_addresses_then_are_not_supported_on_this_platform)
 {
     REQUIRE_KVM();
-    EXPECT("hw", "hw", NULL, "first=0x308", "kernel_addr=ZX_ERR_INVALID_ARGS", "below_user=ZX_ERR_INVALID_ARGS",
-           "arm=ZX_ERR_NOT_SUPPORTED", "dr7=0x400 dr0_ok=0", "victim_resumed=1", "retcode=7");
+    EXPECT("hw", "hw", NULL, "first=0x308", "kernel_addr=ZX_ERR_INVALID_ARGS",
+           "below_user=ZX_ERR_INVALID_ARGS", "arm=ZX_ERR_NOT_SUPPORTED", "dr7=0x400 dr0_ok=0",
+           "victim_resumed=1", "retcode=7");
+}
+
+Test(exceptions, two_debuggers_racing_for_the_channel_one_wins_one_is_already_bound)
+{
+    REQUIRE_KVM();
+    char racer[SPAWN_MAX];
+    snprintf(racer, sizeof(racer), "%s racer", harness_guest("exceptions"));
+    for (int i = 0; i < RACE_ROUNDS; i++) {
+        struct run_result r;
+        harness_zxvmm(&r, "run", "--timeout", GUEST_TIMEOUT, "--cmdline", DEBUG_CMDLINE, "--spawn",
+                      victim("spin"), "--spawn", racer, harness_guest("exceptions"), "race", NULL);
+        cr_assert_eq(r.status, 0, "round %d: status %d\nstdout:\n%s\nstderr:\n%s", i, r.status, r.out, r.err);
+        harness_assert_line(r.out, "race winners=1 loser_already_bound=1");
+        harness_free(&r);
+    }
+}
+
+Test(exceptions, debuggee_killed_while_parked_in_an_exception_dies_cleanly)
+{
+    REQUIRE_KVM();
+    for (int i = 0; i < RACE_ROUNDS; i++)
+        EXPECT("bp", "kill_parked", NULL, "kill=ZX_OK", "retcode=-1024", "thread_state=0x5",
+               "read_regs_dead=ZX_ERR_BAD_STATE", "set_state_dead=ZX_OK", "close_exception=ZX_OK",
+               "read_after=ZX_ERR_PEER_CLOSED");
+}
+
+Test(exceptions, second_chance_debugger_sees_the_exception_again_after_the_process_channel)
+{
+    REQUIRE_KVM();
+    EXPECT("bp", "second_chance", NULL, "first=0x308", "default_strategy=0",
+           "bad_strategy=ZX_ERR_INVALID_ARGS", "second_chance=ZX_OK", "get_process=ZX_OK", "process_saw_it=1",
+           "strategy_on_process_channel=ZX_ERR_BAD_STATE", "again=0x308", "victim_resumed=1", "retcode=7");
+}
+
+Test(exceptions, kill_while_suspended_ends_the_process_and_the_token_closes_after)
+{
+    REQUIRE_KVM();
+    for (int i = 0; i < RACE_ROUNDS / 4; i++)
+        EXPECT("spin", "kill_suspended", NULL, "wait_suspended=ZX_OK", "kill=ZX_OK", "retcode=-1024",
+               "close_token=ZX_OK");
+}
+
+Test(exceptions, timeout_stops_a_run_with_a_suspended_process)
+{
+    REQUIRE_KVM();
+    struct run_result r;
+    harness_zxvmm(&r, "run", "--timeout", "3", "--cmdline", DEBUG_CMDLINE, "--spawn", victim("spin"),
+                  harness_guest("exceptions"), "suspend_hold", NULL);
+    cr_assert_eq(r.status, 124, "status %d\nstdout:\n%s\nstderr:\n%s", r.status, r.out, r.err);
+    harness_assert_line(r.out, "suspended=1");
+    harness_free(&r);
 }
