@@ -34,6 +34,8 @@ __attribute__((noinline)) void hw_target(void)
     __asm__ volatile("nop");
 }
 
+static const uint32_t read_only_word = 0x5a5a5a5a;
+
 static void raise_kind(const char *kind)
 {
     if (strcmp(kind, "bp") == 0)
@@ -42,6 +44,8 @@ static void raise_kind(const char *kind)
         __asm__ volatile("ud2");
     else if (strcmp(kind, "pf") == 0)
         (void)*(volatile uint32_t *)guest_opaque(0x10);
+    else if (strcmp(kind, "pf_ro") == 0) /* a write to this read-only word: mapped, access denied */
+        *(volatile uint32_t *)guest_opaque((uintptr_t)&read_only_word) = 1;
     else if (strcmp(kind, "gp") == 0)
         (void)*(volatile uint32_t *)guest_opaque(0x8000000000000000ULL);
     else if (strcmp(kind, "policy") == 0)
@@ -122,6 +126,7 @@ static int catch_one(const char *answer)
         "report", zx_object_get_info(thread, ZX_INFO_THREAD_EXCEPTION_REPORT, &rep, sizeof(rep), NULL, NULL));
     printf("vector=%llu cr2=0x%llx\n", (unsigned long long)rep.context.arch.u.x86_64.vector,
            (unsigned long long)rep.context.arch.u.x86_64.cr2);
+    printf("synth_code=%d synth_data=%u\n", (int)rep.context.synth_code, rep.context.synth_data);
     zx_thread_state_general_regs_t regs;
     guest_put_status("read_regs",
                      zx_thread_read_state(thread, ZX_THREAD_STATE_GENERAL_REGS, &regs, sizeof(regs)));
@@ -258,6 +263,10 @@ static int errors(void)
     guest_put_status("get_name", zx_object_get_property(thread, ZX_PROP_NAME, name, sizeof(name)));
     printf("name=%s\n", name);
     guest_put_status("get_name_small", zx_object_get_property(thread, ZX_PROP_NAME, name, 4));
+    guest_put_status("get_property_null_first",
+                     zx_object_get_property(BAD_HANDLE_VALUE, ZX_PROP_NAME, NULL, sizeof(name)));
+    guest_put_status("set_property_null_first",
+                     zx_object_set_property(BAD_HANDLE_VALUE, ZX_PROP_NAME, NULL, sizeof(name)));
     uint32_t v = 0;
     guest_put_status("exc_state_wrong_type",
                      zx_object_get_property(thread, ZX_PROP_EXCEPTION_STATE, &v, sizeof(v)));
@@ -564,6 +573,9 @@ static int kill_parked(void)
     guest_put_status("read_regs_dead",
                      zx_thread_read_state(thread, ZX_THREAD_STATE_GENERAL_REGS, &regs, sizeof(regs)));
     uint32_t handled = ZX_EXCEPTION_STATE_HANDLED;
+    uint32_t second = ZX_EXCEPTION_STRATEGY_SECOND_CHANCE;
+    guest_put_status("strategy_dead",
+                     zx_object_set_property(exc, ZX_PROP_EXCEPTION_STRATEGY, &second, sizeof(second)));
     guest_put_status("set_state_dead",
                      zx_object_set_property(exc, ZX_PROP_EXCEPTION_STATE, &handled, sizeof(handled)));
     guest_put_status("close_exception", zx_handle_close(exc));

@@ -41,8 +41,8 @@ Test(exceptions, breakpoint_reaches_the_debugger_and_handled_resumes_past_it)
     REQUIRE_KVM();
     EXPECT("bp", "catch", "handled", "bind=ZX_OK", "read=ZX_OK", "type=0x308", "pid_matches=1",
            "get_thread=ZX_OK", "tid_matches=1", "thread_state=0x103 channel_type=1", "report=ZX_OK",
-           "vector=3 cr2=0x0", "read_regs=ZX_OK", "rip_user=1", "default_state=0", "victim_resumed=1",
-           "retcode=7");
+           "vector=3 cr2=0x0", "synth_code=0 synth_data=0", "read_regs=ZX_OK", "rip_user=1",
+           "default_state=0", "victim_resumed=1", "retcode=7");
 }
 
 Test(exceptions, try_next_with_no_other_handler_kills_with_exception_kill)
@@ -60,7 +60,14 @@ Test(exceptions, invalid_opcode_is_undefined_instruction)
 Test(exceptions, page_fault_is_fatal_page_fault_with_cr2)
 {
     REQUIRE_KVM();
-    EXPECT("pf", "catch", "try_next", "type=0x108", "vector=14 cr2=0x10", "retcode=-1028");
+    EXPECT("pf", "catch", "try_next", "type=0x108", "vector=14 cr2=0x10", "synth_code=-25 synth_data=0",
+           "retcode=-1028");
+}
+
+Test(exceptions, page_fault_on_a_mapping_that_forbids_it_has_synth_code_access_denied)
+{
+    REQUIRE_KVM();
+    EXPECT("pf_ro", "catch", "try_next", "type=0x108", "synth_code=-30 synth_data=0", "retcode=-1028");
 }
 
 Test(exceptions, general_protection_is_general)
@@ -72,7 +79,8 @@ Test(exceptions, general_protection_is_general)
 Test(exceptions, syscall_from_outside_the_vdso_is_a_policy_error)
 {
     REQUIRE_KVM();
-    EXPECT("policy", "catch", "handled", "type=0x8208", "victim_resumed=1", "retcode=7");
+    EXPECT("policy", "catch", "handled", "type=0x8208", "synth_code=18 synth_data=1", "victim_resumed=1",
+           "retcode=7");
 }
 
 Test(exceptions, single_step_reports_hw_breakpoint_one_instruction_later)
@@ -105,6 +113,7 @@ Test(exceptions, every_error_in_check_order)
            "write_debug_regs=ZX_ERR_BAD_STATE", "suspend_self=ZX_ERR_NOT_SUPPORTED",
            "suspend_self_thread=ZX_ERR_NOT_SUPPORTED", "suspend_wrong_type=ZX_ERR_WRONG_TYPE",
            "set_name=ZX_OK", "get_name=ZX_OK", "name=renamed", "get_name_small=ZX_ERR_BUFFER_TOO_SMALL",
+           "get_property_null_first=ZX_ERR_INVALID_ARGS", "set_property_null_first=ZX_ERR_INVALID_ARGS",
            "exc_state_wrong_type=ZX_ERR_WRONG_TYPE", "get_thread_wrong_type=ZX_ERR_WRONG_TYPE",
            "create_after_close=ZX_OK", "read_after_death=ZX_ERR_PEER_CLOSED", "create_dead=ZX_ERR_BAD_STATE",
            "suspend_dead=ZX_ERR_BAD_STATE");
@@ -231,8 +240,8 @@ Test(exceptions, debuggee_killed_while_parked_in_an_exception_dies_cleanly)
     REQUIRE_KVM();
     for (int i = 0; i < RACE_ROUNDS; i++)
         EXPECT("bp", "kill_parked", NULL, "kill=ZX_OK", "retcode=-1024", "thread_state=0x5",
-               "read_regs_dead=ZX_ERR_BAD_STATE", "set_state_dead=ZX_OK", "close_exception=ZX_OK",
-               "read_after=ZX_ERR_PEER_CLOSED");
+               "read_regs_dead=ZX_ERR_BAD_STATE", "strategy_dead=ZX_ERR_BAD_STATE", "set_state_dead=ZX_OK",
+               "close_exception=ZX_OK", "read_after=ZX_ERR_PEER_CLOSED");
 }
 
 Test(exceptions, second_chance_debugger_sees_the_exception_again_after_the_process_channel)

@@ -26,6 +26,11 @@ uint32_t debug_exception_type(unsigned vector)
     }
 }
 
+zx_status_t debug_page_fault_status(const struct process *p, uint64_t addr)
+{
+    return vmar_space_find(&p->vmar.space, addr) ? ZX_ERR_ACCESS_DENIED : ZX_ERR_NOT_FOUND;
+}
+
 /* Sends to one exceptionate and waits for the exception to be closed; false when nothing was sent. */
 static bool offer(struct objects *o, struct thread *t, struct exceptionate *e, uint32_t type,
                   const struct debug_host *h, enum debug_verdict *stopped)

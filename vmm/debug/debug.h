@@ -33,6 +33,14 @@ enum debug_verdict {
 uint32_t debug_exception_type(unsigned vector);
 
 /*
+ * The zx_status_t Zircon's page-fault handler gives for an unresolvable
+ * fault at `addr`, which its report carries as synth_code: ZX_ERR_NOT_FOUND
+ * where nothing is mapped, ZX_ERR_ACCESS_DENIED where a mapping forbids the
+ * access. Lock held.
+ */
+zx_status_t debug_page_fault_status(const struct process *p, uint64_t addr);
+
+/*
  * Offers an architectural exception (or ZX_EXCP_POLICY_ERROR) of `t`, whose
  * user registers are in t->regs, to its handlers in Zircon's order: process
  * debugger channel, thread, process, the debugger again if it asked for a

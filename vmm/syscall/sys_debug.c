@@ -198,13 +198,13 @@ uint64_t sys_zx_object_get_property(struct syscall_call *c)
     uint32_t property = (uint32_t)c->arg[1];
     uint64_t value = c->arg[2];
     size_t size = (size_t)c->arg[3];
+    if (value == 0)
+        return syscall_status(ZX_ERR_INVALID_ARGS); /* Zircon checks it before the handle */
     struct object *obj;
     zx_rights_t rights;
     zx_status_t st = rights_handle(c, (zx_handle_t)c->arg[0], ZX_RIGHT_GET_PROPERTY, &obj, &rights);
     if (st != ZX_OK)
         return syscall_status(st);
-    if (value == 0)
-        return syscall_status(ZX_ERR_INVALID_ARGS);
     switch (property) {
     case ZX_PROP_NAME: {
         if (size < ZX_MAX_NAME_LEN)
@@ -228,21 +228,30 @@ uint64_t sys_zx_object_get_property(struct syscall_call *c)
     }
 }
 
-/* Checks and applies a new exception state or strategy. */
+/* Checks and applies a new exception state or strategy (the value already read). */
 static zx_status_t set_exception_property(struct exception *x, uint32_t property, uint32_t v)
 {
     if (property == ZX_PROP_EXCEPTION_STATE) {
         if (v != ZX_EXCEPTION_STATE_TRY_NEXT && v != ZX_EXCEPTION_STATE_HANDLED &&
             v != ZX_EXCEPTION_STATE_THREAD_EXIT)
             return ZX_ERR_INVALID_ARGS;
-    } else {
-        if (v != ZX_EXCEPTION_STRATEGY_FIRST_CHANCE && v != ZX_EXCEPTION_STRATEGY_SECOND_CHANCE)
-            return ZX_ERR_INVALID_ARGS;
-        if (x->channel_type != ZX_EXCEPTION_CHANNEL_TYPE_DEBUGGER)
-            return ZX_ERR_BAD_STATE; /* only a process debugger gets a second chance */
+    } else if (v != ZX_EXCEPTION_STRATEGY_FIRST_CHANCE && v != ZX_EXCEPTION_STRATEGY_SECOND_CHANCE) {
+        return ZX_ERR_INVALID_ARGS;
     }
     *exception_property(x, property) = v;
     return ZX_OK;
+}
+
+/*
+ * Zircon's test for a new strategy, made before the value is read: the
+ * exception's thread must be waiting on a process debugger channel now
+ * (ZX_INFO_THREAD's wait_exception_channel_type), else ZX_ERR_BAD_STATE.
+ */
+static bool held_by_debugger(const struct exception *x)
+{
+    const struct thread *t = x->task;
+    return t->state != THREAD_DEAD && t->in_exception && t->exception &&
+           t->exception->channel_type == ZX_EXCEPTION_CHANNEL_TYPE_DEBUGGER;
 }
 
 uint64_t sys_zx_object_set_property(struct syscall_call *c)
@@ -250,13 +259,13 @@ uint64_t sys_zx_object_set_property(struct syscall_call *c)
     uint32_t property = (uint32_t)c->arg[1];
     uint64_t value = c->arg[2];
     size_t size = (size_t)c->arg[3];
+    if (value == 0)
+        return syscall_status(ZX_ERR_INVALID_ARGS); /* Zircon checks it before the handle */
     struct object *obj;
     zx_rights_t rights;
     zx_status_t st = rights_handle(c, (zx_handle_t)c->arg[0], ZX_RIGHT_SET_PROPERTY, &obj, &rights);
     if (st != ZX_OK)
         return syscall_status(st);
-    if (value == 0)
-        return syscall_status(ZX_ERR_INVALID_ARGS);
     struct pt_walk_ctx w = syscall_caller_walk(c);
     switch (property) {
     case ZX_PROP_NAME: {
@@ -277,6 +286,8 @@ uint64_t sys_zx_object_set_property(struct syscall_call *c)
             return syscall_status(ZX_ERR_BUFFER_TOO_SMALL);
         if (obj->type != ZX_OBJ_TYPE_EXCEPTION)
             return syscall_status(ZX_ERR_WRONG_TYPE);
+        if (property == ZX_PROP_EXCEPTION_STRATEGY && !held_by_debugger((struct exception *)obj))
+            return syscall_status(ZX_ERR_BAD_STATE); /* only a process debugger gets a second chance */
         uint32_t v;
         if (uaccess_copy_in(&w, &v, value, sizeof(v)) != ZX_OK)
             return syscall_status(ZX_ERR_INVALID_ARGS);

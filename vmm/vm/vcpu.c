@@ -167,6 +167,9 @@ static enum debug_verdict park_exception(struct vcpu *v, void *arg)
     struct debug_host h = debug_host_of(v);
     if (a->has_dr6)
         debug_note_dr6(&v->proc->thread, a->dr6);
+    if (a->type == ZX_EXCP_FATAL_PAGE_FAULT)
+        a->report.context.synth_code =
+            (uint32_t)debug_page_fault_status(v->proc, a->report.context.arch.u.x86_64.cr2);
     return debug_exception(&v->vm->objects, &v->proc->thread, a->type, &a->report, &h);
 }
 
@@ -185,13 +188,16 @@ static bool policy_error(struct vcpu *v)
 {
     struct kvm_regs *r = &v->run->s.regs.regs;
     char line[128];
-    snprintf(line, sizeof(line), "policy error: syscall %u from outside the vDSO at rip 0x%llx",
-             (uint32_t)r->rax, (unsigned long long)r->rip);
+    uint32_t number = (uint32_t)r->rax;
+    snprintf(line, sizeof(line), "policy error: syscall %u from outside the vDSO at rip 0x%llx", number,
+             (unsigned long long)r->rip);
     r->rax = (uint64_t)(int64_t)ZX_ERR_BAD_SYSCALL;
     v->run->kvm_dirty_regs = KVM_SYNC_X86_REGS;
+    /* Zircon's sys_invalid_syscall: code BAD_SYSCALL, data the syscall number. */
     struct exception_args a = {
         .type = ZX_EXCP_POLICY_ERROR,
-        .report = {.header = {.size = sizeof(zx_exception_report_t), .type = ZX_EXCP_POLICY_ERROR}}};
+        .report = {.header = {.size = sizeof(zx_exception_report_t), .type = ZX_EXCP_POLICY_ERROR},
+                   .context = {.synth_code = ZX_EXCP_POLICY_CODE_BAD_SYSCALL, .synth_data = number}}};
     enum debug_verdict verdict = park_and_resume(v, NULL, park_exception, &a);
     end_after(v, verdict, line);
     return verdict == DEBUG_RESUME;
