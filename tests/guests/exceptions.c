@@ -52,7 +52,16 @@ static void raise_kind(const char *kind)
         __asm__ volatile("movl $1, %%eax; outl %%eax, $0xE0" ::: "rax", "memory");
     else if (strcmp(kind, "step") == 0)
         __asm__ volatile("int3; nop; nop");
-    else if (strcmp(kind, "hw") == 0) {
+    else if (strcmp(kind, "fpu") == 0) {
+        uint64_t out = 0;
+        __asm__ volatile("movq %1, %%xmm3\n"
+                         "int3\n" /* the debugger reads xmm3 and writes another value */
+                         "movq %%xmm3, %0"
+                         : "=r"(out)
+                         : "r"(0x1122334455667788ULL)
+                         : "xmm3");
+        printf("xmm3_after=0x%llx\n", (unsigned long long)out);
+    } else if (strcmp(kind, "hw") == 0) {
         __asm__ volatile("int3"); /* the debugger arms DR0 and DR1 here */
         hw_target();
         hw_watched = 5;
@@ -652,6 +661,39 @@ static int suspend_hold(void)
     return 0;
 }
 
+/* fpu: reads the victim's x87 and vector state at a breakpoint and writes xmm3. */
+static int fpu(void)
+{
+    zx_handle_t proc = sibling(), ch, exc, thread;
+    zx_task_create_exception_channel(proc, ZX_EXCEPTION_CHANNEL_DEBUGGER, &ch);
+    zx_exception_info_t info;
+    read_one(ch, &info, &exc);
+    zx_exception_get_thread(exc, &thread);
+    static zx_thread_state_vector_regs_t v;
+    zx_thread_state_fp_regs_t f;
+    guest_put_status("read_vector", zx_thread_read_state(thread, ZX_THREAD_STATE_VECTOR_REGS, &v, sizeof(v)));
+    printf("xmm3_seen=0x%llx mxcsr=0x%x\n", (unsigned long long)v.zmm[3].v[0], v.mxcsr);
+    guest_put_status("read_fp", zx_thread_read_state(thread, ZX_THREAD_STATE_FP_REGS, &f, sizeof(f)));
+    printf("fcw=0x%x\n", f.fcw);
+    guest_put_status("read_vector_small",
+                     zx_thread_read_state(thread, ZX_THREAD_STATE_VECTOR_REGS, &v, sizeof(v) - 8));
+    v.zmm[3].v[0] = 0xcafef00dcafef00dULL;
+    uint32_t good = v.mxcsr;
+    v.mxcsr = 0xffff0000u;
+    guest_put_status("write_bad_mxcsr",
+                     zx_thread_write_state(thread, ZX_THREAD_STATE_VECTOR_REGS, &v, sizeof(v)));
+    v.mxcsr = good;
+    guest_put_status("write_vector",
+                     zx_thread_write_state(thread, ZX_THREAD_STATE_VECTOR_REGS, &v, sizeof(v)));
+    guest_put_status("write_fp", zx_thread_write_state(thread, ZX_THREAD_STATE_FP_REGS, &f, sizeof(f)));
+    set_state(exc, ZX_EXCEPTION_STATE_HANDLED);
+    zx_handle_close(exc);
+    zx_handle_close(thread);
+    zx_handle_close(ch);
+    print_exit(proc);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     if (argc == 3 && strcmp(argv[1], "victim") == 0)
@@ -674,6 +716,8 @@ int main(int argc, char **argv)
         return maps();
     if (argc == 2 && strcmp(argv[1], "hw") == 0)
         return hw();
+    if (argc == 2 && strcmp(argv[1], "fpu") == 0)
+        return fpu();
     if (argc == 2 && strcmp(argv[1], "racer") == 0)
         return racer();
     if (argc == 2 && strcmp(argv[1], "race") == 0)
@@ -688,6 +732,6 @@ int main(int argc, char **argv)
         return suspend_hold();
     printf("usage: exceptions victim KIND | catch handled|try_next | step | order | errors | suspend | "
            "starting | exit_holding | maps | hw | race | racer | kill_parked | second_chance | "
-           "kill_suspended | suspend_hold\n");
+           "kill_suspended | suspend_hold | fpu\n");
     return 2;
 }

@@ -270,3 +270,17 @@ Test(exceptions, timeout_stops_a_run_with_a_suspended_process)
     harness_assert_line(r.out, "suspended=1");
     harness_free(&r);
 }
+
+Test(exceptions, fp_and_vector_registers_are_read_and_written_at_a_breakpoint)
+{
+    REQUIRE_KVM();
+    EXPECT("fpu", "fpu", NULL, "read_vector=ZX_OK", "read_fp=ZX_OK", "fcw=0x37f",
+           "read_vector_small=ZX_ERR_BUFFER_TOO_SMALL", "write_bad_mxcsr=ZX_ERR_INVALID_ARGS",
+           "write_vector=ZX_OK", "write_fp=ZX_OK", "xmm3_after=0xcafef00dcafef00d", "victim_resumed=1",
+           "retcode=7");
+    struct run_result r;
+    harness_zxvmm(&r, "run", "--timeout", GUEST_TIMEOUT, "--cmdline", DEBUG_CMDLINE, "--spawn", victim("fpu"),
+                  harness_guest("exceptions"), "fpu", NULL);
+    assert_contains(r.out, "xmm3_seen=0x1122334455667788 ");
+    harness_free(&r);
+}

@@ -334,8 +334,9 @@ Test(debug, state_sizes_and_unsupported_kinds)
     cr_assert_eq(debug_state_size(ZX_THREAD_STATE_GENERAL_REGS), 160);
     cr_assert_eq(debug_state_size(ZX_THREAD_STATE_DEBUG_REGS), 48);
     cr_assert_eq(debug_state_size(ZX_THREAD_STATE_SINGLE_STEP), 4);
-    cr_assert_eq(debug_state_size(ZX_THREAD_STATE_FP_REGS), 0);
-    cr_assert_eq(debug_state_size(ZX_THREAD_STATE_VECTOR_REGS), 0);
+    cr_assert_eq(debug_state_size(ZX_THREAD_STATE_FP_REGS), 160);
+    cr_assert_eq(debug_state_size(ZX_THREAD_STATE_VECTOR_REGS), 2120);
+    cr_assert_eq(debug_state_size(ZX_THREAD_X86_REGISTER_FS), 0);
     cr_assert_eq(debug_state_size(99), 0);
 }
 
@@ -435,4 +436,36 @@ Test(debug, cli_spawn_stopped_marks_its_program)
     cr_assert_eq(o.spawn[1].argc, 3);
     cr_assert_str_eq(o.spawn[1].argv[0], "b");
     cli_options_free(&o);
+}
+
+Test(debug, vector_writes_take_xmm_and_a_valid_mxcsr_only)
+{
+    static zx_thread_state_vector_regs_t v;
+    v.zmm[3].v[0] = 0x1122334455667788ULL;
+    v.zmm[3].v[2] = 0x99; /* YMM: no such state here */
+    v.zmm[20].v[0] = 0x77;
+    v.mxcsr = 0x10000; /* a reserved bit */
+    cr_assert_eq(debug_write_state(&proc.thread, ZX_THREAD_STATE_VECTOR_REGS, &v), ZX_ERR_INVALID_ARGS);
+    cr_assert_not(proc.thread.fpu_dirty, "nothing changed");
+    v.mxcsr = 0x1f80;
+    cr_assert_eq(debug_write_state(&proc.thread, ZX_THREAD_STATE_VECTOR_REGS, &v), ZX_OK);
+    static zx_thread_state_vector_regs_t back;
+    debug_read_state(&proc.thread, ZX_THREAD_STATE_VECTOR_REGS, &back);
+    cr_assert_eq(back.zmm[3].v[0], 0x1122334455667788ULL);
+    cr_assert_eq(back.zmm[3].v[2], 0);
+    cr_assert_eq(back.zmm[20].v[0], 0);
+    cr_assert_eq(back.mxcsr, 0x1f80);
+    cr_assert(proc.thread.fpu_dirty, "loaded at the next resume");
+}
+
+Test(debug, fp_writes_are_kept_for_the_resume)
+{
+    zx_thread_state_fp_regs_t f = {.fcw = 0x37f, .fsw = 0, .ftw = 0x1};
+    f.st[0].low = 0x8000000000000000ULL;
+    f.st[0].high = 0x3fff; /* 1.0 */
+    cr_assert_eq(debug_write_state(&proc.thread, ZX_THREAD_STATE_FP_REGS, &f), ZX_OK);
+    zx_thread_state_fp_regs_t back;
+    debug_read_state(&proc.thread, ZX_THREAD_STATE_FP_REGS, &back);
+    cr_assert_eq(memcmp(&back, &f, sizeof(f)), 0);
+    cr_assert(proc.thread.fpu_dirty);
 }

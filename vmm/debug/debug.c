@@ -159,6 +159,10 @@ size_t debug_state_size(uint32_t kind)
         return sizeof(zx_thread_state_debug_regs_t);
     case ZX_THREAD_STATE_SINGLE_STEP:
         return sizeof(zx_thread_state_single_step_t);
+    case ZX_THREAD_STATE_FP_REGS:
+        return sizeof(zx_thread_state_fp_regs_t);
+    case ZX_THREAD_STATE_VECTOR_REGS:
+        return sizeof(zx_thread_state_vector_regs_t);
     default:
         return 0;
     }
@@ -172,6 +176,12 @@ void debug_read_state(const struct thread *t, uint32_t kind, void *out)
         break;
     case ZX_THREAD_STATE_DEBUG_REGS:
         memcpy(out, &t->debug_regs, sizeof(t->debug_regs));
+        break;
+    case ZX_THREAD_STATE_FP_REGS:
+        memcpy(out, &t->fp_regs, sizeof(t->fp_regs));
+        break;
+    case ZX_THREAD_STATE_VECTOR_REGS:
+        memcpy(out, &t->vector_regs, sizeof(t->vector_regs));
         break;
     case ZX_THREAD_STATE_SINGLE_STEP: {
         zx_thread_state_single_step_t step = (t->regs.rflags & X86_RFLAGS_TF) ? 1 : 0;
@@ -191,6 +201,20 @@ static zx_status_t write_general_regs(struct thread *t, const zx_thread_state_ge
     uint64_t rflags = (t->regs.rflags & ~X86_RFLAGS_USER) | (in->rflags & X86_RFLAGS_USER);
     t->regs = *in;
     t->regs.rflags = rflags;
+    return ZX_OK;
+}
+
+/* XMM0-15 and MXCSR; MXCSR's reserved bits must be 0 (FXRSTOR faults on them). Nothing else exists here. */
+static zx_status_t write_vector_regs(struct thread *t, const void *in)
+{
+    zx_thread_state_vector_regs_t v;
+    memcpy(&v, in, sizeof(v));
+    if (v.mxcsr & ~X86_MXCSR_WRITABLE)
+        return ZX_ERR_INVALID_ARGS;
+    for (unsigned i = 0; i < X86_XMM_REGS; i++)
+        memcpy(t->vector_regs.zmm[i].v, v.zmm[i].v, 2 * sizeof(uint64_t));
+    t->vector_regs.mxcsr = v.mxcsr;
+    t->fpu_dirty = true;
     return ZX_OK;
 }
 
@@ -215,6 +239,12 @@ zx_status_t debug_write_state(struct thread *t, uint32_t kind, const void *in)
         memcpy(&dr, in, sizeof(dr));
         return debug_set_debug_regs(t, &dr);
     }
+    case ZX_THREAD_STATE_FP_REGS:
+        memcpy(&t->fp_regs, in, sizeof(t->fp_regs));
+        t->fpu_dirty = true;
+        return ZX_OK;
+    case ZX_THREAD_STATE_VECTOR_REGS:
+        return write_vector_regs(t, in);
     default:
         return ZX_ERR_INVALID_ARGS;
     }

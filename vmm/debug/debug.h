@@ -91,9 +91,12 @@ void debug_read_state(const struct thread *t, uint32_t kind, void *out);
 /*
  * Writes state `kind` of a parked thread from `in` after validating it:
  * ZX_ERR_INVALID_ARGS for a rip or fs/gs base that is non-canonical or in
- * the kernel half, or a single-step value other than 0 and 1; debug
- * registers as debug_set_debug_regs. Only X86_RFLAGS_USER bits of rflags are
- * taken.
+ * the kernel half, a single-step value other than 0 and 1, or an MXCSR
+ * with reserved bits set; debug registers as debug_set_debug_regs. Only
+ * X86_RFLAGS_USER bits of rflags are taken; of the vector registers only
+ * XMM0-15 (zmm[i].v[0-1]) and MXCSR exist (the guest has SSE, no AVX), the
+ * rest is ignored. FP and vector writes are loaded at the next resume
+ * (fpu_dirty).
  */
 zx_status_t debug_write_state(struct thread *t, uint32_t kind, const void *in);
 

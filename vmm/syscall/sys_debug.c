@@ -20,6 +20,15 @@
 #define EXCEPTION_CHANNEL_RIGHTS (ZX_RIGHT_TRANSFER | ZX_RIGHT_WAIT | ZX_RIGHT_READ)
 #define CHANNEL_READ_MAY_DISCARD ((uint32_t)1u) /* ZX_CHANNEL_READ_MAY_DISCARD */
 
+/* Room for any thread state zxvmm serves. */
+union thread_state_buffer {
+    zx_thread_state_general_regs_t general;
+    zx_thread_state_fp_regs_t fp;
+    zx_thread_state_vector_regs_t vector;
+    zx_thread_state_debug_regs_t debug;
+    zx_thread_state_single_step_t step;
+};
+
 /* Looks a handle up and checks its type, then its rights (Zircon's typed lookup). */
 static zx_status_t typed_handle(const struct syscall_call *c, zx_handle_t value, zx_obj_type_t type,
                                 zx_rights_t need, struct object **obj, zx_rights_t *rights)
@@ -315,9 +324,9 @@ uint64_t sys_zx_thread_read_state(struct syscall_call *c)
     struct thread *t = (struct thread *)obj;
     if (!thread_is_parked(t) || process_is_dying(t->process))
         return syscall_status(ZX_ERR_BAD_STATE);
-    uint8_t state[sizeof(zx_thread_state_general_regs_t)];
-    debug_read_state(t, kind, state);
-    return syscall_status(syscall_store(c, buffer, state, need));
+    union thread_state_buffer state;
+    debug_read_state(t, kind, &state);
+    return syscall_status(syscall_store(c, buffer, &state, need));
 }
 
 uint64_t sys_zx_thread_write_state(struct syscall_call *c)
@@ -336,14 +345,14 @@ uint64_t sys_zx_thread_write_state(struct syscall_call *c)
         return syscall_status(ZX_ERR_INVALID_ARGS);
     if (size < need)
         return syscall_status(ZX_ERR_BUFFER_TOO_SMALL);
-    uint8_t state[sizeof(zx_thread_state_general_regs_t)];
+    union thread_state_buffer state;
     struct pt_walk_ctx w = syscall_caller_walk(c);
-    if (uaccess_copy_in(&w, state, buffer, need) != ZX_OK)
+    if (uaccess_copy_in(&w, &state, buffer, need) != ZX_OK)
         return syscall_status(ZX_ERR_INVALID_ARGS);
     struct thread *t = (struct thread *)obj;
     if (!thread_is_parked(t) || process_is_dying(t->process))
         return syscall_status(ZX_ERR_BAD_STATE);
-    return syscall_status(debug_write_state(t, kind, state));
+    return syscall_status(debug_write_state(t, kind, &state));
 }
 
 uint64_t sys_zx_task_suspend_token(struct syscall_call *c)

@@ -99,29 +99,65 @@ static struct debug_host debug_host_of(struct vcpu *v)
  * and releases the lock. Returns the verdict; DEBUG_RESUME means the vCPU
  * may run on.
  */
+/* What a resume loads into the vCPU, copied from the thread under the lock. */
+struct resume_state {
+    zx_thread_state_general_regs_t regs;
+    zx_thread_state_debug_regs_t dr;
+    zx_thread_state_fp_regs_t fp;
+    zx_thread_state_vector_regs_t vec;
+    bool load_dr, load_fpu;
+};
+
+/* Captures the stopped thread's registers, general and FPU, into `t`. Lock held. */
+static int capture_thread(struct vcpu *v, const struct zxvmm_exception_frame *frame, struct thread *t)
+{
+    zx_thread_state_general_regs_t regs = t->regs;
+    int rc = vcpu_arch_capture(v, frame, &regs);
+    t->regs = regs;
+    if (rc == 0)
+        rc = vcpu_arch_capture_fpu(v, &t->fp_regs, &t->vector_regs);
+    t->fpu_dirty = false;
+    return rc;
+}
+
+/* Takes what the resume must load (and clears the dirty marks). Lock held. */
+static void take_resume_state(struct thread *t, struct resume_state *r)
+{
+    r->regs = t->regs;
+    r->dr = t->debug_regs;
+    r->load_dr = t->debug_regs_dirty;
+    r->fp = t->fp_regs;
+    r->vec = t->vector_regs;
+    r->load_fpu = t->fpu_dirty;
+    t->debug_regs_dirty = t->fpu_dirty = false;
+}
+
+/* Loads it: registers and segments always, debug and FPU state when a debugger changed them. */
+static int apply_resume_state(struct vcpu *v, const struct resume_state *r)
+{
+    int rc = vcpu_arch_resume(v, &r->regs);
+    if (rc == 0 && r->load_dr)
+        rc = vcpu_arch_load_debug_regs(v, &r->dr);
+    if (rc == 0 && r->load_fpu)
+        rc = vcpu_arch_load_fpu(v, &r->fp, &r->vec);
+    return rc;
+}
+
 static enum debug_verdict park_and_resume(struct vcpu *v, const struct zxvmm_exception_frame *frame,
                                           enum debug_verdict (*park)(struct vcpu *v, void *arg), void *arg)
 {
     struct thread *t = &v->proc->thread;
     struct debug_host h = debug_host_of(v);
-    zx_thread_state_general_regs_t regs;
-    zx_thread_state_debug_regs_t dr;
+    struct resume_state r;
     pthread_mutex_lock(&v->vm->lock);
-    regs = t->regs;
-    int rc = vcpu_arch_capture(v, frame, &regs);
-    t->regs = regs;
+    int rc = capture_thread(v, frame, t);
     enum debug_verdict verdict = rc ? DEBUG_STOPPED : park(v, arg);
     if (verdict == DEBUG_RESUME)
         verdict = debug_park_suspended(&v->vm->objects, t, &h);
-    regs = t->regs;
-    dr = t->debug_regs;
-    bool load_dr = t->debug_regs_dirty;
-    t->debug_regs_dirty = false;
+    take_resume_state(t, &r);
     pthread_mutex_unlock(&v->vm->lock);
     if (rc == 0 && verdict == DEBUG_RESUME)
-        rc = vcpu_arch_resume(v, &regs);
-    if (rc == 0 && verdict == DEBUG_RESUME && load_dr)
-        rc = vcpu_arch_load_debug_regs(v, &dr);
+        rc = apply_resume_state(v, &r);
     if (rc) {
         char line[96];
         snprintf(line, sizeof(line), "KVM_GET/SET_REGS while resuming: %s", strerror(-rc));

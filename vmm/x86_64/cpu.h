@@ -232,6 +232,11 @@ void x86_build_tss(void *tss, uint64_t rsp0, const uint16_t *open_ports, size_t 
 #define X86_DR7_RW_ACCESS   0x3ULL /* read or write */
 #define X86_DR_SLOTS        4
 
+/* SSE state the guest has (CR4.OSFXSR, no XSAVE): XMM0-15; MXCSR bits 16-31 are reserved (SDM Vol. 1
+ * §10.2.3). */
+#define X86_XMM_REGS       16
+#define X86_MXCSR_WRITABLE 0x0000FFFFu
+
 /* True when `va` is canonical with 48-bit addresses and in the lower (user) half. */
 bool x86_is_user_address(uint64_t va);
 
