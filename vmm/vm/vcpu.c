@@ -92,13 +92,6 @@ static struct debug_host debug_host_of(struct vcpu *v)
     return (struct debug_host){debug_wait, v};
 }
 
-/*
- * Runs `park` (a debug-core call that may leave the thread parked) with the
- * thread's user registers captured first and applied afterwards, so that a
- * debugger's writes take effect; then parks again while suspended. Takes
- * and releases the lock. Returns the verdict; DEBUG_RESUME means the vCPU
- * may run on.
- */
 /* What a resume loads into the vCPU, copied from the thread under the lock. */
 struct resume_state {
     zx_thread_state_general_regs_t regs;
@@ -143,6 +136,13 @@ static int apply_resume_state(struct vcpu *v, const struct resume_state *r)
     return rc;
 }
 
+/*
+ * Runs `park` (a debug-core call that may leave the thread parked) with the
+ * thread's user registers captured first and applied afterwards, so that a
+ * debugger's writes take effect; then parks again while suspended. Takes
+ * and releases the lock. Returns the verdict; DEBUG_RESUME means the vCPU
+ * may run on.
+ */
 static enum debug_verdict park_and_resume(struct vcpu *v, const struct zxvmm_exception_frame *frame,
                                           enum debug_verdict (*park)(struct vcpu *v, void *arg), void *arg)
 {
