@@ -694,6 +694,39 @@ static int fpu(void)
     return 0;
 }
 
+/* thread_channel: debugger, then thread channel (no process handle from it), then process channel. */
+static int thread_channel(void)
+{
+    zx_handle_t proc = sibling(), thread, tch, pch, exc, out;
+    zx_koid_t tid;
+    zx_object_get_info(proc, ZX_INFO_PROCESS_THREADS, &tid, sizeof(tid), NULL, NULL);
+    zx_object_get_child(proc, tid, ZX_RIGHT_SAME_RIGHTS, &thread);
+    zx_task_create_exception_channel(proc, 0, &pch);
+    guest_put_status("bind_thread", zx_task_create_exception_channel(thread, 0, &tch));
+    zx_handle_t dbg; /* the victim raises once a debugger is attached: it gets it first and passes */
+    zx_task_create_exception_channel(proc, ZX_EXCEPTION_CHANNEL_DEBUGGER, &dbg);
+    zx_exception_info_t info;
+    read_one(dbg, &info, &exc);
+    zx_handle_close(exc);
+    read_one(tch, &info, &exc);
+    printf("thread_got=0x%x\n", info.type);
+    zx_info_thread_t ti;
+    zx_object_get_info(thread, ZX_INFO_THREAD, &ti, sizeof(ti), NULL, NULL);
+    printf("waiting_on=%u\n", ti.wait_exception_channel_type);
+    guest_put_status("get_thread", zx_exception_get_thread(exc, &out));
+    printf("same_thread=%d\n", guest_koid(out) == tid);
+    guest_put_status("get_process", zx_exception_get_process(exc, &out));
+    zx_handle_close(exc); /* TRY_NEXT: on to the process channel */
+    read_one(pch, &info, &exc);
+    zx_object_get_info(thread, ZX_INFO_THREAD, &ti, sizeof(ti), NULL, NULL);
+    printf("process_got=0x%x waiting_on=%u\n", info.type, ti.wait_exception_channel_type);
+    set_state(exc, ZX_EXCEPTION_STATE_HANDLED);
+    zx_handle_close(exc);
+    zx_handle_close(dbg); /* unbound: the exit is not held for it */
+    print_exit(proc);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     if (argc == 3 && strcmp(argv[1], "victim") == 0)
@@ -718,6 +751,8 @@ int main(int argc, char **argv)
         return hw();
     if (argc == 2 && strcmp(argv[1], "fpu") == 0)
         return fpu();
+    if (argc == 2 && strcmp(argv[1], "thread_channel") == 0)
+        return thread_channel();
     if (argc == 2 && strcmp(argv[1], "racer") == 0)
         return racer();
     if (argc == 2 && strcmp(argv[1], "race") == 0)
@@ -732,6 +767,6 @@ int main(int argc, char **argv)
         return suspend_hold();
     printf("usage: exceptions victim KIND | catch handled|try_next | step | order | errors | suspend | "
            "starting | exit_holding | maps | hw | race | racer | kill_parked | second_chance | "
-           "kill_suspended | suspend_hold | fpu\n");
+           "kill_suspended | suspend_hold | fpu | thread_channel\n");
     return 2;
 }

@@ -284,3 +284,11 @@ Test(exceptions, fp_and_vector_registers_are_read_and_written_at_a_breakpoint)
     assert_contains(r.out, "xmm3_seen=0x1122334455667788 ");
     harness_free(&r);
 }
+
+Test(exceptions, thread_channel_comes_after_the_debugger_and_gives_no_process_handle)
+{
+    REQUIRE_KVM();
+    EXPECT("bp", "thread_channel", NULL, "bind_thread=ZX_OK", "thread_got=0x308", "waiting_on=2",
+           "get_thread=ZX_OK", "same_thread=1", "get_process=ZX_ERR_ACCESS_DENIED",
+           "process_got=0x308 waiting_on=3", "victim_resumed=1", "retcode=7");
+}
