@@ -727,6 +727,34 @@ static int thread_channel(void)
     return 0;
 }
 
+/* suspend_in_exception: suspended while in an exception, it stays stopped after HANDLED until the token goes.
+ */
+static int suspend_in_exception(void)
+{
+    zx_handle_t proc = sibling(), ch, exc, thread, token;
+    zx_task_create_exception_channel(proc, ZX_EXCEPTION_CHANNEL_DEBUGGER, &ch);
+    zx_exception_info_t info;
+    read_one(ch, &info, &exc);
+    zx_exception_get_thread(exc, &thread);
+    guest_put_status("suspend", zx_task_suspend_token(thread, &token));
+    zx_info_thread_t ti;
+    zx_object_get_info(thread, ZX_INFO_THREAD, &ti, sizeof(ti), NULL, NULL);
+    printf("state_in_exception=0x%x\n", ti.state);
+    set_state(exc, ZX_EXCEPTION_STATE_HANDLED);
+    zx_handle_close(exc);
+    guest_put_status("wait_suspended",
+                     zx_object_wait_one(thread, ZX_THREAD_SUSPENDED, zx_deadline_after(5000000000LL), NULL));
+    zx_object_get_info(thread, ZX_INFO_THREAD, &ti, sizeof(ti), NULL, NULL);
+    printf("state_after_handled=0x%x\n", ti.state);
+    zx_thread_state_general_regs_t regs;
+    guest_put_status("read_suspended",
+                     zx_thread_read_state(thread, ZX_THREAD_STATE_GENERAL_REGS, &regs, sizeof(regs)));
+    zx_handle_close(token);
+    zx_handle_close(ch);
+    print_exit(proc);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     if (argc == 3 && strcmp(argv[1], "victim") == 0)
@@ -753,6 +781,8 @@ int main(int argc, char **argv)
         return fpu();
     if (argc == 2 && strcmp(argv[1], "thread_channel") == 0)
         return thread_channel();
+    if (argc == 2 && strcmp(argv[1], "suspend_in_exception") == 0)
+        return suspend_in_exception();
     if (argc == 2 && strcmp(argv[1], "racer") == 0)
         return racer();
     if (argc == 2 && strcmp(argv[1], "race") == 0)
@@ -767,6 +797,6 @@ int main(int argc, char **argv)
         return suspend_hold();
     printf("usage: exceptions victim KIND | catch handled|try_next | step | order | errors | suspend | "
            "starting | exit_holding | maps | hw | race | racer | kill_parked | second_chance | "
-           "kill_suspended | suspend_hold | fpu | thread_channel\n");
+           "kill_suspended | suspend_hold | fpu | thread_channel | suspend_in_exception\n");
     return 2;
 }

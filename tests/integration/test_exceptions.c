@@ -292,3 +292,11 @@ Test(exceptions, thread_channel_comes_after_the_debugger_and_gives_no_process_ha
            "get_thread=ZX_OK", "same_thread=1", "get_process=ZX_ERR_ACCESS_DENIED",
            "process_got=0x308 waiting_on=3", "victim_resumed=1", "retcode=7");
 }
+
+Test(exceptions, suspended_while_in_an_exception_it_stays_stopped_until_the_token_closes)
+{
+    REQUIRE_KVM();
+    EXPECT("bp", "suspend_in_exception", NULL, "suspend=ZX_OK", "state_in_exception=0x103",
+           "wait_suspended=ZX_OK", "state_after_handled=0x2", "read_suspended=ZX_OK", "victim_resumed=1",
+           "retcode=7");
+}
