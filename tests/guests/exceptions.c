@@ -26,6 +26,16 @@ static void wait_for_debugger(void)
     } while (!(info.flags & ZX_INFO_PROCESS_FLAG_DEBUGGER_ATTACHED));
 }
 
+/* What the hardware-breakpoint test watches: a function it executes and a word it writes. */
+volatile uint32_t hw_watched;
+
+__attribute__((noinline)) void hw_target(void)
+{
+    __asm__ volatile("nop");
+}
+
+static const uint32_t read_only_word = 0x5a5a5a5a;
+
 static void raise_kind(const char *kind)
 {
     if (strcmp(kind, "bp") == 0)
@@ -34,12 +44,28 @@ static void raise_kind(const char *kind)
         __asm__ volatile("ud2");
     else if (strcmp(kind, "pf") == 0)
         (void)*(volatile uint32_t *)guest_opaque(0x10);
+    else if (strcmp(kind, "pf_ro") == 0) /* a write to this read-only word: mapped, access denied */
+        *(volatile uint32_t *)guest_opaque((uintptr_t)&read_only_word) = 1;
     else if (strcmp(kind, "gp") == 0)
         (void)*(volatile uint32_t *)guest_opaque(0x8000000000000000ULL);
     else if (strcmp(kind, "policy") == 0)
         __asm__ volatile("movl $1, %%eax; outl %%eax, $0xE0" ::: "rax", "memory");
     else if (strcmp(kind, "step") == 0)
         __asm__ volatile("int3; nop; nop");
+    else if (strcmp(kind, "fpu") == 0) {
+        uint64_t out = 0;
+        __asm__ volatile("movq %1, %%xmm3\n"
+                         "int3\n" /* the debugger reads xmm3 and writes another value */
+                         "movq %%xmm3, %0"
+                         : "=r"(out)
+                         : "r"(0x1122334455667788ULL)
+                         : "xmm3");
+        printf("xmm3_after=0x%llx\n", (unsigned long long)out);
+    } else if (strcmp(kind, "hw") == 0) {
+        __asm__ volatile("int3"); /* the debugger arms DR0 and DR1 here */
+        hw_target();
+        hw_watched = 5;
+    }
 }
 
 static int victim(const char *kind)
@@ -122,6 +148,7 @@ static int catch_one(const char *answer)
         "report", zx_object_get_info(thread, ZX_INFO_THREAD_EXCEPTION_REPORT, &rep, sizeof(rep), NULL, NULL));
     printf("vector=%llu cr2=0x%llx\n", (unsigned long long)rep.context.arch.u.x86_64.vector,
            (unsigned long long)rep.context.arch.u.x86_64.cr2);
+    printf("synth_code=%d synth_data=%u\n", (int)rep.context.synth_code, rep.context.synth_data);
     zx_thread_state_general_regs_t regs;
     guest_put_status("read_regs",
                      zx_thread_read_state(thread, ZX_THREAD_STATE_GENERAL_REGS, &regs, sizeof(regs)));
@@ -156,6 +183,9 @@ static int step(void)
     printf("second_type=0x%x\n", info.type);
     zx_thread_read_state(thread, ZX_THREAD_STATE_GENERAL_REGS, &after, sizeof(after));
     printf("advanced=%llu\n", (unsigned long long)(after.rip - before.rip));
+    zx_thread_state_debug_regs_t dr;
+    zx_thread_read_state(thread, ZX_THREAD_STATE_DEBUG_REGS, &dr, sizeof(dr));
+    printf("dr6_single_step=%d\n", (int)((dr.dr6 >> 14) & 1));
     zx_thread_write_state(thread, ZX_THREAD_STATE_SINGLE_STEP, &off, sizeof(off));
     set_state(exc, ZX_EXCEPTION_STATE_HANDLED);
     zx_handle_close(exc);
@@ -255,6 +285,10 @@ static int errors(void)
     guest_put_status("get_name", zx_object_get_property(thread, ZX_PROP_NAME, name, sizeof(name)));
     printf("name=%s\n", name);
     guest_put_status("get_name_small", zx_object_get_property(thread, ZX_PROP_NAME, name, 4));
+    guest_put_status("get_property_null_first",
+                     zx_object_get_property(BAD_HANDLE_VALUE, ZX_PROP_NAME, NULL, sizeof(name)));
+    guest_put_status("set_property_null_first",
+                     zx_object_set_property(BAD_HANDLE_VALUE, ZX_PROP_NAME, NULL, sizeof(name)));
     uint32_t v = 0;
     guest_put_status("exc_state_wrong_type",
                      zx_object_get_property(thread, ZX_PROP_EXCEPTION_STATE, &v, sizeof(v)));
@@ -417,6 +451,323 @@ static int maps(void)
     return 0;
 }
 
+#define DR7_L0          0x1ull
+#define DR7_L1          0x4ull
+#define DR7_W1_LEN4     (0xdull << 20) /* slot 1: R/W 01 (write), LEN 11 (4 bytes) */
+#define DR7_GD          (1ull << 13)
+#define KERNEL_ADDR     0xffff800000001000ull
+#define BELOW_USER_ADDR 0x1000ull
+
+/* Writes the debug registers; prints the status as KEY. */
+static zx_status_t put_debug_regs(const char *key, zx_handle_t thread, uint64_t dr0, uint64_t dr1,
+                                  uint64_t dr7)
+{
+    zx_thread_state_debug_regs_t dr;
+    memset(&dr, 0, sizeof(dr));
+    dr.dr[0] = dr0;
+    dr.dr[1] = dr1;
+    dr.dr7 = dr7;
+    zx_status_t st = zx_thread_write_state(thread, ZX_THREAD_STATE_DEBUG_REGS, &dr, sizeof(dr));
+    guest_put_status(key, st);
+    return st;
+}
+
+/* Resumes `exc` (HANDLED), then reads the next exception into *exc; prints its type and where it stopped. */
+static void resume_and_catch(const char *key, zx_handle_t ch, zx_handle_t thread, zx_handle_t *exc)
+{
+    set_state(*exc, ZX_EXCEPTION_STATE_HANDLED);
+    zx_handle_close(*exc);
+    zx_exception_info_t info;
+    read_one(ch, &info, exc);
+    zx_thread_state_general_regs_t regs;
+    zx_thread_state_debug_regs_t dr;
+    zx_thread_read_state(thread, ZX_THREAD_STATE_GENERAL_REGS, &regs, sizeof(regs));
+    zx_thread_read_state(thread, ZX_THREAD_STATE_DEBUG_REGS, &dr, sizeof(dr));
+    printf("%s type=0x%x at_target=%d dr6_b0=%d dr6_b1=%d\n", key, info.type,
+           regs.rip == (uintptr_t)&hw_target, (int)(dr.dr6 & 1), (int)((dr.dr6 >> 1) & 1));
+}
+
+/* hw: DR0 on a function and DR1 on a word the victim writes; each stops it with HW_BREAKPOINT. */
+static int hw(void)
+{
+    zx_handle_t proc = sibling(), ch, exc, thread;
+    zx_task_create_exception_channel(proc, ZX_EXCEPTION_CHANNEL_DEBUGGER, &ch);
+    zx_exception_info_t info;
+    read_one(ch, &info, &exc);
+    printf("first=0x%x\n", info.type);
+    zx_exception_get_thread(exc, &thread);
+    put_debug_regs("kernel_addr", thread, KERNEL_ADDR, 0, DR7_L0);
+    put_debug_regs("below_user", thread, 0, BELOW_USER_ADDR, DR7_L1);
+    zx_status_t armed = put_debug_regs("arm", thread, (uintptr_t)&hw_target, (uintptr_t)&hw_watched,
+                                       DR7_L0 | DR7_L1 | DR7_W1_LEN4 | DR7_GD);
+    zx_thread_state_debug_regs_t dr;
+    zx_thread_read_state(thread, ZX_THREAD_STATE_DEBUG_REGS, &dr, sizeof(dr));
+    printf("dr7=0x%llx dr0_ok=%d\n", (unsigned long long)dr.dr7, dr.dr[0] == (uintptr_t)&hw_target);
+    if (armed != ZX_OK) { /* this platform: nothing armed, the victim just runs on */
+        set_state(exc, ZX_EXCEPTION_STATE_HANDLED);
+        zx_handle_close(exc);
+        zx_handle_close(ch);
+        print_exit(proc);
+        return 0;
+    }
+    resume_and_catch("exec", ch, thread, &exc);
+    put_debug_regs("disarm_exec", thread, 0, (uintptr_t)&hw_watched, DR7_L1 | DR7_W1_LEN4);
+    resume_and_catch("write", ch, thread, &exc);
+    uint32_t seen = 0;
+    size_t actual = 0;
+    zx_process_read_memory(proc, (uintptr_t)&hw_watched, &seen, sizeof(seen), &actual);
+    printf("written_before_stop=%u\n", seen);
+    put_debug_regs("disarm_all", thread, 0, 0, 0);
+    set_state(exc, ZX_EXCEPTION_STATE_HANDLED);
+    zx_handle_close(exc);
+    zx_handle_close(thread);
+    zx_handle_close(ch);
+    print_exit(proc);
+    return 0;
+}
+
+/* The job's processes in creation order; returns how many. */
+static size_t job_processes(zx_koid_t *koids, size_t max)
+{
+    size_t n = 0;
+    zx_object_get_info(zx_job_default(), ZX_INFO_JOB_PROCESSES, koids, max * sizeof(*koids), &n, NULL);
+    return n;
+}
+
+#define RACER_WON  0
+#define RACER_LOST 1
+#define RACER_ODD  2
+
+/* racer (spawned second): races main for the debugger channel of the first process. */
+static int racer(void)
+{
+    zx_koid_t koids[MAX_KOIDS];
+    zx_handle_t victim_proc, ch;
+    if (job_processes(koids, MAX_KOIDS) < 2 ||
+        zx_object_get_child(zx_job_default(), koids[0], ZX_RIGHT_SAME_RIGHTS, &victim_proc) != ZX_OK)
+        return RACER_ODD;
+    zx_status_t st = zx_task_create_exception_channel(victim_proc, ZX_EXCEPTION_CHANNEL_DEBUGGER, &ch);
+    if (st == ZX_ERR_ALREADY_BOUND)
+        return RACER_LOST;
+    if (st != ZX_OK)
+        return RACER_ODD;
+    zx_object_wait_one(victim_proc, ZX_PROCESS_TERMINATED, ZX_TIME_INFINITE, NULL); /* hold it till the end */
+    return RACER_WON;
+}
+
+/* race: main and a racer bind a debugger channel to the same victim at once; exactly one wins. */
+static int race(void)
+{
+    zx_koid_t koids[MAX_KOIDS], self = guest_koid(zx_process_self());
+    size_t n = job_processes(koids, MAX_KOIDS);
+    zx_handle_t victim_proc = ZX_HANDLE_INVALID, racer_proc = ZX_HANDLE_INVALID, ch;
+    zx_object_get_child(zx_job_default(), koids[0], ZX_RIGHT_SAME_RIGHTS, &victim_proc);
+    for (size_t i = 1; i < n; i++)
+        if (koids[i] != self)
+            zx_object_get_child(zx_job_default(), koids[i], ZX_RIGHT_SAME_RIGHTS, &racer_proc);
+    zx_status_t st = zx_task_create_exception_channel(victim_proc, ZX_EXCEPTION_CHANNEL_DEBUGGER, &ch);
+    if (st == ZX_OK) /* the racer must have tried (and lost) before the victim goes */
+        zx_object_wait_one(racer_proc, ZX_PROCESS_TERMINATED, ZX_TIME_INFINITE, NULL);
+    zx_task_kill(victim_proc);
+    zx_object_wait_one(racer_proc, ZX_PROCESS_TERMINATED, ZX_TIME_INFINITE, NULL);
+    zx_info_process_t info;
+    zx_object_get_info(racer_proc, ZX_INFO_PROCESS, &info, sizeof(info), NULL, NULL);
+    int winners = (st == ZX_OK) + (info.return_code == RACER_WON);
+    int loser_bound = st == ZX_OK ? info.return_code == RACER_LOST : st == ZX_ERR_ALREADY_BOUND;
+    printf("race winners=%d loser_already_bound=%d\n", winners, loser_bound);
+    return 0;
+}
+
+/* kill_parked: the victim is killed while parked in an exception the debugger holds. */
+static int kill_parked(void)
+{
+    zx_handle_t proc = sibling(), ch, exc, thread;
+    zx_task_create_exception_channel(proc, ZX_EXCEPTION_CHANNEL_DEBUGGER, &ch);
+    zx_exception_info_t info;
+    read_one(ch, &info, &exc);
+    zx_exception_get_thread(exc, &thread);
+    guest_put_status("kill", zx_task_kill(proc));
+    print_exit(proc);
+    zx_info_thread_t ti;
+    zx_object_get_info(thread, ZX_INFO_THREAD, &ti, sizeof(ti), NULL, NULL);
+    printf("thread_state=0x%x\n", ti.state);
+    zx_thread_state_general_regs_t regs;
+    guest_put_status("read_regs_dead",
+                     zx_thread_read_state(thread, ZX_THREAD_STATE_GENERAL_REGS, &regs, sizeof(regs)));
+    uint32_t handled = ZX_EXCEPTION_STATE_HANDLED;
+    uint32_t second = ZX_EXCEPTION_STRATEGY_SECOND_CHANCE;
+    guest_put_status("strategy_dead",
+                     zx_object_set_property(exc, ZX_PROP_EXCEPTION_STRATEGY, &second, sizeof(second)));
+    guest_put_status("set_state_dead",
+                     zx_object_set_property(exc, ZX_PROP_EXCEPTION_STATE, &handled, sizeof(handled)));
+    guest_put_status("close_exception", zx_handle_close(exc));
+    uint32_t nb = 0, nh = 0;
+    guest_put_status("read_after", zx_channel_read(ch, 0, &info, &exc, sizeof(info), 1, &nb, &nh));
+    return 0;
+}
+
+/* second_chance: debugger (asks for a second chance, TRY_NEXT), process channel (TRY_NEXT), debugger again.
+ */
+static int second_chance(void)
+{
+    zx_handle_t proc = sibling(), dbg, pch, exc, out;
+    zx_task_create_exception_channel(proc, 0, &pch);
+    zx_task_create_exception_channel(proc, ZX_EXCEPTION_CHANNEL_DEBUGGER, &dbg);
+    zx_exception_info_t info;
+    read_one(dbg, &info, &exc);
+    printf("first=0x%x\n", info.type);
+    uint32_t v = 0;
+    zx_object_get_property(exc, ZX_PROP_EXCEPTION_STRATEGY, &v, sizeof(v));
+    printf("default_strategy=%u\n", v);
+    v = 7;
+    guest_put_status("bad_strategy", zx_object_set_property(exc, ZX_PROP_EXCEPTION_STRATEGY, &v, sizeof(v)));
+    v = ZX_EXCEPTION_STRATEGY_SECOND_CHANCE;
+    guest_put_status("second_chance", zx_object_set_property(exc, ZX_PROP_EXCEPTION_STRATEGY, &v, sizeof(v)));
+    guest_put_status("get_process", zx_exception_get_process(exc, &out));
+    zx_handle_close(out);
+    zx_handle_close(exc); /* TRY_NEXT */
+    zx_signals_t seen = 0;
+    zx_object_wait_one(pch, ZX_CHANNEL_READABLE, zx_deadline_after(5000000000LL), &seen);
+    printf("process_saw_it=%d\n", (seen & ZX_CHANNEL_READABLE) != 0);
+    read_one(pch, &info, &exc);
+    v = ZX_EXCEPTION_STRATEGY_SECOND_CHANCE;
+    guest_put_status("strategy_on_process_channel",
+                     zx_object_set_property(exc, ZX_PROP_EXCEPTION_STRATEGY, &v, sizeof(v)));
+    zx_handle_close(exc); /* TRY_NEXT again */
+    read_one(dbg, &info, &exc);
+    printf("again=0x%x\n", info.type);
+    set_state(exc, ZX_EXCEPTION_STATE_HANDLED);
+    zx_handle_close(exc);
+    zx_handle_close(dbg);
+    print_exit(proc);
+    return 0;
+}
+
+/* kill_suspended: the victim is killed while suspended; the token is closed afterwards. */
+static int kill_suspended(void)
+{
+    zx_handle_t proc = sibling(), token;
+    zx_task_suspend_token(proc, &token);
+    zx_koid_t tid;
+    zx_handle_t thread;
+    zx_object_get_info(proc, ZX_INFO_PROCESS_THREADS, &tid, sizeof(tid), NULL, NULL);
+    zx_object_get_child(proc, tid, ZX_RIGHT_SAME_RIGHTS, &thread);
+    guest_put_status("wait_suspended",
+                     zx_object_wait_one(thread, ZX_THREAD_SUSPENDED, zx_deadline_after(5000000000LL), NULL));
+    guest_put_status("kill", zx_task_kill(proc));
+    print_exit(proc);
+    guest_put_status("close_token", zx_handle_close(token));
+    return 0;
+}
+
+/* suspend_hold: suspends the victim and sleeps for ever holding the token (for --timeout). */
+static int suspend_hold(void)
+{
+    zx_handle_t proc = sibling(), token, thread;
+    zx_koid_t tid;
+    zx_task_suspend_token(proc, &token);
+    zx_object_get_info(proc, ZX_INFO_PROCESS_THREADS, &tid, sizeof(tid), NULL, NULL);
+    zx_object_get_child(proc, tid, ZX_RIGHT_SAME_RIGHTS, &thread);
+    zx_status_t st = zx_object_wait_one(thread, ZX_THREAD_SUSPENDED, zx_deadline_after(5000000000LL), NULL);
+    printf("suspended=%d\n", st == ZX_OK);
+    zx_nanosleep(ZX_TIME_INFINITE);
+    return 0;
+}
+
+/* fpu: reads the victim's x87 and vector state at a breakpoint and writes xmm3. */
+static int fpu(void)
+{
+    zx_handle_t proc = sibling(), ch, exc, thread;
+    zx_task_create_exception_channel(proc, ZX_EXCEPTION_CHANNEL_DEBUGGER, &ch);
+    zx_exception_info_t info;
+    read_one(ch, &info, &exc);
+    zx_exception_get_thread(exc, &thread);
+    static zx_thread_state_vector_regs_t v;
+    zx_thread_state_fp_regs_t f;
+    guest_put_status("read_vector", zx_thread_read_state(thread, ZX_THREAD_STATE_VECTOR_REGS, &v, sizeof(v)));
+    printf("xmm3_seen=0x%llx mxcsr=0x%x\n", (unsigned long long)v.zmm[3].v[0], v.mxcsr);
+    guest_put_status("read_fp", zx_thread_read_state(thread, ZX_THREAD_STATE_FP_REGS, &f, sizeof(f)));
+    printf("fcw=0x%x\n", f.fcw);
+    guest_put_status("read_vector_small",
+                     zx_thread_read_state(thread, ZX_THREAD_STATE_VECTOR_REGS, &v, sizeof(v) - 8));
+    v.zmm[3].v[0] = 0xcafef00dcafef00dULL;
+    uint32_t good = v.mxcsr;
+    v.mxcsr = 0xffff0000u;
+    guest_put_status("write_bad_mxcsr",
+                     zx_thread_write_state(thread, ZX_THREAD_STATE_VECTOR_REGS, &v, sizeof(v)));
+    v.mxcsr = good;
+    guest_put_status("write_vector",
+                     zx_thread_write_state(thread, ZX_THREAD_STATE_VECTOR_REGS, &v, sizeof(v)));
+    guest_put_status("write_fp", zx_thread_write_state(thread, ZX_THREAD_STATE_FP_REGS, &f, sizeof(f)));
+    set_state(exc, ZX_EXCEPTION_STATE_HANDLED);
+    zx_handle_close(exc);
+    zx_handle_close(thread);
+    zx_handle_close(ch);
+    print_exit(proc);
+    return 0;
+}
+
+/* thread_channel: debugger, then thread channel (no process handle from it), then process channel. */
+static int thread_channel(void)
+{
+    zx_handle_t proc = sibling(), thread, tch, pch, exc, out;
+    zx_koid_t tid;
+    zx_object_get_info(proc, ZX_INFO_PROCESS_THREADS, &tid, sizeof(tid), NULL, NULL);
+    zx_object_get_child(proc, tid, ZX_RIGHT_SAME_RIGHTS, &thread);
+    zx_task_create_exception_channel(proc, 0, &pch);
+    guest_put_status("bind_thread", zx_task_create_exception_channel(thread, 0, &tch));
+    zx_handle_t dbg; /* the victim raises once a debugger is attached: it gets it first and passes */
+    zx_task_create_exception_channel(proc, ZX_EXCEPTION_CHANNEL_DEBUGGER, &dbg);
+    zx_exception_info_t info;
+    read_one(dbg, &info, &exc);
+    zx_handle_close(exc);
+    read_one(tch, &info, &exc);
+    printf("thread_got=0x%x\n", info.type);
+    zx_info_thread_t ti;
+    zx_object_get_info(thread, ZX_INFO_THREAD, &ti, sizeof(ti), NULL, NULL);
+    printf("waiting_on=%u\n", ti.wait_exception_channel_type);
+    guest_put_status("get_thread", zx_exception_get_thread(exc, &out));
+    printf("same_thread=%d\n", guest_koid(out) == tid);
+    guest_put_status("get_process", zx_exception_get_process(exc, &out));
+    zx_handle_close(exc); /* TRY_NEXT: on to the process channel */
+    read_one(pch, &info, &exc);
+    zx_object_get_info(thread, ZX_INFO_THREAD, &ti, sizeof(ti), NULL, NULL);
+    printf("process_got=0x%x waiting_on=%u\n", info.type, ti.wait_exception_channel_type);
+    set_state(exc, ZX_EXCEPTION_STATE_HANDLED);
+    zx_handle_close(exc);
+    zx_handle_close(dbg); /* unbound: the exit is not held for it */
+    print_exit(proc);
+    return 0;
+}
+
+/* suspend_in_exception: suspended while in an exception, it stays stopped after HANDLED until the token goes.
+ */
+static int suspend_in_exception(void)
+{
+    zx_handle_t proc = sibling(), ch, exc, thread, token;
+    zx_task_create_exception_channel(proc, ZX_EXCEPTION_CHANNEL_DEBUGGER, &ch);
+    zx_exception_info_t info;
+    read_one(ch, &info, &exc);
+    zx_exception_get_thread(exc, &thread);
+    guest_put_status("suspend", zx_task_suspend_token(thread, &token));
+    zx_info_thread_t ti;
+    zx_object_get_info(thread, ZX_INFO_THREAD, &ti, sizeof(ti), NULL, NULL);
+    printf("state_in_exception=0x%x\n", ti.state);
+    set_state(exc, ZX_EXCEPTION_STATE_HANDLED);
+    zx_handle_close(exc);
+    guest_put_status("wait_suspended",
+                     zx_object_wait_one(thread, ZX_THREAD_SUSPENDED, zx_deadline_after(5000000000LL), NULL));
+    zx_object_get_info(thread, ZX_INFO_THREAD, &ti, sizeof(ti), NULL, NULL);
+    printf("state_after_handled=0x%x\n", ti.state);
+    zx_thread_state_general_regs_t regs;
+    guest_put_status("read_suspended",
+                     zx_thread_read_state(thread, ZX_THREAD_STATE_GENERAL_REGS, &regs, sizeof(regs)));
+    zx_handle_close(token);
+    zx_handle_close(ch);
+    print_exit(proc);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     if (argc == 3 && strcmp(argv[1], "victim") == 0)
@@ -437,7 +788,28 @@ int main(int argc, char **argv)
         return exit_holding();
     if (argc == 2 && strcmp(argv[1], "maps") == 0)
         return maps();
+    if (argc == 2 && strcmp(argv[1], "hw") == 0)
+        return hw();
+    if (argc == 2 && strcmp(argv[1], "fpu") == 0)
+        return fpu();
+    if (argc == 2 && strcmp(argv[1], "thread_channel") == 0)
+        return thread_channel();
+    if (argc == 2 && strcmp(argv[1], "suspend_in_exception") == 0)
+        return suspend_in_exception();
+    if (argc == 2 && strcmp(argv[1], "racer") == 0)
+        return racer();
+    if (argc == 2 && strcmp(argv[1], "race") == 0)
+        return race();
+    if (argc == 2 && strcmp(argv[1], "kill_parked") == 0)
+        return kill_parked();
+    if (argc == 2 && strcmp(argv[1], "second_chance") == 0)
+        return second_chance();
+    if (argc == 2 && strcmp(argv[1], "kill_suspended") == 0)
+        return kill_suspended();
+    if (argc == 2 && strcmp(argv[1], "suspend_hold") == 0)
+        return suspend_hold();
     printf("usage: exceptions victim KIND | catch handled|try_next | step | order | errors | suspend | "
-           "starting | exit_holding | maps\n");
+           "starting | exit_holding | maps | hw | race | racer | kill_parked | second_chance | "
+           "kill_suspended | suspend_hold | fpu | thread_channel | suspend_in_exception\n");
     return 2;
 }

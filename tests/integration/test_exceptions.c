@@ -41,8 +41,8 @@ Test(exceptions, breakpoint_reaches_the_debugger_and_handled_resumes_past_it)
     REQUIRE_KVM();
     EXPECT("bp", "catch", "handled", "bind=ZX_OK", "read=ZX_OK", "type=0x308", "pid_matches=1",
            "get_thread=ZX_OK", "tid_matches=1", "thread_state=0x103 channel_type=1", "report=ZX_OK",
-           "vector=3 cr2=0x0", "read_regs=ZX_OK", "rip_user=1", "default_state=0", "victim_resumed=1",
-           "retcode=7");
+           "vector=3 cr2=0x0", "synth_code=0 synth_data=0", "read_regs=ZX_OK", "rip_user=1",
+           "default_state=0", "victim_resumed=1", "retcode=7");
 }
 
 Test(exceptions, try_next_with_no_other_handler_kills_with_exception_kill)
@@ -60,7 +60,14 @@ Test(exceptions, invalid_opcode_is_undefined_instruction)
 Test(exceptions, page_fault_is_fatal_page_fault_with_cr2)
 {
     REQUIRE_KVM();
-    EXPECT("pf", "catch", "try_next", "type=0x108", "vector=14 cr2=0x10", "retcode=-1028");
+    EXPECT("pf", "catch", "try_next", "type=0x108", "vector=14 cr2=0x10", "synth_code=-25 synth_data=0",
+           "retcode=-1028");
+}
+
+Test(exceptions, page_fault_on_a_mapping_that_forbids_it_has_synth_code_access_denied)
+{
+    REQUIRE_KVM();
+    EXPECT("pf_ro", "catch", "try_next", "type=0x108", "synth_code=-30 synth_data=0", "retcode=-1028");
 }
 
 Test(exceptions, general_protection_is_general)
@@ -72,14 +79,15 @@ Test(exceptions, general_protection_is_general)
 Test(exceptions, syscall_from_outside_the_vdso_is_a_policy_error)
 {
     REQUIRE_KVM();
-    EXPECT("policy", "catch", "handled", "type=0x8208", "victim_resumed=1", "retcode=7");
+    EXPECT("policy", "catch", "handled", "type=0x8208", "synth_code=18 synth_data=1", "victim_resumed=1",
+           "retcode=7");
 }
 
 Test(exceptions, single_step_reports_hw_breakpoint_one_instruction_later)
 {
     REQUIRE_KVM();
-    EXPECT("step", "step", NULL, "step_on=ZX_OK", "second_type=0x408", "advanced=1", "victim_resumed=1",
-           "retcode=7");
+    EXPECT("step", "step", NULL, "step_on=ZX_OK", "second_type=0x408", "advanced=1", "dr6_single_step=1",
+           "victim_resumed=1", "retcode=7");
 }
 
 Test(exceptions, handler_order_is_debugger_then_process_then_job)
@@ -105,6 +113,7 @@ Test(exceptions, every_error_in_check_order)
            "write_debug_regs=ZX_ERR_BAD_STATE", "suspend_self=ZX_ERR_NOT_SUPPORTED",
            "suspend_self_thread=ZX_ERR_NOT_SUPPORTED", "suspend_wrong_type=ZX_ERR_WRONG_TYPE",
            "set_name=ZX_OK", "get_name=ZX_OK", "name=renamed", "get_name_small=ZX_ERR_BUFFER_TOO_SMALL",
+           "get_property_null_first=ZX_ERR_INVALID_ARGS", "set_property_null_first=ZX_ERR_INVALID_ARGS",
            "exc_state_wrong_type=ZX_ERR_WRONG_TYPE", "get_thread_wrong_type=ZX_ERR_WRONG_TYPE",
            "create_after_close=ZX_OK", "read_after_death=ZX_ERR_PEER_CLOSED", "create_dead=ZX_ERR_BAD_STATE",
            "suspend_dead=ZX_ERR_BAD_STATE");
@@ -201,4 +210,93 @@ Test(exceptions, breakpoint_benchmark_guest_round_trips_between_two_sites)
     cr_assert_eq(r.status, 0, "status %d\nstdout:\n%s\nstderr:\n%s", r.status, r.out, r.err);
     assert_contains(r.out, "bench_bp hits=20 null_ns=");
     harness_free(&r);
+}
+
+Test(exceptions, debug_regs_writes_check_addresses_then_are_not_supported_on_this_platform)
+{
+    REQUIRE_KVM();
+    EXPECT("hw", "hw", NULL, "first=0x308", "kernel_addr=ZX_ERR_INVALID_ARGS",
+           "below_user=ZX_ERR_INVALID_ARGS", "arm=ZX_ERR_NOT_SUPPORTED", "dr7=0x400 dr0_ok=0",
+           "victim_resumed=1", "retcode=7");
+}
+
+Test(exceptions, two_debuggers_racing_for_the_channel_one_wins_one_is_already_bound)
+{
+    REQUIRE_KVM();
+    char racer[SPAWN_MAX];
+    snprintf(racer, sizeof(racer), "%s racer", harness_guest("exceptions"));
+    for (int i = 0; i < RACE_ROUNDS; i++) {
+        struct run_result r;
+        harness_zxvmm(&r, "run", "--timeout", GUEST_TIMEOUT, "--cmdline", DEBUG_CMDLINE, "--spawn",
+                      victim("spin"), "--spawn", racer, harness_guest("exceptions"), "race", NULL);
+        cr_assert_eq(r.status, 0, "round %d: status %d\nstdout:\n%s\nstderr:\n%s", i, r.status, r.out, r.err);
+        harness_assert_line(r.out, "race winners=1 loser_already_bound=1");
+        harness_free(&r);
+    }
+}
+
+Test(exceptions, debuggee_killed_while_parked_in_an_exception_dies_cleanly)
+{
+    REQUIRE_KVM();
+    for (int i = 0; i < RACE_ROUNDS; i++)
+        EXPECT("bp", "kill_parked", NULL, "kill=ZX_OK", "retcode=-1024", "thread_state=0x5",
+               "read_regs_dead=ZX_ERR_BAD_STATE", "strategy_dead=ZX_ERR_BAD_STATE", "set_state_dead=ZX_OK",
+               "close_exception=ZX_OK", "read_after=ZX_ERR_PEER_CLOSED");
+}
+
+Test(exceptions, second_chance_debugger_sees_the_exception_again_after_the_process_channel)
+{
+    REQUIRE_KVM();
+    EXPECT("bp", "second_chance", NULL, "first=0x308", "default_strategy=0",
+           "bad_strategy=ZX_ERR_INVALID_ARGS", "second_chance=ZX_OK", "get_process=ZX_OK", "process_saw_it=1",
+           "strategy_on_process_channel=ZX_ERR_BAD_STATE", "again=0x308", "victim_resumed=1", "retcode=7");
+}
+
+Test(exceptions, kill_while_suspended_ends_the_process_and_the_token_closes_after)
+{
+    REQUIRE_KVM();
+    for (int i = 0; i < RACE_ROUNDS / 4; i++)
+        EXPECT("spin", "kill_suspended", NULL, "wait_suspended=ZX_OK", "kill=ZX_OK", "retcode=-1024",
+               "close_token=ZX_OK");
+}
+
+Test(exceptions, timeout_stops_a_run_with_a_suspended_process)
+{
+    REQUIRE_KVM();
+    struct run_result r;
+    harness_zxvmm(&r, "run", "--timeout", "3", "--cmdline", DEBUG_CMDLINE, "--spawn", victim("spin"),
+                  harness_guest("exceptions"), "suspend_hold", NULL);
+    cr_assert_eq(r.status, 124, "status %d\nstdout:\n%s\nstderr:\n%s", r.status, r.out, r.err);
+    harness_assert_line(r.out, "suspended=1");
+    harness_free(&r);
+}
+
+Test(exceptions, fp_and_vector_registers_are_read_and_written_at_a_breakpoint)
+{
+    REQUIRE_KVM();
+    EXPECT("fpu", "fpu", NULL, "read_vector=ZX_OK", "read_fp=ZX_OK", "fcw=0x37f",
+           "read_vector_small=ZX_ERR_BUFFER_TOO_SMALL", "write_bad_mxcsr=ZX_ERR_INVALID_ARGS",
+           "write_vector=ZX_OK", "write_fp=ZX_OK", "xmm3_after=0xcafef00dcafef00d", "victim_resumed=1",
+           "retcode=7");
+    struct run_result r;
+    harness_zxvmm(&r, "run", "--timeout", GUEST_TIMEOUT, "--cmdline", DEBUG_CMDLINE, "--spawn", victim("fpu"),
+                  harness_guest("exceptions"), "fpu", NULL);
+    assert_contains(r.out, "xmm3_seen=0x1122334455667788 ");
+    harness_free(&r);
+}
+
+Test(exceptions, thread_channel_comes_after_the_debugger_and_gives_no_process_handle)
+{
+    REQUIRE_KVM();
+    EXPECT("bp", "thread_channel", NULL, "bind_thread=ZX_OK", "thread_got=0x308", "waiting_on=2",
+           "get_thread=ZX_OK", "same_thread=1", "get_process=ZX_ERR_ACCESS_DENIED",
+           "process_got=0x308 waiting_on=3", "victim_resumed=1", "retcode=7");
+}
+
+Test(exceptions, suspended_while_in_an_exception_it_stays_stopped_until_the_token_closes)
+{
+    REQUIRE_KVM();
+    EXPECT("bp", "suspend_in_exception", NULL, "suspend=ZX_OK", "state_in_exception=0x103",
+           "wait_suspended=ZX_OK", "state_after_handled=0x2", "read_suspended=ZX_OK", "victim_resumed=1",
+           "retcode=7");
 }

@@ -14,6 +14,8 @@
 #include <zircon/process.h>
 #include <zircon/rights.h>
 #include <zircon/syscalls.h>
+#include <zircon/syscalls/debug.h>
+#include <zircon/syscalls/exception.h>
 #include <zircon/syscalls/object.h>
 #include <zircon/types.h>
 #include <zxvmm/abi.h>
@@ -377,4 +379,30 @@ Test(abi, misc_syscall_prototypes_match_zircon)
     cr_expect(ABI_SAME_TYPE(zx_process_self, zx_handle_t(*)(void)));
     cr_expect(ABI_SAME_TYPE(zx_vmar_root_self, zx_handle_t(*)(void)));
     cr_expect(ABI_SAME_TYPE(zx_job_default, zx_handle_t(*)(void)));
+}
+
+Test(abi, exception_report_has_zircon_layout_and_policy_codes)
+{
+    cr_expect_eq(sizeof(zx_exception_report_t), 40u);
+    cr_expect_eq(offsetof(zx_exception_report_t, context.synth_code), 32u);
+    cr_expect_eq(offsetof(zx_exception_report_t, context.synth_data), 36u);
+    cr_expect_eq(ZX_EXCP_POLICY_CODE_BAD_HANDLE, 0u);
+    cr_expect_eq(ZX_EXCP_POLICY_CODE_NEW_PAGER, 14u);
+    cr_expect_eq(ZX_EXCP_POLICY_CODE_BAD_SYSCALL, 18u);
+    cr_expect_eq(ZX_EXCP_POLICY_CODE_PORT_TOO_MANY_OBSERVERS, 19u);
+}
+
+Test(abi, fp_and_vector_state_have_zircon_layout)
+{
+    cr_expect_eq(sizeof(zx_thread_state_fp_regs_t), 160u);
+    cr_expect_eq(offsetof(zx_thread_state_fp_regs_t, ftw), 4u);
+    cr_expect_eq(offsetof(zx_thread_state_fp_regs_t, fop), 6u);
+    cr_expect_eq(offsetof(zx_thread_state_fp_regs_t, fip), 8u);
+    cr_expect_eq(offsetof(zx_thread_state_fp_regs_t, fdp), 16u);
+    cr_expect_eq(offsetof(zx_thread_state_fp_regs_t, st), 32u);
+    cr_expect_eq(sizeof(zx_thread_state_vector_regs_t), 2120u);
+    cr_expect_eq(offsetof(zx_thread_state_vector_regs_t, opmask), 2048u);
+    cr_expect_eq(offsetof(zx_thread_state_vector_regs_t, mxcsr), 2112u);
+    cr_expect_eq(ZX_THREAD_STATE_FP_REGS, 1u);
+    cr_expect_eq(ZX_THREAD_STATE_VECTOR_REGS, 2u);
 }

@@ -334,8 +334,9 @@ Test(debug, state_sizes_and_unsupported_kinds)
     cr_assert_eq(debug_state_size(ZX_THREAD_STATE_GENERAL_REGS), 160);
     cr_assert_eq(debug_state_size(ZX_THREAD_STATE_DEBUG_REGS), 48);
     cr_assert_eq(debug_state_size(ZX_THREAD_STATE_SINGLE_STEP), 4);
-    cr_assert_eq(debug_state_size(ZX_THREAD_STATE_FP_REGS), 0);
-    cr_assert_eq(debug_state_size(ZX_THREAD_STATE_VECTOR_REGS), 0);
+    cr_assert_eq(debug_state_size(ZX_THREAD_STATE_FP_REGS), 160);
+    cr_assert_eq(debug_state_size(ZX_THREAD_STATE_VECTOR_REGS), 2120);
+    cr_assert_eq(debug_state_size(ZX_THREAD_X86_REGISTER_FS), 0);
     cr_assert_eq(debug_state_size(99), 0);
 }
 
@@ -375,13 +376,52 @@ Test(debug, single_step_sets_and_clears_the_trap_flag)
     cr_assert_not(proc.thread.regs.rflags & X86_RFLAGS_TF);
 }
 
-Test(debug, debug_registers_read_their_reset_values_and_writes_are_not_supported)
+Test(debug, debug_registers_read_their_reset_values_and_writes_are_not_supported_here)
 {
     zx_thread_state_debug_regs_t d;
     debug_read_state(&proc.thread, ZX_THREAD_STATE_DEBUG_REGS, &d);
     cr_assert_eq(d.dr6, X86_DR6_INIT);
     cr_assert_eq(d.dr7, X86_DR7_INIT);
     cr_assert_eq(debug_write_state(&proc.thread, ZX_THREAD_STATE_DEBUG_REGS, &d), ZX_ERR_NOT_SUPPORTED);
+}
+
+Test(debug, debug_register_addresses_must_be_user_addresses_before_anything_else)
+{
+    zx_thread_state_debug_regs_t d = {.dr = {0x20001000, 0, 0, 0xffff800000001000ULL}, .dr7 = 0x1};
+    cr_assert_eq(debug_set_debug_regs(&proc.thread, &d), ZX_ERR_INVALID_ARGS);
+    d.dr[3] = 0;
+    d.dr[1] = 0x1000; /* below the user range */
+    cr_assert_eq(debug_set_debug_regs(&proc.thread, &d), ZX_ERR_INVALID_ARGS);
+    d.dr[1] = 0x8000000000000000ULL; /* non-canonical */
+    cr_assert_eq(debug_set_debug_regs(&proc.thread, &d), ZX_ERR_INVALID_ARGS);
+    d.dr[1] = 0; /* zero means unused and is always accepted */
+    cr_assert_eq(debug_set_debug_regs(&proc.thread, &d),
+                 DEBUG_HW_BREAKPOINTS_DELIVERED ? ZX_OK : ZX_ERR_NOT_SUPPORTED);
+}
+
+Test(debug, hardware_slots_are_checked_for_slot_address_length_and_alignment)
+{
+    cr_assert_eq(debug_hw_slot_set(&proc.thread, 4, 0x20001000, DEBUG_HW_EXECUTE, 1), ZX_ERR_INVALID_ARGS);
+    cr_assert_eq(debug_hw_slot_set(&proc.thread, 0, 0xffff800000000000ULL, DEBUG_HW_WRITE, 8),
+                 ZX_ERR_INVALID_ARGS);
+    cr_assert_eq(debug_hw_slot_set(&proc.thread, 0, 0x20001000, DEBUG_HW_WRITE, 3), ZX_ERR_INVALID_ARGS);
+    cr_assert_eq(debug_hw_slot_set(&proc.thread, 0, 0x20001002, DEBUG_HW_WRITE, 4), ZX_ERR_INVALID_ARGS);
+    cr_assert_eq(debug_hw_slot_set(&proc.thread, 0, 0x20001000, DEBUG_HW_EXECUTE, 2), ZX_ERR_INVALID_ARGS);
+    cr_assert_eq(debug_hw_slot_set(&proc.thread, 1, 0x20001008, DEBUG_HW_ACCESS, 8),
+                 DEBUG_HW_BREAKPOINTS_DELIVERED ? ZX_OK : ZX_ERR_NOT_SUPPORTED);
+    if (!DEBUG_HW_BREAKPOINTS_DELIVERED) {
+        cr_assert_eq(proc.thread.debug_regs.dr7, X86_DR7_INIT, "nothing armed");
+        cr_assert_not(proc.thread.debug_regs_dirty);
+    }
+}
+
+Test(debug, dr6_after_a_debug_exception_is_kept_and_reloaded)
+{
+    debug_note_dr6(&proc.thread, 0xffff4ff0ULL);
+    zx_thread_state_debug_regs_t d;
+    debug_read_state(&proc.thread, ZX_THREAD_STATE_DEBUG_REGS, &d);
+    cr_assert_eq(d.dr6, 0xffff4ff0ULL);
+    cr_assert(proc.thread.debug_regs_dirty, "the resume resets the hardware's DR6");
 }
 
 Test(debug, cli_spawn_stopped_marks_its_program)
@@ -396,4 +436,36 @@ Test(debug, cli_spawn_stopped_marks_its_program)
     cr_assert_eq(o.spawn[1].argc, 3);
     cr_assert_str_eq(o.spawn[1].argv[0], "b");
     cli_options_free(&o);
+}
+
+Test(debug, vector_writes_take_xmm_and_a_valid_mxcsr_only)
+{
+    static zx_thread_state_vector_regs_t v;
+    v.zmm[3].v[0] = 0x1122334455667788ULL;
+    v.zmm[3].v[2] = 0x99; /* YMM: no such state here */
+    v.zmm[20].v[0] = 0x77;
+    v.mxcsr = 0x10000; /* a reserved bit */
+    cr_assert_eq(debug_write_state(&proc.thread, ZX_THREAD_STATE_VECTOR_REGS, &v), ZX_ERR_INVALID_ARGS);
+    cr_assert_not(proc.thread.fpu_dirty, "nothing changed");
+    v.mxcsr = 0x1f80;
+    cr_assert_eq(debug_write_state(&proc.thread, ZX_THREAD_STATE_VECTOR_REGS, &v), ZX_OK);
+    static zx_thread_state_vector_regs_t back;
+    debug_read_state(&proc.thread, ZX_THREAD_STATE_VECTOR_REGS, &back);
+    cr_assert_eq(back.zmm[3].v[0], 0x1122334455667788ULL);
+    cr_assert_eq(back.zmm[3].v[2], 0);
+    cr_assert_eq(back.zmm[20].v[0], 0);
+    cr_assert_eq(back.mxcsr, 0x1f80);
+    cr_assert(proc.thread.fpu_dirty, "loaded at the next resume");
+}
+
+Test(debug, fp_writes_are_kept_for_the_resume)
+{
+    zx_thread_state_fp_regs_t f = {.fcw = 0x37f, .fsw = 0, .ftw = 0x1};
+    f.st[0].low = 0x8000000000000000ULL;
+    f.st[0].high = 0x3fff; /* 1.0 */
+    cr_assert_eq(debug_write_state(&proc.thread, ZX_THREAD_STATE_FP_REGS, &f), ZX_OK);
+    zx_thread_state_fp_regs_t back;
+    debug_read_state(&proc.thread, ZX_THREAD_STATE_FP_REGS, &back);
+    cr_assert_eq(memcmp(&back, &f, sizeof(f)), 0);
+    cr_assert(proc.thread.fpu_dirty);
 }

@@ -6,6 +6,7 @@
 #include <zircon/errors.h>
 #include <zircon/syscalls/debug.h>
 #include <zircon/syscalls/object.h>
+#include <zxvmm/abi.h>
 
 #include "object/vmar.h"
 #include "object/vmar_space.h"
@@ -25,6 +26,11 @@ uint32_t debug_exception_type(unsigned vector)
     default:
         return ZX_EXCP_GENERAL;
     }
+}
+
+zx_status_t debug_page_fault_status(const struct process *p, uint64_t addr)
+{
+    return vmar_space_find(&p->vmar.space, addr) ? ZX_ERR_ACCESS_DENIED : ZX_ERR_NOT_FOUND;
 }
 
 /* Sends to one exceptionate and waits for the exception to be closed; false when nothing was sent. */
@@ -162,6 +168,10 @@ size_t debug_state_size(uint32_t kind)
         return sizeof(zx_thread_state_debug_regs_t);
     case ZX_THREAD_STATE_SINGLE_STEP:
         return sizeof(zx_thread_state_single_step_t);
+    case ZX_THREAD_STATE_FP_REGS:
+        return sizeof(zx_thread_state_fp_regs_t);
+    case ZX_THREAD_STATE_VECTOR_REGS:
+        return sizeof(zx_thread_state_vector_regs_t);
     default:
         return 0;
     }
@@ -175,6 +185,12 @@ void debug_read_state(const struct thread *t, uint32_t kind, void *out)
         break;
     case ZX_THREAD_STATE_DEBUG_REGS:
         memcpy(out, &t->debug_regs, sizeof(t->debug_regs));
+        break;
+    case ZX_THREAD_STATE_FP_REGS:
+        memcpy(out, &t->fp_regs, sizeof(t->fp_regs));
+        break;
+    case ZX_THREAD_STATE_VECTOR_REGS:
+        memcpy(out, &t->vector_regs, sizeof(t->vector_regs));
         break;
     case ZX_THREAD_STATE_SINGLE_STEP: {
         zx_thread_state_single_step_t step = (t->regs.rflags & X86_RFLAGS_TF) ? 1 : 0;
@@ -197,6 +213,20 @@ static zx_status_t write_general_regs(struct thread *t, const zx_thread_state_ge
     return ZX_OK;
 }
 
+/* XMM0-15 and MXCSR; MXCSR's reserved bits must be 0 (FXRSTOR faults on them). Nothing else exists here. */
+static zx_status_t write_vector_regs(struct thread *t, const void *in)
+{
+    zx_thread_state_vector_regs_t v;
+    memcpy(&v, in, sizeof(v));
+    if (v.mxcsr & ~X86_MXCSR_WRITABLE)
+        return ZX_ERR_INVALID_ARGS;
+    for (unsigned i = 0; i < X86_XMM_REGS; i++)
+        memcpy(t->vector_regs.zmm[i].v, v.zmm[i].v, 2 * sizeof(uint64_t));
+    t->vector_regs.mxcsr = v.mxcsr;
+    t->fpu_dirty = true;
+    return ZX_OK;
+}
+
 zx_status_t debug_write_state(struct thread *t, uint32_t kind, const void *in)
 {
     switch (kind) {
@@ -213,8 +243,17 @@ zx_status_t debug_write_state(struct thread *t, uint32_t kind, const void *in)
         t->regs.rflags = step ? (t->regs.rflags | X86_RFLAGS_TF) : (t->regs.rflags & ~X86_RFLAGS_TF);
         return ZX_OK;
     }
-    case ZX_THREAD_STATE_DEBUG_REGS:
-        return ZX_ERR_NOT_SUPPORTED;
+    case ZX_THREAD_STATE_DEBUG_REGS: {
+        zx_thread_state_debug_regs_t dr;
+        memcpy(&dr, in, sizeof(dr));
+        return debug_set_debug_regs(t, &dr);
+    }
+    case ZX_THREAD_STATE_FP_REGS:
+        memcpy(&t->fp_regs, in, sizeof(t->fp_regs));
+        t->fpu_dirty = true;
+        return ZX_OK;
+    case ZX_THREAD_STATE_VECTOR_REGS:
+        return write_vector_regs(t, in);
     default:
         return ZX_ERR_INVALID_ARGS;
     }
@@ -278,4 +317,73 @@ size_t debug_access_memory(struct objects *o, struct process *p, uint64_t va, vo
         done += n;
     }
     return done;
+}
+
+/* True for an address a debug register may hold (Zircon: is_user_accessible and canonical). */
+static bool debug_reg_address_ok(uint64_t addr)
+{
+    return addr >= ZXVMM_USER_BASE && addr < ZXVMM_USER_END;
+}
+
+zx_status_t debug_set_debug_regs(struct thread *t, const zx_thread_state_debug_regs_t *in)
+{
+    for (unsigned i = 0; i < X86_DR_SLOTS; i++)
+        if (in->dr[i] != 0 && !debug_reg_address_ok(in->dr[i]))
+            return ZX_ERR_INVALID_ARGS;
+    if (!DEBUG_HW_BREAKPOINTS_DELIVERED)
+        return ZX_ERR_NOT_SUPPORTED;
+    memcpy(t->debug_regs.dr, in->dr, sizeof(t->debug_regs.dr));
+    t->debug_regs.dr7 = X86_DR7_FIXED | (in->dr7 & X86_DR7_USER_MASK);
+    t->debug_regs_dirty = true;
+    return ZX_OK;
+}
+
+/* DR7's LEN encoding of a watch length (SDM Vol. 3B §18.2.5), or -1. */
+static int dr7_len_bits(unsigned len)
+{
+    switch (len) {
+    case 1:
+        return 0;
+    case 2:
+        return 1;
+    case 8:
+        return 2;
+    case 4:
+        return 3;
+    default:
+        return -1;
+    }
+}
+
+zx_status_t debug_hw_slot_set(struct thread *t, unsigned slot, uint64_t addr, enum debug_hw_kind kind,
+                              unsigned len)
+{
+    int len_bits = dr7_len_bits(len);
+    if (slot >= X86_DR_SLOTS || !debug_reg_address_ok(addr) || len_bits < 0 || (addr & (len - 1)) != 0 ||
+        (kind == DEBUG_HW_EXECUTE && len != 1))
+        return ZX_ERR_INVALID_ARGS;
+    if (!DEBUG_HW_BREAKPOINTS_DELIVERED)
+        return ZX_ERR_NOT_SUPPORTED;
+    uint64_t shift = X86_DR7_RW_SHIFT(slot);
+    uint64_t dr7 = t->debug_regs.dr7 & ~(0xfULL << shift);
+    dr7 |= ((uint64_t)kind | ((uint64_t)len_bits << 2)) << shift;
+    t->debug_regs.dr[slot] = addr;
+    t->debug_regs.dr7 = dr7 | X86_DR7_ENABLE(slot);
+    t->debug_regs_dirty = true;
+    return ZX_OK;
+}
+
+void debug_hw_slot_clear(struct thread *t, unsigned slot)
+{
+    if (slot >= X86_DR_SLOTS)
+        return;
+    t->debug_regs.dr[slot] = 0;
+    t->debug_regs.dr7 &= ~(X86_DR7_ENABLE(slot) | (0xfULL << X86_DR7_RW_SHIFT(slot)));
+    t->debug_regs_dirty = true;
+}
+
+void debug_note_dr6(struct thread *t, uint64_t dr6)
+{
+    t->debug_regs.dr6 = dr6;
+    t->debug_regs_dirty = true;
 }

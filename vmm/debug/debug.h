@@ -33,6 +33,14 @@ enum debug_verdict {
 uint32_t debug_exception_type(unsigned vector);
 
 /*
+ * The zx_status_t Zircon's page-fault handler gives for an unresolvable
+ * fault at `addr`, which its report carries as synth_code: ZX_ERR_NOT_FOUND
+ * where nothing is mapped, ZX_ERR_ACCESS_DENIED where a mapping forbids the
+ * access. Lock held.
+ */
+zx_status_t debug_page_fault_status(const struct process *p, uint64_t addr);
+
+/*
  * Offers an architectural exception (or ZX_EXCP_POLICY_ERROR) of `t`, whose
  * user registers are in t->regs, to its handlers in Zircon's order: process
  * debugger channel, thread, process, the debugger again if it asked for a
@@ -83,9 +91,12 @@ void debug_read_state(const struct thread *t, uint32_t kind, void *out);
 /*
  * Writes state `kind` of a parked thread from `in` after validating it:
  * ZX_ERR_INVALID_ARGS for a rip or fs/gs base that is non-canonical or in
- * the kernel half, or a single-step value other than 0 and 1;
- * ZX_ERR_NOT_SUPPORTED for debug registers (not probed on this platform).
- * Only X86_RFLAGS_USER bits of rflags are taken.
+ * the kernel half, a single-step value other than 0 and 1, or an MXCSR
+ * with reserved bits set; debug registers as debug_set_debug_regs. Only
+ * X86_RFLAGS_USER bits of rflags are taken; of the vector registers only
+ * XMM0-15 (zmm[i].v[0-1]) and MXCSR exist (the guest has SSE, no AVX), the
+ * rest is ignored. FP and vector writes are loaded at the next resume
+ * (fpu_dirty).
  */
 zx_status_t debug_write_state(struct thread *t, uint32_t kind, const void *in);
 
@@ -135,5 +146,53 @@ bool debug_thread_stopped(const struct thread *t);
  */
 size_t debug_access_memory(struct objects *o, struct process *p, uint64_t va, void *buf, size_t len,
                            bool write, bool shared_code);
+
+/*
+ * Hardware breakpoints and watchpoints (DR0-DR3, DR7), for every debugger:
+ * the in-guest ZX_THREAD_STATE_DEBUG_REGS and the gdb stub's Z1-Z4. The
+ * thread's vCPU loads them (KVM_SET_DEBUGREGS) when it next resumes; a hit
+ * is a #DB at CPL3, ZX_EXCP_HW_BREAKPOINT, with DR6 saying which slot.
+ * Lock held; the thread parked.
+ */
+
+/*
+ * Whether DR0-DR3 hits at CPL3 reach the guest's #DB vector on this
+ * platform. Measured false in the nested-KVM lab (docs/debugging.md): the
+ * setters below validate their arguments, then return ZX_ERR_NOT_SUPPORTED
+ * and arm nothing. Set it true where a probe shows delivery works.
+ */
+#define DEBUG_HW_BREAKPOINTS_DELIVERED false
+
+/*
+ * Sets DR0-DR3 and DR7 as Zircon's x86_validate_debug_state does: every
+ * non-zero address must lie in the user range [ZXVMM_USER_BASE,
+ * ZXVMM_USER_END), else ZX_ERR_INVALID_ARGS (nothing changed); DR7 keeps
+ * only X86_DR7_USER_MASK bits, with X86_DR7_FIXED set; DR6 is not writable
+ * (the value given is ignored). Then ZX_ERR_NOT_SUPPORTED unless
+ * DEBUG_HW_BREAKPOINTS_DELIVERED.
+ */
+zx_status_t debug_set_debug_regs(struct thread *t, const zx_thread_state_debug_regs_t *in);
+
+/* What a hardware slot watches (DR7 R/W encodings). */
+enum debug_hw_kind {
+    DEBUG_HW_EXECUTE = 0, /* an instruction fetch at the address (length 1) */
+    DEBUG_HW_WRITE = 1,   /* a data write touching [addr, addr + len) */
+    DEBUG_HW_ACCESS = 3,  /* a data read or write touching it (x86 has no read-only watch) */
+};
+
+/*
+ * Arms slot `slot` (0-3): ZX_ERR_INVALID_ARGS for a slot out of range, an
+ * address outside the user range, a length other than 1, 2, 4 or 8, an
+ * address not aligned to it, or an execute slot with a length other than 1;
+ * then ZX_ERR_NOT_SUPPORTED unless DEBUG_HW_BREAKPOINTS_DELIVERED.
+ */
+zx_status_t debug_hw_slot_set(struct thread *t, unsigned slot, uint64_t addr, enum debug_hw_kind kind,
+                              unsigned len);
+
+/* Disarms slot `slot` (its address is cleared too); slots out of range are ignored. */
+void debug_hw_slot_clear(struct thread *t, unsigned slot);
+
+/* Records DR6 as read after a #DB (for ZX_THREAD_STATE_DEBUG_REGS); the resume clears the hardware's. */
+void debug_note_dr6(struct thread *t, uint64_t dr6);
 
 #endif

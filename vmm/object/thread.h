@@ -81,8 +81,12 @@ struct thread {
     bool has_report;              /* `report` describes the exception being handled */
     zx_exception_report_t report; /* ZX_INFO_THREAD_EXCEPTION_REPORT */
     zx_thread_state_general_regs_t regs;
-    zx_thread_state_debug_regs_t debug_regs;
-    struct exceptionate exceptionate; /* ZX_EXCEPTION_CHANNEL_TYPE_THREAD */
+    zx_thread_state_debug_regs_t debug_regs;   /* as the debugger set them; dr6 as of the last #DB */
+    bool debug_regs_dirty;                     /* load debug_regs into the vCPU at the next resume */
+    zx_thread_state_fp_regs_t fp_regs;         /* x87 state while parked */
+    zx_thread_state_vector_regs_t vector_regs; /* XMM0-15 and MXCSR while parked */
+    bool fpu_dirty;                            /* load both into the vCPU at the next resume */
+    struct exceptionate exceptionate;          /* ZX_EXCEPTION_CHANNEL_TYPE_THREAD */
 };
 
 /* Sets up the thread of `p` (state NEW). Lock held. */

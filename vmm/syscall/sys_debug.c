@@ -20,6 +20,15 @@
 #define EXCEPTION_CHANNEL_RIGHTS (ZX_RIGHT_TRANSFER | ZX_RIGHT_WAIT | ZX_RIGHT_READ)
 #define CHANNEL_READ_MAY_DISCARD ((uint32_t)1u) /* ZX_CHANNEL_READ_MAY_DISCARD */
 
+/* Room for any thread state zxvmm serves. */
+union thread_state_buffer {
+    zx_thread_state_general_regs_t general;
+    zx_thread_state_fp_regs_t fp;
+    zx_thread_state_vector_regs_t vector;
+    zx_thread_state_debug_regs_t debug;
+    zx_thread_state_single_step_t step;
+};
+
 /* Looks a handle up and checks its type, then its rights (Zircon's typed lookup). */
 static zx_status_t typed_handle(const struct syscall_call *c, zx_handle_t value, zx_obj_type_t type,
                                 zx_rights_t need, struct object **obj, zx_rights_t *rights)
@@ -198,13 +207,13 @@ uint64_t sys_zx_object_get_property(struct syscall_call *c)
     uint32_t property = (uint32_t)c->arg[1];
     uint64_t value = c->arg[2];
     size_t size = (size_t)c->arg[3];
+    if (value == 0)
+        return syscall_status(ZX_ERR_INVALID_ARGS); /* Zircon checks it before the handle */
     struct object *obj;
     zx_rights_t rights;
     zx_status_t st = rights_handle(c, (zx_handle_t)c->arg[0], ZX_RIGHT_GET_PROPERTY, &obj, &rights);
     if (st != ZX_OK)
         return syscall_status(st);
-    if (value == 0)
-        return syscall_status(ZX_ERR_INVALID_ARGS);
     switch (property) {
     case ZX_PROP_NAME: {
         if (size < ZX_MAX_NAME_LEN)
@@ -228,21 +237,30 @@ uint64_t sys_zx_object_get_property(struct syscall_call *c)
     }
 }
 
-/* Checks and applies a new exception state or strategy. */
+/* Checks and applies a new exception state or strategy (the value already read). */
 static zx_status_t set_exception_property(struct exception *x, uint32_t property, uint32_t v)
 {
     if (property == ZX_PROP_EXCEPTION_STATE) {
         if (v != ZX_EXCEPTION_STATE_TRY_NEXT && v != ZX_EXCEPTION_STATE_HANDLED &&
             v != ZX_EXCEPTION_STATE_THREAD_EXIT)
             return ZX_ERR_INVALID_ARGS;
-    } else {
-        if (v != ZX_EXCEPTION_STRATEGY_FIRST_CHANCE && v != ZX_EXCEPTION_STRATEGY_SECOND_CHANCE)
-            return ZX_ERR_INVALID_ARGS;
-        if (x->channel_type != ZX_EXCEPTION_CHANNEL_TYPE_DEBUGGER)
-            return ZX_ERR_BAD_STATE; /* only a process debugger gets a second chance */
+    } else if (v != ZX_EXCEPTION_STRATEGY_FIRST_CHANCE && v != ZX_EXCEPTION_STRATEGY_SECOND_CHANCE) {
+        return ZX_ERR_INVALID_ARGS;
     }
     *exception_property(x, property) = v;
     return ZX_OK;
+}
+
+/*
+ * Zircon's test for a new strategy, made before the value is read: the
+ * exception's thread must be waiting on a process debugger channel now
+ * (ZX_INFO_THREAD's wait_exception_channel_type), else ZX_ERR_BAD_STATE.
+ */
+static bool held_by_debugger(const struct exception *x)
+{
+    const struct thread *t = x->task;
+    return t->state != THREAD_DEAD && t->in_exception && t->exception &&
+           t->exception->channel_type == ZX_EXCEPTION_CHANNEL_TYPE_DEBUGGER;
 }
 
 uint64_t sys_zx_object_set_property(struct syscall_call *c)
@@ -250,13 +268,13 @@ uint64_t sys_zx_object_set_property(struct syscall_call *c)
     uint32_t property = (uint32_t)c->arg[1];
     uint64_t value = c->arg[2];
     size_t size = (size_t)c->arg[3];
+    if (value == 0)
+        return syscall_status(ZX_ERR_INVALID_ARGS); /* Zircon checks it before the handle */
     struct object *obj;
     zx_rights_t rights;
     zx_status_t st = rights_handle(c, (zx_handle_t)c->arg[0], ZX_RIGHT_SET_PROPERTY, &obj, &rights);
     if (st != ZX_OK)
         return syscall_status(st);
-    if (value == 0)
-        return syscall_status(ZX_ERR_INVALID_ARGS);
     struct pt_walk_ctx w = syscall_caller_walk(c);
     switch (property) {
     case ZX_PROP_NAME: {
@@ -277,6 +295,8 @@ uint64_t sys_zx_object_set_property(struct syscall_call *c)
             return syscall_status(ZX_ERR_BUFFER_TOO_SMALL);
         if (obj->type != ZX_OBJ_TYPE_EXCEPTION)
             return syscall_status(ZX_ERR_WRONG_TYPE);
+        if (property == ZX_PROP_EXCEPTION_STRATEGY && !held_by_debugger((struct exception *)obj))
+            return syscall_status(ZX_ERR_BAD_STATE); /* only a process debugger gets a second chance */
         uint32_t v;
         if (uaccess_copy_in(&w, &v, value, sizeof(v)) != ZX_OK)
             return syscall_status(ZX_ERR_INVALID_ARGS);
@@ -304,9 +324,9 @@ uint64_t sys_zx_thread_read_state(struct syscall_call *c)
     struct thread *t = (struct thread *)obj;
     if (!thread_is_parked(t) || process_is_dying(t->process))
         return syscall_status(ZX_ERR_BAD_STATE);
-    uint8_t state[sizeof(zx_thread_state_general_regs_t)];
-    debug_read_state(t, kind, state);
-    return syscall_status(syscall_store(c, buffer, state, need));
+    union thread_state_buffer state;
+    debug_read_state(t, kind, &state);
+    return syscall_status(syscall_store(c, buffer, &state, need));
 }
 
 uint64_t sys_zx_thread_write_state(struct syscall_call *c)
@@ -325,14 +345,14 @@ uint64_t sys_zx_thread_write_state(struct syscall_call *c)
         return syscall_status(ZX_ERR_INVALID_ARGS);
     if (size < need)
         return syscall_status(ZX_ERR_BUFFER_TOO_SMALL);
-    uint8_t state[sizeof(zx_thread_state_general_regs_t)];
+    union thread_state_buffer state;
     struct pt_walk_ctx w = syscall_caller_walk(c);
-    if (uaccess_copy_in(&w, state, buffer, need) != ZX_OK)
+    if (uaccess_copy_in(&w, &state, buffer, need) != ZX_OK)
         return syscall_status(ZX_ERR_INVALID_ARGS);
     struct thread *t = (struct thread *)obj;
     if (!thread_is_parked(t) || process_is_dying(t->process))
         return syscall_status(ZX_ERR_BAD_STATE);
-    return syscall_status(debug_write_state(t, kind, state));
+    return syscall_status(debug_write_state(t, kind, &state));
 }
 
 uint64_t sys_zx_task_suspend_token(struct syscall_call *c)

@@ -145,6 +145,50 @@ static struct debug_host debug_host_of(struct vcpu *v)
     return (struct debug_host){debug_wait, v};
 }
 
+/* What a resume loads into the vCPU, copied from the thread under the lock. */
+struct resume_state {
+    zx_thread_state_general_regs_t regs;
+    zx_thread_state_debug_regs_t dr;
+    zx_thread_state_fp_regs_t fp;
+    zx_thread_state_vector_regs_t vec;
+    bool load_dr, load_fpu;
+};
+
+/* Captures the stopped thread's registers, general and FPU, into `t`. Lock held. */
+static int capture_thread(struct vcpu *v, const struct zxvmm_exception_frame *frame, struct thread *t)
+{
+    zx_thread_state_general_regs_t regs = t->regs;
+    int rc = vcpu_arch_capture(v, frame, &regs);
+    t->regs = regs;
+    if (rc == 0)
+        rc = vcpu_arch_capture_fpu(v, &t->fp_regs, &t->vector_regs);
+    t->fpu_dirty = false;
+    return rc;
+}
+
+/* Takes what the resume must load (and clears the dirty marks). Lock held. */
+static void take_resume_state(struct thread *t, struct resume_state *r)
+{
+    r->regs = t->regs;
+    r->dr = t->debug_regs;
+    r->load_dr = t->debug_regs_dirty;
+    r->fp = t->fp_regs;
+    r->vec = t->vector_regs;
+    r->load_fpu = t->fpu_dirty;
+    t->debug_regs_dirty = t->fpu_dirty = false;
+}
+
+/* Loads it: registers and segments always, debug and FPU state when a debugger changed them. */
+static int apply_resume_state(struct vcpu *v, const struct resume_state *r)
+{
+    int rc = vcpu_arch_resume(v, &r->regs);
+    if (rc == 0 && r->load_dr)
+        rc = vcpu_arch_load_debug_regs(v, &r->dr);
+    if (rc == 0 && r->load_fpu)
+        rc = vcpu_arch_load_fpu(v, &r->fp, &r->vec);
+    return rc;
+}
+
 /*
  * Runs `park` (a debug-core call that may leave the thread parked) with the
  * thread's user registers captured first and applied afterwards, so that a
@@ -157,18 +201,16 @@ static enum debug_verdict park_and_resume(struct vcpu *v, const struct zxvmm_exc
 {
     struct thread *t = &v->proc->thread;
     struct debug_host h = debug_host_of(v);
-    zx_thread_state_general_regs_t regs;
+    struct resume_state r;
     pthread_mutex_lock(&v->vm->lock);
-    regs = t->regs;
-    int rc = vcpu_arch_capture(v, frame, &regs);
-    t->regs = regs;
+    int rc = capture_thread(v, frame, t);
     enum debug_verdict verdict = rc ? DEBUG_STOPPED : park(v, arg);
     if (verdict == DEBUG_RESUME)
         verdict = debug_park_suspended(&v->vm->objects, t, &h);
-    regs = t->regs;
+    take_resume_state(t, &r);
     pthread_mutex_unlock(&v->vm->lock);
     if (rc == 0 && verdict == DEBUG_RESUME)
-        rc = vcpu_arch_resume(v, &regs);
+        rc = apply_resume_state(v, &r);
     if (rc) {
         char line[96];
         snprintf(line, sizeof(line), "KVM_GET/SET_REGS while resuming: %s", strerror(-rc));
@@ -204,12 +246,19 @@ static enum debug_verdict park_exiting(struct vcpu *v, void *arg)
 struct exception_args {
     uint32_t type;
     zx_exception_report_t report;
+    bool has_dr6; /* a #DB: dr6 is its status */
+    uint64_t dr6;
 };
 
 static enum debug_verdict park_exception(struct vcpu *v, void *arg)
 {
     struct exception_args *a = arg;
     struct debug_host h = debug_host_of(v);
+    if (a->has_dr6)
+        debug_note_dr6(&v->proc->thread, a->dr6);
+    if (a->type == ZX_EXCP_FATAL_PAGE_FAULT)
+        a->report.context.synth_code =
+            (uint32_t)debug_page_fault_status(v->proc, a->report.context.arch.u.x86_64.cr2);
     return debug_exception(&v->vm->objects, &v->proc->thread, a->type, &a->report, &h);
 }
 
@@ -229,13 +278,16 @@ static bool policy_error(struct vcpu *v)
 {
     struct kvm_regs *r = &v->run->s.regs.regs;
     char line[128];
-    snprintf(line, sizeof(line), "policy error: syscall %u from outside the vDSO at rip 0x%llx",
-             (uint32_t)r->rax, (unsigned long long)r->rip);
+    uint32_t number = (uint32_t)r->rax;
+    snprintf(line, sizeof(line), "policy error: syscall %u from outside the vDSO at rip 0x%llx", number,
+             (unsigned long long)r->rip);
     r->rax = (uint64_t)(int64_t)ZX_ERR_BAD_SYSCALL;
     v->run->kvm_dirty_regs = KVM_SYNC_X86_REGS;
+    /* Zircon's sys_invalid_syscall: code BAD_SYSCALL, data the syscall number. */
     struct exception_args a = {
         .type = ZX_EXCP_POLICY_ERROR,
-        .report = {.header = {.size = sizeof(zx_exception_report_t), .type = ZX_EXCP_POLICY_ERROR}}};
+        .report = {.header = {.size = sizeof(zx_exception_report_t), .type = ZX_EXCP_POLICY_ERROR},
+                   .context = {.synth_code = ZX_EXCP_POLICY_CODE_BAD_SYSCALL, .synth_data = number}}};
     enum debug_verdict verdict = park_and_resume(v, NULL, park_exception, &a);
     end_after(v, verdict, line, NULL);
     return verdict == DEBUG_RESUME;
@@ -326,6 +378,7 @@ static bool handle_exception(struct vcpu *v)
     a.report.header = (zx_exception_header_t){.size = sizeof(a.report), .type = a.type};
     a.report.context.arch.u.x86_64 =
         (zx_x86_64_exc_data_t){.vector = frame.vector, .err_code = frame.error_code, .cr2 = cr2};
+    a.has_dr6 = frame.vector == X86_VEC_DB && vcpu_arch_read_dr6(v, &a.dr6) == 0;
     char line[256];
     format_report(&frame, cr2, line, sizeof(line));
     enum debug_verdict verdict = park_and_resume(v, &frame, park_exception, &a);

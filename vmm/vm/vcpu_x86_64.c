@@ -226,3 +226,60 @@ int vcpu_arch_resume(struct vcpu *v, const zx_thread_state_general_regs_t *regs)
         return -errno;
     return 0;
 }
+
+int vcpu_arch_load_debug_regs(struct vcpu *v, const zx_thread_state_debug_regs_t *dr)
+{
+    struct kvm_debugregs k;
+    memset(&k, 0, sizeof(k));
+    memcpy(k.db, dr->dr, sizeof(k.db));
+    k.dr6 = X86_DR6_INIT; /* a fresh status for the next #DB */
+    k.dr7 = dr->dr7;
+    return ioctl(v->fd, KVM_SET_DEBUGREGS, &k) < 0 ? -errno : 0;
+}
+
+int vcpu_arch_read_dr6(struct vcpu *v, uint64_t *dr6)
+{
+    struct kvm_debugregs k;
+    if (ioctl(v->fd, KVM_GET_DEBUGREGS, &k) < 0)
+        return -errno;
+    *dr6 = k.dr6;
+    return 0;
+}
+
+int vcpu_arch_capture_fpu(struct vcpu *v, zx_thread_state_fp_regs_t *fp, zx_thread_state_vector_regs_t *vec)
+{
+    struct kvm_fpu k;
+    if (ioctl(v->fd, KVM_GET_FPU, &k) < 0)
+        return -errno;
+    memset(fp, 0, sizeof(*fp));
+    fp->fcw = k.fcw;
+    fp->fsw = k.fsw;
+    fp->ftw = k.ftwx;
+    fp->fop = k.last_opcode;
+    fp->fip = k.last_ip;
+    fp->fdp = k.last_dp;
+    memcpy(fp->st, k.fpr, sizeof(fp->st));
+    memset(vec, 0, sizeof(*vec));
+    for (unsigned i = 0; i < X86_XMM_REGS; i++)
+        memcpy(vec->zmm[i].v, k.xmm[i], sizeof(k.xmm[i]));
+    vec->mxcsr = k.mxcsr;
+    return 0;
+}
+
+int vcpu_arch_load_fpu(struct vcpu *v, const zx_thread_state_fp_regs_t *fp,
+                       const zx_thread_state_vector_regs_t *vec)
+{
+    struct kvm_fpu k;
+    memset(&k, 0, sizeof(k));
+    k.fcw = fp->fcw;
+    k.fsw = fp->fsw;
+    k.ftwx = fp->ftw;
+    k.last_opcode = fp->fop;
+    k.last_ip = fp->fip;
+    k.last_dp = fp->fdp;
+    memcpy(k.fpr, fp->st, sizeof(k.fpr));
+    for (unsigned i = 0; i < X86_XMM_REGS; i++)
+        memcpy(k.xmm[i], vec->zmm[i].v, sizeof(k.xmm[i]));
+    k.mxcsr = vec->mxcsr;
+    return ioctl(v->fd, KVM_SET_FPU, &k) < 0 ? -errno : 0;
+}

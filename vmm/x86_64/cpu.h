@@ -217,6 +217,26 @@ void x86_build_tss(void *tss, uint64_t rsp0, const uint16_t *open_ports, size_t 
 #define X86_DR6_INIT 0xFFFF0FF0ULL
 #define X86_DR7_INIT 0x00000400ULL
 
+/*
+ * DR7 (SDM Vol. 3B §18.2.4): L0/G0 ... L3/G3 enable bits 0-7, then R/W and LEN
+ * two bits each per slot from bit 16. X86_DR7_USER_MASK is what a debugger
+ * may set (Zircon's X86_DR7_USER_MASK: no GD, no LE/GE); X86_DR7_FIXED is
+ * always set (bit 10, LE and GE, Zircon's X86_DR7_MASK).
+ */
+#define X86_DR7_USER_MASK   0xFFFF00FFULL
+#define X86_DR7_FIXED       0x00000700ULL
+#define X86_DR7_ENABLE(i)   (3ULL << (2 * (i))) /* L and G of slot i */
+#define X86_DR7_RW_SHIFT(i) (16 + 4 * (i))      /* R/W of slot i; LEN two bits above */
+#define X86_DR7_RW_EXECUTE  0x0ULL
+#define X86_DR7_RW_WRITE    0x1ULL
+#define X86_DR7_RW_ACCESS   0x3ULL /* read or write */
+#define X86_DR_SLOTS        4
+
+/* SSE state the guest has (CR4.OSFXSR, no XSAVE): XMM0-15; MXCSR bits 16-31 are reserved (SDM Vol. 1
+ * §10.2.3). */
+#define X86_XMM_REGS       16
+#define X86_MXCSR_WRITABLE 0x0000FFFFu
+
 /* True when `va` is canonical with 48-bit addresses and in the lower (user) half. */
 bool x86_is_user_address(uint64_t va);
 

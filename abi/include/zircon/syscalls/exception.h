@@ -29,6 +29,29 @@ __BEGIN_CDECLS
 
 typedef uint32_t zx_excp_type_t;
 
+/* zx_exception_context_t.synth_code of a ZX_EXCP_POLICY_ERROR: which policy was broken. */
+typedef uint32_t zx_excp_policy_code_t;
+#define ZX_EXCP_POLICY_CODE_BAD_HANDLE              ((zx_excp_policy_code_t)0u)
+#define ZX_EXCP_POLICY_CODE_WRONG_OBJECT            ((zx_excp_policy_code_t)1u)
+#define ZX_EXCP_POLICY_CODE_VMAR_WX                 ((zx_excp_policy_code_t)2u)
+#define ZX_EXCP_POLICY_CODE_NEW_ANY                 ((zx_excp_policy_code_t)3u)
+#define ZX_EXCP_POLICY_CODE_NEW_VMO                 ((zx_excp_policy_code_t)4u)
+#define ZX_EXCP_POLICY_CODE_NEW_CHANNEL             ((zx_excp_policy_code_t)5u)
+#define ZX_EXCP_POLICY_CODE_NEW_EVENT               ((zx_excp_policy_code_t)6u)
+#define ZX_EXCP_POLICY_CODE_NEW_EVENTPAIR           ((zx_excp_policy_code_t)7u)
+#define ZX_EXCP_POLICY_CODE_NEW_PORT                ((zx_excp_policy_code_t)8u)
+#define ZX_EXCP_POLICY_CODE_NEW_SOCKET              ((zx_excp_policy_code_t)9u)
+#define ZX_EXCP_POLICY_CODE_NEW_FIFO                ((zx_excp_policy_code_t)10u)
+#define ZX_EXCP_POLICY_CODE_NEW_TIMER               ((zx_excp_policy_code_t)11u)
+#define ZX_EXCP_POLICY_CODE_NEW_PROCESS             ((zx_excp_policy_code_t)12u)
+#define ZX_EXCP_POLICY_CODE_NEW_PROFILE             ((zx_excp_policy_code_t)13u)
+#define ZX_EXCP_POLICY_CODE_NEW_PAGER               ((zx_excp_policy_code_t)14u)
+#define ZX_EXCP_POLICY_CODE_AMBIENT_MARK_VMO_EXEC   ((zx_excp_policy_code_t)15u)
+#define ZX_EXCP_POLICY_CODE_CHANNEL_FULL_WRITE      ((zx_excp_policy_code_t)16u)
+#define ZX_EXCP_POLICY_CODE_PORT_TOO_MANY_PACKETS   ((zx_excp_policy_code_t)17u)
+#define ZX_EXCP_POLICY_CODE_BAD_SYSCALL             ((zx_excp_policy_code_t)18u) /* synth_data: the number */
+#define ZX_EXCP_POLICY_CODE_PORT_TOO_MANY_OBSERVERS ((zx_excp_policy_code_t)19u)
+
 /* True for an architectural (not synthetic) exception type. */
 #define ZX_EXCP_IS_ARCH(excp) (((excp)&ZX_EXCP_SYNTH) == 0)
 
@@ -55,8 +78,8 @@ typedef struct zx_exception_context {
             };
         } u;
     } arch;
-    uint32_t synth_code; /* synthetic exceptions: a more precise cause (0 in zxvmm) */
-    uint32_t synth_data;
+    uint32_t synth_code; /* a more precise cause: ZX_EXCP_POLICY_CODE_* or, for a page fault, a zx_status_t */
+    uint32_t synth_data; /* with ZX_EXCP_POLICY_CODE_BAD_SYSCALL: the syscall number */
 } zx_exception_context_t;
 
 typedef struct zx_exception_header {
