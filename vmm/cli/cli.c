@@ -12,7 +12,8 @@
 const char cli_usage[] =
     "Usage:\n"
     "  zxvmm run [--cmdline TEXT] [--mem SIZE] [--timeout SECONDS] [--wait-all]\n"
-    "            [-v] [--label-output] [--spawn \"PROGRAM [ARG...]\"]...\n"
+    "            [-v] [--label-output] [--trace FILE.jsonl]\n"
+    "            [--spawn \"PROGRAM [ARG...]\"]...\n"
     "            [--spawn-stopped \"PROGRAM [ARG...]\"]... PROGRAM [ARG...]\n"
     "  zxvmm dtb [--cmdline TEXT] [--mem SIZE] -o FILE\n"
     "  zxvmm --help | --version\n"
@@ -31,6 +32,8 @@ const char cli_usage[] =
     "  --wait-all         (run) wait for every process, not just the main one\n"
     "  -v, --verbose      (run) report each process's end on stderr\n"
     "  --label-output     (run) prefix guest output lines with [PROGRAM:KOID]\n"
+    "  --trace FILE.jsonl (run) write every syscall, exception, process start and\n"
+    "                     exit as one JSON line to FILE.jsonl\n"
     "  -o FILE            (dtb) where to write the device tree blob\n"
     "\n"
     "'zxvmm run --help' and 'zxvmm dtb --help' describe each command's options.\n"
@@ -62,6 +65,9 @@ const char cli_usage_run[] =
     "                     one (the exit status is still the main process's)\n"
     "  -v, --verbose      say on stderr how each process ended, with its koid\n"
     "  --label-output     prefix each line of guest output with [PROGRAM:KOID]\n"
+    "  --trace FILE.jsonl write one JSON line per event (syscall with its arguments,\n"
+    "                     status and duration; exception; process start and exit)\n"
+    "                     to FILE.jsonl, created or truncated (docs/faults.md)\n"
     "  --help             print this help\n"
     "\n"
     "Without --wait-all, the main process's end stops every process still running,\n"
@@ -85,9 +91,9 @@ const char cli_usage_dtb[] = "Usage: zxvmm dtb [OPTION]... -o FILE\n"
                              "  --help             print this help\n";
 
 /* Every option of each command, for "did you mean" (values are taken from the next word or after '='). */
-static const char *const cli_run_options[] = {"--cmdline",       "--mem",     "--timeout",      "--spawn",
-                                              "--spawn-stopped", "--verbose", "--label-output", "--wait-all",
-                                              "--help",          NULL};
+static const char *const cli_run_options[] = {
+    "--cmdline",  "--mem",   "--timeout", "--spawn", "--spawn-stopped", "--verbose", "--label-output",
+    "--wait-all", "--trace", "--help",    NULL};
 static const char *const cli_dtb_options[] = {"--cmdline", "--mem", "--output", "-o", "--help", NULL};
 
 /* The option of `command` nearest to `arg` (its name before any '='), when it is a likely misspelling. */
@@ -213,6 +219,14 @@ static int parse_option(int argc, char **argv, int *i, struct cli_options *o, ch
                      v, (unsigned long long)CLI_SECONDS_MAX);
             return -EINVAL;
         }
+    } else if (o->command == CLI_RUN && is_option(arg, "--trace")) {
+        if (!(v = option_value(argc, argv, i, "--trace", err, errlen)))
+            return -EINVAL;
+        if (*v == '\0') {
+            snprintf(err, errlen, "--trace: the file name is empty");
+            return -EINVAL;
+        }
+        o->trace = v;
     } else if (o->command == CLI_RUN && is_option(arg, "--spawn-stopped")) {
         if (!(v = option_value(argc, argv, i, "--spawn-stopped", err, errlen)))
             return -EINVAL;

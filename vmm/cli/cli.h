@@ -42,6 +42,7 @@ struct cli_options {
     bool label_output;         /* --label-output: prefix each console line with [name:koid] */
     bool wait_all;             /* --wait-all: the run ends when every process has ended */
     const char *output;        /* dtb -o FILE */
+    const char *trace;         /* run --trace FILE.jsonl, NULL for none */
     struct cli_program spawn[CLI_MAX_SPAWN];
     int nspawn;
     struct cli_program main; /* PROGRAM [ARG...] (argv points into the caller's argv) */

@@ -11,6 +11,8 @@
 #include "boot/options.h"
 #include "cli/cli.h"
 #include "object/process.h"
+#include "trace/trace.h"
+#include "vm/events.h"
 #include "vm/vm.h"
 
 /* The kernel shim and vDSO images embedded by vm/images.S. */
@@ -120,11 +122,9 @@ static int check_inputs(const struct cli_options *o)
     return 0;
 }
 
-static int run(const struct cli_options *o)
+/* Builds the VM and its processes, runs it with `trace` (NULL: none) attached; returns the exit status. */
+static int run_vm(const struct cli_options *o, struct trace *trace)
 {
-    int status = check_inputs(o);
-    if (status != 0)
-        return status;
     struct vm_config cfg = vm_config_from(o);
     struct vm vm;
     char err[512] = "";
@@ -148,10 +148,35 @@ static int run(const struct cli_options *o)
     vm.verbose = o->verbose;
     vm.label_output = o->label_output;
     vm.wait_all = o->wait_all;
+    struct vm_events events = {0};
+    if (trace) {
+        vm_events_add(&events, trace_on_event, trace);
+        vm.events = &events;
+    }
     int64_t code = 0;
     enum vm_outcome outcome = vm_run(&vm, main_vcpu, o->timeout_ns, &code);
     vm_destroy(&vm);
     return exit_status(outcome, code);
+}
+
+/* `run`: the trace file is created first, so that a bad path is a usage error before the VM starts. */
+static int run(const struct cli_options *o)
+{
+    int status = check_inputs(o);
+    if (status != 0)
+        return status;
+    struct trace *trace = NULL;
+    char err[512];
+    if (o->trace && !(trace = trace_open(o->trace, err, sizeof(err)))) {
+        fprintf(stderr, "zxvmm: %s\n", err);
+        return CLI_EXIT_USAGE;
+    }
+    status = run_vm(o, trace);
+    int rc = trace_close(trace);
+    if (rc != 0)
+        fprintf(stderr, "zxvmm: --trace %s: writing the trace failed: %s (it is incomplete)\n", o->trace,
+                strerror(-rc));
+    return status;
 }
 
 int main(int argc, char **argv)
