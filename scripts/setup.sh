@@ -3,7 +3,7 @@
 # as arguments (idempotent).
 set -euo pipefail
 
-packages=(build-essential cmake libfdt-dev libcriterion-dev device-tree-compiler clang-format "$@")
+packages=(build-essential cmake libfdt-dev liblua5.4-dev libcriterion-dev device-tree-compiler clang-format "$@")
 missing=()
 for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
