@@ -20,7 +20,7 @@ fi
 scripts/setup.sh clang libclang-rt-14-dev
 
 build=build-fuzz
-targets=(fuzz_walker fuzz_syscalls fuzz_gdb_packet)
+targets=(fuzz_walker fuzz_syscalls fuzz_gdb_packet fuzz_scenario)
 echo "== build $build (clang, libFuzzer, ASan, UBSan)"
 cmake -S . -B "$build" -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=RelWithDebInfo -DZXVMM_FUZZ=ON \
     -DZXVMM_BUILD_GUESTS=ON -DZXVMM_BUILD_TESTS=ON >/dev/null

@@ -3,7 +3,8 @@
 # as arguments (idempotent).
 set -euo pipefail
 
-packages=(build-essential cmake libfdt-dev libcriterion-dev device-tree-compiler clang-format gdb gdbserver qemu-system-x86 "$@")
+packages=(build-essential cmake libfdt-dev liblua5.4-dev libcriterion-dev device-tree-compiler clang-format gdb gdbserver
+    qemu-system-x86 "$@")
 missing=()
 for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

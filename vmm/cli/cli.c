@@ -13,7 +13,8 @@
 const char cli_usage[] =
     "Usage:\n"
     "  zxvmm run [--cmdline TEXT] [--mem SIZE] [--timeout SECONDS] [--wait-all]\n"
-    "            [-v] [--label-output] [--spawn \"PROGRAM [ARG...]\"]...\n"
+    "            [-v] [--label-output] [--trace FILE.jsonl]\n"
+    "            [--spawn \"PROGRAM [ARG...]\"]...\n"
     "            [--spawn-stopped \"PROGRAM [ARG...]\"]...\n"
     "            [--gdb tcp:HOST:PORT | --gdb unix:PATH] PROGRAM [ARG...]\n"
     "  zxvmm dtb [--cmdline TEXT] [--mem SIZE] -o FILE\n"
@@ -36,6 +37,8 @@ const char cli_usage[] =
     "  --gdb tcp:HOST:PORT | unix:PATH\n"
     "                     serve gdb's remote protocol there; every process is held\n"
     "                     before its first instruction until gdb attaches\n"
+    "  --trace FILE.jsonl (run) write every syscall, exception, process start and\n"
+    "                     exit as one JSON line to FILE.jsonl\n"
     "  -o FILE            (dtb) where to write the device tree blob\n"
     "\n"
     "'zxvmm run --help' and 'zxvmm dtb --help' describe each command's options.\n"
@@ -70,6 +73,9 @@ const char cli_usage_run[] =
     "  --gdb tcp:HOST:PORT | unix:PATH\n"
     "                     serve gdb's remote protocol there; every process is held\n"
     "                     before its first instruction until gdb attaches\n"
+    "  --trace FILE.jsonl write one JSON line per event (syscall with its arguments,\n"
+    "                     status and duration; exception; process start and exit)\n"
+    "                     to FILE.jsonl, created or truncated (docs/faults.md)\n"
     "  --help             print this help\n"
     "\n"
     "Without --wait-all, the main process's end stops every process still running,\n"
@@ -93,9 +99,9 @@ const char cli_usage_dtb[] = "Usage: zxvmm dtb [OPTION]... -o FILE\n"
                              "  --help             print this help\n";
 
 /* Every option of each command, for "did you mean" (values are taken from the next word or after '='). */
-static const char *const cli_run_options[] = {
-    "--cmdline",  "--mem", "--timeout", "--spawn", "--spawn-stopped", "--verbose", "--label-output",
-    "--wait-all", "--gdb", "--help",    NULL};
+static const char *const cli_run_options[] = {"--cmdline",       "--mem",     "--timeout",      "--spawn",
+                                              "--spawn-stopped", "--verbose", "--label-output", "--wait-all",
+                                              "--gdb",           "--trace",   "--help",         NULL};
 static const char *const cli_dtb_options[] = {"--cmdline", "--mem", "--output", "-o", "--help", NULL};
 
 /* The option of `command` nearest to `arg` (its name before any '='), when it is a likely misspelling. */
@@ -228,6 +234,14 @@ static int parse_option(int argc, char **argv, int *i, struct cli_options *o, ch
         if (gdb_parse_address(v, &addr, err, errlen) != 0)
             return -EINVAL;
         o->gdb = v;
+    } else if (o->command == CLI_RUN && is_option(arg, "--trace")) {
+        if (!(v = option_value(argc, argv, i, "--trace", err, errlen)))
+            return -EINVAL;
+        if (*v == '\0') {
+            snprintf(err, errlen, "--trace: the file name is empty");
+            return -EINVAL;
+        }
+        o->trace = v;
     } else if (o->command == CLI_RUN && is_option(arg, "--spawn-stopped")) {
         if (!(v = option_value(argc, argv, i, "--spawn-stopped", err, errlen)))
             return -EINVAL;

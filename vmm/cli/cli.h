@@ -43,6 +43,7 @@ struct cli_options {
     bool wait_all;             /* --wait-all: the run ends when every process has ended */
     const char *output;        /* dtb -o FILE */
     const char *gdb;           /* --gdb tcp:HOST:PORT | unix:PATH, NULL for none */
+    const char *trace;         /* run --trace FILE.jsonl, NULL for none */
     struct cli_program spawn[CLI_MAX_SPAWN];
     int nspawn;
     struct cli_program main; /* PROGRAM [ARG...] (argv points into the caller's argv) */

@@ -12,6 +12,8 @@
 #include "cli/cli.h"
 #include "gdb/server.h"
 #include "object/process.h"
+#include "trace/trace.h"
+#include "vm/events.h"
 #include "vm/vm.h"
 
 /* The kernel shim and vDSO images embedded by vm/images.S. */
@@ -146,11 +148,9 @@ static int start_gdb(const struct cli_options *o, struct vm *vm, struct vcpu *ma
     return 0;
 }
 
-static int run(const struct cli_options *o)
+/* Builds the VM and its processes, runs it with `trace` (NULL: none) attached; returns the exit status. */
+static int run_vm(const struct cli_options *o, struct trace *trace)
 {
-    int status = check_inputs(o);
-    if (status != 0)
-        return status;
     struct vm_config cfg = vm_config_from(o);
     struct vm vm;
     char err[512] = "";
@@ -174,6 +174,11 @@ static int run(const struct cli_options *o)
     vm.verbose = o->verbose;
     vm.label_output = o->label_output;
     vm.wait_all = o->wait_all;
+    struct vm_events events = {0};
+    if (trace) {
+        vm_events_add(&events, trace_on_event, trace);
+        vm.events = &events;
+    }
     struct gdb_server *gdb = NULL;
     if (o->gdb && start_gdb(o, &vm, main_vcpu, &gdb) != 0) {
         vm_destroy(&vm);
@@ -184,6 +189,26 @@ static int run(const struct cli_options *o)
     gdb_server_finish(gdb, outcome, code);
     vm_destroy(&vm);
     return exit_status(outcome, code);
+}
+
+/* `run`: the trace file is created first, so that a bad path is a usage error before the VM starts. */
+static int run(const struct cli_options *o)
+{
+    int status = check_inputs(o);
+    if (status != 0)
+        return status;
+    struct trace *trace = NULL;
+    char err[512];
+    if (o->trace && !(trace = trace_open(o->trace, err, sizeof(err)))) {
+        fprintf(stderr, "zxvmm: %s\n", err);
+        return CLI_EXIT_USAGE;
+    }
+    status = run_vm(o, trace);
+    int rc = trace_close(trace);
+    if (rc != 0)
+        fprintf(stderr, "zxvmm: --trace %s: writing the trace failed: %s (it is incomplete)\n", o->trace,
+                strerror(-rc));
+    return status;
 }
 
 int main(int argc, char **argv)

@@ -19,6 +19,7 @@
 
 #include "debug/debug.h"
 #include "vm/crash_report.h"
+#include "vm/events.h"
 #include "x86_64/cpu.h"
 
 #define VCPU_KICK_SIGNAL   SIGUSR1
@@ -330,7 +331,9 @@ static bool handle_syscall(struct vcpu *v)
     /* Only the vDSO may enter the VMM (Zircon raises a policy exception for anything else). */
     if (r->rip < v->proc->vdso_lo || r->rip >= v->proc->vdso_hi)
         return policy_error(v);
-    uint64_t ret = syscall_dispatch(&call, (uint32_t)r->rax);
+    /* Event site: observers (trace, scenario) see the call, and may replace it, through the dispatcher. */
+    uint64_t ret = VM_EVENTS_ATTACHED(v->vm) ? vm_events_syscall(v, &call, (uint32_t)r->rax)
+                                             : syscall_dispatch(&call, (uint32_t)r->rax);
     note_debugging_refusal(v, (uint32_t)r->rax, ret);
     if (call.exit) {
         if (__atomic_load_n(&v->proc->debug_exceptionate.channel, __ATOMIC_ACQUIRE) != NULL)
@@ -379,6 +382,9 @@ static bool handle_exception(struct vcpu *v)
     a.report.context.arch.u.x86_64 =
         (zx_x86_64_exc_data_t){.vector = frame.vector, .err_code = frame.error_code, .cr2 = cr2};
     a.has_dr6 = frame.vector == X86_VEC_DB && vcpu_arch_read_dr6(v, &a.dr6) == 0;
+    /* Event site: the exception, before its handler chain. */
+    if (VM_EVENTS_ATTACHED(v->vm))
+        vm_events_exception(v, (unsigned)frame.vector, frame.rip, cr2, frame.error_code);
     char line[256];
     format_report(&frame, cr2, line, sizeof(line));
     enum debug_verdict verdict = park_and_resume(v, &frame, park_exception, &a);
@@ -456,6 +462,9 @@ static bool start_is_watched(struct vcpu *v)
 static bool thread_start(struct vcpu *v)
 {
     struct thread *t = &v->proc->thread;
+    /* Event site: the process starts. */
+    if (VM_EVENTS_ATTACHED(v->vm))
+        vm_events_start(v);
     pthread_mutex_lock(&v->vm->lock);
     object_signal(&v->vm->objects, &t->obj, ZX_THREAD_RUNNING);
     bool watched = start_is_watched(v);
@@ -513,6 +522,9 @@ static void *vcpu_thread(void *arg)
     console_flush_line(v);
     pthread_mutex_unlock(&v->vm->console_lock);
     end_process(v, PROCESS_END_KILL, ZX_TASK_RETCODE_SYSCALL_KILL);
+    /* Event site: the process has ended (its end and return code are final). */
+    if (VM_EVENTS_ATTACHED(v->vm))
+        vm_events_exit(v);
     pthread_mutex_lock(&v->vm->lock);
     v->finished = true;
     pthread_cond_broadcast(&v->vm->cond);

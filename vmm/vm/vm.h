@@ -84,6 +84,8 @@ struct vm {
     bool verbose;      /* one stderr line per process end */
     bool label_output; /* prefix guest console lines with [name:koid] */
     bool wait_all;     /* the run ends when every process has ended */
+    /* Observers (vm/events.h): NULL while none is attached; set before vm_run. */
+    struct vm_events *events;
 };
 
 /*

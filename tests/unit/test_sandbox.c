@@ -1,0 +1,193 @@
+/* test_sandbox.c: the Lua sandbox refuses every way out (files, processes, bytecode, finalizers, the
+ * collector) and every budget (instructions, memory), whatever the script catches. No KVM. */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <lauxlib.h>
+
+#include "inject/sandbox.h"
+
+static struct rng rng;
+static struct sandbox *sb;
+static char err[512];
+
+static void open_sandbox(uint64_t instructions, uint64_t memory)
+{
+    rng = rng_seeded(42);
+    struct sandbox_limits limits = {instructions, memory};
+    sb = sandbox_new(&limits, &rng);
+    cr_assert_not_null(sb);
+}
+
+static void close_sandbox(void)
+{
+    sandbox_free(sb);
+}
+
+/* Runs `code` as chunk "t.lua"; returns 0 (its one result left on the stack) or -1 with `err` set. */
+static int run(const char *code)
+{
+    err[0] = '\0';
+    if (sandbox_load(sb, "t.lua", code, strlen(code), err, sizeof(err)) != 0)
+        return -1;
+    return sandbox_call(sb, 0, 1, err, sizeof(err));
+}
+
+/* Runs `code`, which must succeed and return a string; compares it. */
+static void expect_result(const char *code, const char *want)
+{
+    cr_assert_eq(run(code), 0, "%s: %s", code, err);
+    lua_State *L = sandbox_lua(sb);
+    cr_assert_str_eq(luaL_tolstring(L, -1, NULL), want, "%s", code);
+    lua_pop(L, 2);
+}
+
+static void expect_error(const char *code, const char *want)
+{
+    cr_assert_eq(run(code), -1, "%s ran", code);
+    cr_assert(strstr(err, want) != NULL, "%s: expected \"%s\" in \"%s\"", code, want, err);
+}
+
+static void defaults(void)
+{
+    open_sandbox(SANDBOX_DEFAULT_INSTRUCTIONS, SANDBOX_DEFAULT_MEMORY);
+}
+
+TestSuite(sandbox, .init = defaults, .fini = close_sandbox);
+
+Test(sandbox, host_libraries_are_absent)
+{
+    expect_result("return tostring(io) .. tostring(os) .. tostring(package) .. tostring(require) .. "
+                  "tostring(debug) .. tostring(dofile) .. tostring(loadfile) .. tostring(coroutine)",
+                  "nilnilnilnilnilnilnilnil");
+    expect_error("return io.open('/etc/passwd')", "t.lua:1: attempt to index a nil value (global 'io')");
+    expect_error("os.execute('touch /tmp/zxvmm-sandbox-escape')",
+                 "attempt to index a nil value (global 'os')");
+    expect_error("return require('io')", "attempt to call a nil value (global 'require')");
+    expect_error("return dofile('/etc/passwd')", "attempt to call a nil value (global 'dofile')");
+    expect_error("return loadfile('/etc/passwd')", "attempt to call a nil value (global 'loadfile')");
+    cr_assert_neq(access("/tmp/zxvmm-sandbox-escape", F_OK), 0, "the host was touched");
+}
+
+Test(sandbox, safe_libraries_work)
+{
+    expect_result("return string.format('%d %s', #table.concat({'a','b'}), utf8.char(72)) .. math.floor(2.5)",
+                  "2 H2");
+}
+
+Test(sandbox, bytecode_is_never_loaded)
+{
+    expect_result("return tostring(string.dump)", "nil");
+    expect_result("local f, e = load('\\27Lua\\x54\\0rest') return e",
+                  "attempt to load a binary chunk (mode is 't')");
+    expect_result("local f, e = load('\\27Lua\\x54\\0rest', 'x', 'b') return e",
+                  "attempt to load a binary chunk (mode is 't')");
+    expect_result("return load('return 1 + 1')()", "2");
+    expect_result("local e = {} load('y = 3', 'c', 'bt', e)() return e.y", "3");
+}
+
+Test(sandbox, the_chunk_itself_must_be_text)
+{
+    const char chunk[] = "\x1bLua\x54";
+    cr_assert_eq(sandbox_load(sb, "t.lua", chunk, sizeof(chunk) - 1, err, sizeof(err)), -1);
+    cr_assert(strstr(err, "attempt to load a binary chunk") != NULL, "%s", err);
+}
+
+Test(sandbox, finalizers_and_the_collector_are_refused)
+{
+    expect_error("setmetatable({}, {__gc = function() while true do end end})",
+                 "t.lua:1: setmetatable: __gc metamethods are not allowed in a scenario");
+    expect_error("collectgarbage('stop')", "collectgarbage(\"stop\") is not allowed in a scenario");
+    expect_error("collectgarbage()", "collectgarbage(\"collect\") is not allowed");
+    expect_result("return type(collectgarbage('count'))", "number");
+    expect_result("return getmetatable(setmetatable({}, {__index = {a = 5}})).__index.a", "5");
+}
+
+Test(sandbox, metatables_do_not_outlast_the_budget)
+{
+    expect_error("local t = setmetatable({}, {__index = function() while true do end end}) return t.x",
+                 "instruction budget of 1000000 exceeded");
+}
+
+Test(sandbox, an_infinite_loop_is_stopped_with_its_line)
+{
+    expect_error("local x = 0\nwhile true do x = x + 1 end",
+                 "t.lua:2: instruction budget of 1000000 exceeded");
+}
+
+Test(sandbox, a_caught_budget_error_still_ends_the_call)
+{
+    expect_error("while true do pcall(function() while true do end end) end", "instruction budget");
+    expect_error("for i = 1, 3 do pcall(function() while true do end end) end return 'escaped'",
+                 "instruction budget");
+}
+
+Test(sandbox, an_exhausted_state_refuses_every_later_call)
+{
+    expect_error("while true do end", "instruction budget");
+    expect_error("return 1", "instruction budget of 1000000 exceeded");
+}
+
+Test(sandbox, the_budget_is_per_call)
+{
+    close_sandbox();
+    open_sandbox(50000, SANDBOX_DEFAULT_MEMORY);
+    for (int i = 0; i < 5; i++)
+        expect_result("local s = 0 for i = 1, 4000 do s = s + i end return s", "8002000");
+}
+
+Test(sandbox, a_memory_bomb_hits_the_cap)
+{
+    expect_error("return string.rep('x', 1 << 30)", "memory cap of 16777216 bytes exceeded");
+}
+
+Test(sandbox, a_growing_table_hits_the_cap)
+{
+    close_sandbox();
+    open_sandbox(UINT64_MAX / 2, 1 << 20);
+    expect_error("local t = {} for i = 1, 1e9 do t[i] = i end", "memory cap of 1048576 bytes exceeded");
+}
+
+Test(sandbox, a_caught_memory_error_still_ends_the_call)
+{
+    expect_error("local ok = pcall(string.rep, 'x', 1 << 30) return 'escaped'", "memory cap");
+    cr_assert(sandbox_exhausted(sb));
+}
+
+Test(sandbox, math_random_draws_from_the_run_generator)
+{
+    expect_result("return tostring(math.randomseed)", "nil");
+    struct rng same = rng_seeded(42);
+    (void)rng_double(&same); /* math.random() */
+    long long a = (long long)rng_range(&same, 1, 1000000);
+    long long b = (long long)rng_range(&same, 1, 6);
+    char want[64];
+    snprintf(want, sizeof(want), "%lld %lld true", a, b);
+    expect_result("local r = math.random() return math.random(1, 1000000) .. ' ' .. math.random(6) .. ' ' .. "
+                  "tostring(r >= 0 and r < 1)",
+                  want);
+    expect_error("return math.random(3, 1)", "interval is empty");
+}
+
+Test(rng, splitmix64_reference_values)
+{
+    /* splitmix64 from state 0: the published first outputs. */
+    struct rng r = rng_seeded(0);
+    cr_assert_eq(rng_next(&r), 0xe220a8397b1dcdafULL);
+    cr_assert_eq(rng_next(&r), 0x6e789e6aa1b965f4ULL);
+}
+
+Test(rng, ranges_stay_inside_their_bounds)
+{
+    struct rng r = rng_seeded(7);
+    for (int i = 0; i < 10000; i++) {
+        int64_t v = rng_range(&r, -3, 3);
+        cr_assert(v >= -3 && v <= 3);
+        double d = rng_double(&r);
+        cr_assert(d >= 0 && d < 1);
+    }
+    cr_assert_eq(rng_range(&r, 5, 5), 5);
+}

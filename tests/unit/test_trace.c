@@ -1,0 +1,145 @@
+/* test_trace.c: syscall and status names, and the --trace row schema, written for events built by hand. */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <zircon/errors.h>
+
+#include "syscall/names.h"
+#include "trace/trace.h"
+#include "vm/events.h"
+
+Test(names, syscall_names_and_numbers_round_trip)
+{
+    cr_assert_str_eq(syscall_name(19), "zx_debug_write");
+    cr_assert_eq(syscall_number("zx_process_write_memory"), 10);
+    cr_assert_eq(syscall_number("zx_no_such_call"), 0);
+    cr_assert_null(syscall_name(0));
+    cr_assert_null(syscall_name(100000));
+    cr_assert_eq(syscall_nargs(16), 7); /* zx_vmar_map */
+}
+
+Test(names, statuses_by_name_and_value)
+{
+    zx_status_t st;
+    cr_assert_str_eq(syscall_status_name(ZX_ERR_NO_MEMORY), "ZX_ERR_NO_MEMORY");
+    cr_assert_str_eq(syscall_status_name(ZX_OK), "ZX_OK");
+    cr_assert_null(syscall_status_name(-12345));
+    cr_assert(syscall_status_from_name("ZX_ERR_BAD_STATE", &st));
+    cr_assert_eq(st, ZX_ERR_BAD_STATE);
+    cr_assert_not(syscall_status_from_name("ZX_ERR_NOPE", &st));
+}
+
+Test(names, return_kinds_and_actual_arguments)
+{
+    unsigned index;
+    size_t size;
+    cr_assert_eq(syscall_return_kind(21), SYSCALL_RETURNS_VALUE);  /* zx_clock_get_monotonic */
+    cr_assert_eq(syscall_return_kind(7), SYSCALL_RETURNS_NOTHING); /* zx_process_exit */
+    cr_assert_eq(syscall_return_kind(1), SYSCALL_RETURNS_STATUS);
+    cr_assert(syscall_actual_arg(10, &index, &size));
+    cr_assert_eq(index, 4);
+    cr_assert_eq(size, 8);
+    cr_assert_not(syscall_actual_arg(19, &index, &size));
+}
+
+/* Writes `events` through a trace file; returns its whole text. */
+static char *trace_of(struct vm_event *events, size_t n)
+{
+    char path[] = "/tmp/zxvmm-trace-XXXXXX";
+    int fd = mkstemp(path);
+    cr_assert_geq(fd, 0);
+    close(fd);
+    char err[256];
+    struct trace *t = trace_open(path, err, sizeof(err));
+    cr_assert_not_null(t, "%s", err);
+    for (size_t i = 0; i < n; i++)
+        trace_on_event(t, &events[i]);
+    cr_assert_eq(trace_close(t), 0);
+    FILE *f = fopen(path, "r");
+    static char text[4096];
+    size_t len = fread(text, 1, sizeof(text) - 1, f);
+    text[len] = '\0';
+    fclose(f);
+    unlink(path);
+    return text;
+}
+
+static struct process victim = {.obj = {.koid = 1026}, .name = "vic\"tim"};
+
+Test(trace, rows_have_the_documented_fields)
+{
+    struct syscall_call call = {.arg = {7, 3, 99}};
+    struct vm_event events[] = {
+        {.kind = VM_EVENT_START, .proc = &victim, .name = victim.name, .t_ns = 5},
+        {.kind = VM_EVENT_SYSCALL_BEFORE, .proc = &victim, .name = victim.name, .call = &call, .number = 19},
+        {.kind = VM_EVENT_SYSCALL_AFTER,
+         .proc = &victim,
+         .name = victim.name,
+         .t_ns = 9,
+         .call = &call,
+         .number = 19,
+         .ret = (uint64_t)(int64_t)ZX_ERR_INVALID_ARGS,
+         .dur_ns = 3},
+        {.kind = VM_EVENT_SYSCALL_AFTER,
+         .proc = &victim,
+         .name = victim.name,
+         .t_ns = 10,
+         .call = &call,
+         .number = 23,
+         .ret = 4096},
+        {.kind = VM_EVENT_EXCEPTION,
+         .proc = &victim,
+         .name = victim.name,
+         .t_ns = 11,
+         .vector = 14,
+         .rip = 16,
+         .cr2 = 32},
+        {.kind = VM_EVENT_FAULT,
+         .proc = &victim,
+         .name = victim.name,
+         .t_ns = 12,
+         .fault_id = "f1",
+         .fault_action = "fail"},
+        {.kind = VM_EVENT_EXIT,
+         .proc = &victim,
+         .name = victim.name,
+         .t_ns = 13,
+         .end = PROCESS_END_EXCEPTION,
+         .code = -1028},
+    };
+    const char *text = trace_of(events, sizeof(events) / sizeof(events[0]));
+    const char *expected =
+        "{\"t_ns\":5,\"event\":\"start\",\"process\":\"vic\\\"tim\",\"koid\":1026}\n"
+        "{\"t_ns\":9,\"event\":\"syscall\",\"process\":\"vic\\\"tim\",\"koid\":1026,\"syscall\":\"zx_debug_"
+        "write\","
+        "\"number\":19,\"args\":[7,3],\"status\":\"ZX_ERR_INVALID_ARGS\",\"dur_ns\":3}\n"
+        "{\"t_ns\":10,\"event\":\"syscall\",\"process\":\"vic\\\"tim\",\"koid\":1026,"
+        "\"syscall\":\"zx_system_get_page_size\",\"number\":23,\"args\":[],\"ret\":4096,\"dur_ns\":0}\n"
+        "{\"t_ns\":11,\"event\":\"exception\",\"process\":\"vic\\\"tim\",\"koid\":1026,\"vector\":14,"
+        "\"name\":\"page fault (#PF)\",\"rip\":16,\"cr2\":32,\"error_code\":0}\n"
+        "{\"t_ns\":12,\"event\":\"fault\",\"process\":\"vic\\\"tim\",\"koid\":1026,\"id\":\"f1\","
+        "\"action\":\"fail\"}\n"
+        "{\"t_ns\":13,\"event\":\"exit\",\"process\":\"vic\\\"tim\",\"koid\":1026,\"end\":\"exception\","
+        "\"code\":-1028}\n";
+    cr_assert_str_eq(text, expected);
+}
+
+Test(trace, control_and_non_ascii_bytes_are_escaped)
+{
+    struct process p = {.obj = {.koid = 1}, .name = "a\nb\xc3\xa9\\"};
+    struct vm_event ev = {.kind = VM_EVENT_START, .proc = &p, .name = p.name};
+    cr_assert_str_eq(
+        trace_of(&ev, 1),
+        "{\"t_ns\":0,\"event\":\"start\",\"process\":\"a\\u000ab\\u00c3\\u00a9\\\\\",\"koid\":1}\n");
+}
+
+Test(trace, a_file_that_cannot_be_created_is_refused_naming_path_and_cause)
+{
+    char err[256];
+    cr_assert_null(trace_open("/nonexistent-dir/t.jsonl", err, sizeof(err)));
+    cr_assert_str_eq(err,
+                     "--trace /nonexistent-dir/t.jsonl: cannot create the file: No such file or directory");
+}

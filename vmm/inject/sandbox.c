@@ -1,0 +1,293 @@
+/* sandbox.c: the Lua sandbox: a counting allocator, a count hook, and the libraries a scenario may use. */
+#include "inject/sandbox.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <lauxlib.h>
+#include <lualib.h>
+
+/* The count hook runs every SANDBOX_HOOK_STEP VM instructions; the budget is checked in such steps. */
+#define SANDBOX_HOOK_STEP 1000
+
+struct sandbox {
+    lua_State *L;
+    struct sandbox_limits limits;
+    struct rng *rng;
+    uint64_t used;   /* bytes the state holds */
+    uint64_t steps;  /* hook steps in the current call */
+    bool budget_hit; /* the instruction budget ran out (sticky) */
+    bool memory_hit; /* an allocation was refused by the cap (sticky) */
+};
+
+static struct sandbox *sandbox_of(lua_State *L)
+{
+    void *ud;
+    lua_getallocf(L, &ud);
+    return ud;
+}
+
+/* lua_Alloc with a cap: refuses (NULL, which Lua turns into a memory error) what would pass limits.memory. */
+static void *sandbox_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
+{
+    struct sandbox *s = ud;
+    size_t old = ptr ? osize : 0; /* without ptr, osize names the kind of object */
+    if (nsize == 0) {
+        free(ptr);
+        s->used -= old;
+        return NULL;
+    }
+    if (nsize > old && (nsize > s->limits.memory || s->used - old > s->limits.memory - nsize)) {
+        s->memory_hit = true;
+        return NULL;
+    }
+    void *p = realloc(ptr, nsize);
+    if (p)
+        s->used = s->used - old + nsize;
+    return p;
+}
+
+/* Every SANDBOX_HOOK_STEP instructions: past the budget, an error at every instruction from then on, so that
+ * no pcall in the script can outlast it. */
+static void count_hook(lua_State *L, lua_Debug *ar)
+{
+    struct sandbox *s = sandbox_of(L);
+    s->steps++;
+    if (!s->budget_hit && s->steps * SANDBOX_HOOK_STEP <= s->limits.instructions)
+        return;
+    if (!s->budget_hit) {
+        s->budget_hit = true;
+        lua_sethook(L, count_hook, LUA_MASKCOUNT, 1);
+    }
+    lua_Debug where;
+    if (lua_getstack(L, 0, &where) && lua_getinfo(L, "Sl", &where) && where.currentline > 0)
+        lua_pushfstring(L, "%s:%d: ", where.short_src, where.currentline);
+    else
+        lua_pushliteral(L, "");
+    lua_pushfstring(L, "instruction budget of %I exceeded", (lua_Integer)s->limits.instructions);
+    lua_concat(L, 2);
+    lua_error(L);
+    (void)ar;
+}
+
+/* print: to stderr, never to the guest's stdout. */
+static int safe_print(lua_State *L)
+{
+    int n = lua_gettop(L);
+    luaL_Buffer b;
+    luaL_buffinit(L, &b);
+    luaL_addstring(&b, "zxvmm: scenario: ");
+    for (int i = 1; i <= n; i++) {
+        if (i > 1)
+            luaL_addchar(&b, '\t');
+        luaL_tolstring(L, i, NULL);
+        luaL_addvalue(&b);
+    }
+    luaL_addchar(&b, '\n');
+    luaL_pushresult(&b);
+    fputs(lua_tostring(L, -1), stderr);
+    return 0;
+}
+
+/* load(chunk [, name [, mode [, env]]]) with mode forced to "t": precompiled bytecode is never loaded. */
+static int safe_load(lua_State *L)
+{
+    bool has_env =
+        lua_gettop(L) >= 4; /* an explicit env, even nil, is passed on; an absent one stays absent */
+    lua_settop(L, 4);
+    lua_pushvalue(L, lua_upvalueindex(1));
+    lua_pushvalue(L, 1);
+    lua_pushvalue(L, 2);
+    lua_pushliteral(L, "t");
+    if (has_env)
+        lua_pushvalue(L, 4);
+    lua_call(L, has_env ? 4 : 3, LUA_MULTRET);
+    return lua_gettop(L) - 4;
+}
+
+/* collectgarbage("count") only: a script may measure its memory, never drive the collector. */
+static int safe_collectgarbage(lua_State *L)
+{
+    const char *opt = luaL_optstring(L, 1, "collect");
+    if (strcmp(opt, "count") != 0)
+        return luaL_error(L, "collectgarbage(\"%s\") is not allowed in a scenario (only \"count\")", opt);
+    lua_pushnumber(L, (lua_Number)lua_gc(L, LUA_GCCOUNT, 0) + (lua_Number)lua_gc(L, LUA_GCCOUNTB, 0) / 1024);
+    return 1;
+}
+
+/* setmetatable refusing __gc: finalizers run with hooks off, outside any instruction budget. */
+static int safe_setmetatable(lua_State *L)
+{
+    if (lua_type(L, 2) == LUA_TTABLE && lua_getfield(L, 2, "__gc") != LUA_TNIL)
+        return luaL_error(L, "setmetatable: __gc metamethods are not allowed in a scenario");
+    lua_settop(L, 2);
+    lua_pushvalue(L, lua_upvalueindex(1));
+    lua_insert(L, 1);
+    lua_call(L, 2, 1);
+    return 1;
+}
+
+/* math.random as Lua's: () a float in [0, 1); (m) an integer in [1, m]; (m, n) one in [m, n]; from the run's
+ * generator. */
+static int safe_random(lua_State *L)
+{
+    struct sandbox *s = sandbox_of(L);
+    lua_Integer lo = 1, hi;
+    switch (lua_gettop(L)) {
+    case 0:
+        lua_pushnumber(L, (lua_Number)rng_double(s->rng));
+        return 1;
+    case 1:
+        hi = luaL_checkinteger(L, 1);
+        break;
+    case 2:
+        lo = luaL_checkinteger(L, 1);
+        hi = luaL_checkinteger(L, 2);
+        break;
+    default:
+        return luaL_error(L, "wrong number of arguments to 'random'");
+    }
+    luaL_argcheck(L, lo <= hi, lua_gettop(L), "interval is empty");
+    lua_pushinteger(L, (lua_Integer)rng_range(s->rng, (int64_t)lo, (int64_t)hi));
+    return 1;
+}
+
+/* Replaces t[name] (t on top of the stack) by a C closure over its old value; nil removes it. */
+static void replace_field(lua_State *L, const char *name, lua_CFunction fn)
+{
+    if (fn) {
+        lua_getfield(L, -1, name);
+        lua_pushcclosure(L, fn, 1);
+    } else {
+        lua_pushnil(L);
+    }
+    lua_setfield(L, -2, name);
+}
+
+static void open_safe_libraries(lua_State *L)
+{
+    static const luaL_Reg libs[] = {{LUA_GNAME, luaopen_base},       {LUA_STRLIBNAME, luaopen_string},
+                                    {LUA_TABLIBNAME, luaopen_table}, {LUA_MATHLIBNAME, luaopen_math},
+                                    {LUA_UTF8LIBNAME, luaopen_utf8}, {NULL, NULL}};
+    for (const luaL_Reg *lib = libs; lib->func; lib++) {
+        luaL_requiref(L, lib->name, lib->func, 1);
+        lua_pop(L, 1);
+    }
+    lua_pushglobaltable(L);
+    replace_field(L, "dofile", NULL);
+    replace_field(L, "loadfile", NULL);
+    replace_field(L, "load", safe_load);
+    replace_field(L, "collectgarbage", safe_collectgarbage);
+    replace_field(L, "setmetatable", safe_setmetatable);
+    replace_field(L, "print", safe_print);
+    lua_getfield(L, -1, LUA_STRLIBNAME);
+    replace_field(L, "dump", NULL);
+    lua_pop(L, 1);
+    lua_getfield(L, -1, LUA_MATHLIBNAME);
+    replace_field(L, "random", safe_random);
+    replace_field(L, "randomseed", NULL);
+    lua_pop(L, 2);
+}
+
+static int open_protected(lua_State *L)
+{
+    open_safe_libraries(L);
+    return 0;
+}
+
+struct sandbox *sandbox_new(const struct sandbox_limits *limits, struct rng *rng)
+{
+    struct sandbox *s = calloc(1, sizeof(*s));
+    if (!s)
+        return NULL;
+    s->limits = *limits;
+    s->rng = rng;
+    s->L = lua_newstate(sandbox_alloc, s);
+    if (!s->L) {
+        free(s);
+        return NULL;
+    }
+    lua_pushcfunction(s->L, open_protected);
+    if (lua_pcall(s->L, 0, 0, 0) != LUA_OK) {
+        sandbox_free(s);
+        return NULL;
+    }
+    return s;
+}
+
+void sandbox_free(struct sandbox *s)
+{
+    if (!s)
+        return;
+    lua_close(s->L);
+    free(s);
+}
+
+lua_State *sandbox_lua(struct sandbox *s)
+{
+    return s->L;
+}
+
+void sandbox_set_limits(struct sandbox *s, const struct sandbox_limits *limits)
+{
+    s->limits = *limits;
+}
+
+bool sandbox_exhausted(const struct sandbox *s)
+{
+    return s->budget_hit || s->memory_hit;
+}
+
+/* The message of a failed call: the limit that was hit, else the error value if it is a string. */
+static void describe_error(struct sandbox *s, int status, char *err, size_t errlen)
+{
+    const char *msg = lua_type(s->L, -1) == LUA_TSTRING ? lua_tostring(s->L, -1) : NULL;
+    if (s->memory_hit)
+        snprintf(err, errlen, "memory cap of %llu bytes exceeded", (unsigned long long)s->limits.memory);
+    else if (s->budget_hit && !(msg && strstr(msg, "instruction budget")))
+        snprintf(err, errlen, "instruction budget of %llu exceeded",
+                 (unsigned long long)s->limits.instructions);
+    else if (msg)
+        snprintf(err, errlen, "%s", msg);
+    else
+        snprintf(err, errlen, "error object is a %s value (status %d)", luaL_typename(s->L, -1), status);
+}
+
+int sandbox_load(struct sandbox *s, const char *name, const char *text, size_t len, char *err, size_t errlen)
+{
+    char chunkname[4096];
+    snprintf(chunkname, sizeof(chunkname), "@%s", name);
+    int status = luaL_loadbufferx(s->L, text, len, chunkname, "t");
+    if (status != LUA_OK) {
+        describe_error(s, status, err, errlen);
+        lua_pop(s->L, 1);
+        return -1;
+    }
+    return 0;
+}
+
+int sandbox_call(struct sandbox *s, int nargs, int nresults, char *err, size_t errlen)
+{
+    if (sandbox_exhausted(s)) {
+        lua_pop(s->L, nargs + 1);
+        lua_pushnil(s->L);
+        describe_error(s, LUA_ERRRUN, err, errlen);
+        lua_pop(s->L, 1);
+        return -1;
+    }
+    s->steps = 0;
+    lua_sethook(s->L, count_hook, LUA_MASKCOUNT, SANDBOX_HOOK_STEP);
+    int status = lua_pcall(s->L, nargs, nresults, 0);
+    lua_sethook(s->L, NULL, 0, 0);
+    if (status != LUA_OK || sandbox_exhausted(s)) {
+        if (status == LUA_OK) {
+            lua_pop(s->L, nresults);
+            lua_pushnil(s->L);
+        }
+        describe_error(s, status, err, errlen);
+        lua_pop(s->L, 1);
+        return -1;
+    }
+    return 0;
+}

@@ -1,0 +1,62 @@
+/* sandbox.h: an embedded Lua 5.4 state that cannot reach the host: safe libraries only, an instruction
+ * budget per call, a memory cap, and math.random drawn from the run's generator (docs/faults.md). */
+#ifndef ZXVMM_INJECT_SANDBOX_H
+#define ZXVMM_INJECT_SANDBOX_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <lua.h>
+
+#include "inject/rng.h"
+
+#define SANDBOX_DEFAULT_INSTRUCTIONS 1000000ULL    /* per chunk run or hook call */
+#define SANDBOX_DEFAULT_MEMORY       (16ULL << 20) /* bytes the whole state may hold */
+#define SANDBOX_MIN_MEMORY           (64ULL << 10) /* less cannot even open the libraries */
+
+struct sandbox_limits {
+    uint64_t instructions; /* VM instructions per sandbox_call, counted in steps of SANDBOX_HOOK_STEP */
+    uint64_t memory;       /* bytes */
+};
+
+struct sandbox;
+
+/*
+ * A fresh state with the safe libraries (base without dofile, loadfile and
+ * collectgarbage beyond "count", load in text mode only, print to stderr;
+ * string without dump; table; math with random drawn from `rng`; utf8) and
+ * nothing else: no io, os, package, require, debug, coroutine. `rng` must
+ * outlive the sandbox. Returns NULL when the host is out of memory.
+ */
+struct sandbox *sandbox_new(const struct sandbox_limits *limits, struct rng *rng);
+
+/* Closes the state; NULL is ignored. */
+void sandbox_free(struct sandbox *s);
+
+/* The state, to push arguments and read results between calls. */
+lua_State *sandbox_lua(struct sandbox *s);
+
+/* Changes the limits (for a scenario's own `limits`); the memory cap applies from the next allocation. */
+void sandbox_set_limits(struct sandbox *s, const struct sandbox_limits *limits);
+
+/*
+ * Compiles `text` (never bytecode) as chunk `@name`, so that messages read
+ * "name:LINE: ...". Returns 0 with the function pushed, or -1 with the
+ * message in `err`.
+ */
+int sandbox_load(struct sandbox *s, const char *name, const char *text, size_t len, char *err, size_t errlen);
+
+/*
+ * Calls the function below `nargs` arguments on the stack under a fresh
+ * instruction budget, like lua_pcall. Returns 0 with `nresults` results
+ * pushed, or -1 with the message in `err` (a Lua error, the instruction
+ * budget or the memory cap; once a limit was hit the state stays refused,
+ * even if the script caught the error).
+ */
+int sandbox_call(struct sandbox *s, int nargs, int nresults, char *err, size_t errlen);
+
+/* True once the budget or the memory cap was exceeded in this state. */
+bool sandbox_exhausted(const struct sandbox *s);
+
+#endif

@@ -1,0 +1,27 @@
+/* trace.h: the --trace writer: one JSON Lines row per event the dispatcher reports (docs/faults.md). */
+#ifndef ZXVMM_TRACE_TRACE_H
+#define ZXVMM_TRACE_TRACE_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+#include "vm/events.h"
+
+struct trace;
+
+/*
+ * Creates (or truncates) the trace file at `path`. Returns the writer, or
+ * NULL with one line in `err` naming the path and the cause.
+ */
+struct trace *trace_open(const char *path, char *err, size_t errlen);
+
+/* The dispatcher sink: writes one row per event, whole, whatever the thread. */
+void trace_on_event(void *trace, struct vm_event *ev);
+
+/* Flushes and closes the file; returns 0, or -errno when a write failed (the trace is then incomplete). */
+int trace_close(struct trace *t);
+
+/* Writes `s` as a JSON string (quoted; control characters and bytes >= 0x80 escaped as \u00XX). */
+void trace_json_string(FILE *f, const char *s);
+
+#endif

@@ -1,0 +1,85 @@
+/* events.h: the event dispatcher: the run loop reports hypercalls, exceptions and process starts and ends
+ * to the observers attached to the VM (the trace writer, a fault-injection scenario). */
+#ifndef ZXVMM_VM_EVENTS_H
+#define ZXVMM_VM_EVENTS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "syscall/syscall.h"
+
+struct vm;
+struct vcpu;
+
+#define VM_EVENT_MAX_SINKS 4
+
+enum vm_event_kind {
+    VM_EVENT_START,          /* a process is about to run its first instruction */
+    VM_EVENT_EXIT,           /* a process ended (`end`, `code`) */
+    VM_EVENT_SYSCALL_BEFORE, /* a hypercall from the vDSO, before any check */
+    VM_EVENT_SYSCALL_AFTER,  /* the same call, done (`ret`, `dur_ns`) */
+    VM_EVENT_EXCEPTION,      /* a CPU exception the shim reported, before its handler chain */
+    VM_EVENT_FAULT,          /* a scenario's fault fired (`fault_id`, `fault_action`) */
+};
+
+/*
+ * One event, built on the reporting vCPU's thread (never under the object
+ * lock) and handed to every sink in the order they were attached. A sink of
+ * VM_EVENT_SYSCALL_BEFORE may set `replaced` and `ret` to make the call
+ * return `ret` without running; one of VM_EVENT_SYSCALL_AFTER may change
+ * `ret`. Later sinks see what earlier ones decided.
+ */
+struct vm_event {
+    enum vm_event_kind kind;
+    struct vcpu *vcpu;
+    struct process *proc;
+    const char *name; /* the process name scenarios and traces use: the basename of its program */
+    uint64_t t_ns;    /* nanoseconds since the VM was created */
+    /* Syscalls. */
+    struct syscall_call *call;
+    uint32_t number;
+    bool replaced;   /* BEFORE: a sink made the call return `ret` without running it */
+    uint64_t ret;    /* AFTER: rax as the guest will see it */
+    uint64_t dur_ns; /* AFTER: host time the call took */
+    /* Exceptions. */
+    unsigned vector;
+    uint64_t rip, cr2, error_code;
+    /* Exits. */
+    enum process_end end;
+    int64_t code;
+    /* Faults. */
+    const char *fault_id, *fault_action;
+};
+
+struct vm_event_sink {
+    void (*on_event)(void *ctx, struct vm_event *ev);
+    void *ctx;
+};
+
+/* The observers of one VM. vm->events is NULL while none is attached, so the run loop pays one branch. */
+struct vm_events {
+    struct vm_event_sink sinks[VM_EVENT_MAX_SINKS];
+    unsigned n;
+};
+
+/* Adds a sink; returns 0 or -ENOSPC. Call before vm_run. */
+int vm_events_add(struct vm_events *e, void (*on_event)(void *ctx, struct vm_event *ev), void *ctx);
+
+/* True when someone observes the VM: the run loop's one branch per event site. */
+#define VM_EVENTS_ATTACHED(vm) __builtin_expect((vm)->events != NULL, 0)
+
+/*
+ * Runs a hypercall with observers attached: BEFORE to every sink, the call
+ * itself unless a sink replaced it, AFTER to every sink. Returns rax.
+ */
+uint64_t vm_events_syscall(struct vcpu *v, struct syscall_call *call, uint32_t number);
+
+/* Reports a process start, a CPU exception, a process end. */
+void vm_events_start(struct vcpu *v);
+void vm_events_exception(struct vcpu *v, unsigned vector, uint64_t rip, uint64_t cr2, uint64_t error_code);
+void vm_events_exit(struct vcpu *v);
+
+/* Reports a fault that fired (for sinks other than the one that fired it, such as the trace). */
+void vm_events_fault(struct vcpu *v, const char *id, const char *action);
+
+#endif
