@@ -29,7 +29,6 @@ done </lib/modules/order
 root=/newroot
 mkdir -p $root
 mount -t virtiofs -o ro host $root || fail "cannot mount the host's root (virtiofs)"
-mount -t virtiofs top "$root$TOP" || fail "cannot mount the checkout $TOP (virtiofs)"
 mount -t proc proc $root/proc
 mount -t sysfs sys $root/sys
 mount -t devtmpfs dev $root/dev
@@ -39,6 +38,9 @@ mount -t tmpfs shm $root/dev/shm
 for d in /tmp /run /var/tmp /root; do
     [ -d "$root$d" ] && mount -t tmpfs -o mode=1777 scratch "$root$d"
 done
+# The checkout last, so that one under /tmp (say) is not hidden by the scratch mounts.
+mkdir -p "$root$TOP" 2>/dev/null
+mount -t virtiofs top "$root$TOP" || fail "cannot mount the checkout $TOP (virtiofs)"
 cp /lab/run.sh $root/tmp/lab-run.sh
 hostname zxvmm-lab
 ip link set lo up # loopback, for tests that talk TCP to zxvmm (the gdb stub)
