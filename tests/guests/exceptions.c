@@ -96,7 +96,7 @@ static zx_handle_t sibling(void)
     return h;
 }
 
-static zx_status_t read_one(zx_handle_t ch, zx_exception_info_t *info, zx_handle_t *exc)
+static zx_status_t read_any(zx_handle_t ch, zx_exception_info_t *info, zx_handle_t *exc)
 {
     zx_object_wait_one(ch, ZX_CHANNEL_READABLE | ZX_CHANNEL_PEER_CLOSED, ZX_TIME_INFINITE, NULL);
     uint32_t nb = 0, nh = 0;
@@ -104,14 +104,15 @@ static zx_status_t read_one(zx_handle_t ch, zx_exception_info_t *info, zx_handle
 }
 
 /*
- * Reads the first architectural exception. A debugger that binds while the
- * victim's thread is still starting first gets ZX_EXCP_THREAD_STARTING, as in
- * Zircon; which comes first is a race, so that one is closed and skipped.
+ * Reads the next exception other than ZX_EXCP_THREAD_STARTING. A debugger that
+ * binds while the victim's thread is still starting first gets that one, as
+ * in Zircon; whether it comes first is a race, so it is closed and skipped
+ * (only the `starting` role, which asks for it, reads with read_any).
  */
-static zx_status_t read_arch(zx_handle_t ch, zx_exception_info_t *info, zx_handle_t *exc)
+static zx_status_t read_one(zx_handle_t ch, zx_exception_info_t *info, zx_handle_t *exc)
 {
     zx_status_t status;
-    while ((status = read_one(ch, info, exc)) == ZX_OK && info->type == ZX_EXCP_THREAD_STARTING)
+    while ((status = read_any(ch, info, exc)) == ZX_OK && info->type == ZX_EXCP_THREAD_STARTING)
         zx_handle_close(*exc);
     return status;
 }
@@ -135,7 +136,7 @@ static int catch_one(const char *answer)
     zx_handle_t proc = sibling(), ch, exc, thread;
     guest_put_status("bind", zx_task_create_exception_channel(proc, ZX_EXCEPTION_CHANNEL_DEBUGGER, &ch));
     zx_exception_info_t info;
-    guest_put_status("read", read_arch(ch, &info, &exc));
+    guest_put_status("read", read_one(ch, &info, &exc));
     printf("type=0x%x\n", info.type);
     printf("pid_matches=%d\n", info.pid == guest_koid(proc));
     guest_put_status("get_thread", zx_exception_get_thread(exc, &thread));
@@ -171,7 +172,7 @@ static int step(void)
     zx_handle_t proc = sibling(), ch, exc, thread;
     zx_task_create_exception_channel(proc, ZX_EXCEPTION_CHANNEL_DEBUGGER, &ch);
     zx_exception_info_t info;
-    read_arch(ch, &info, &exc);
+    read_one(ch, &info, &exc);
     zx_exception_get_thread(exc, &thread);
     zx_thread_state_general_regs_t before, after;
     zx_thread_read_state(thread, ZX_THREAD_STATE_GENERAL_REGS, &before, sizeof(before));
@@ -203,7 +204,8 @@ static int order(void)
     zx_task_create_exception_channel(proc, ZX_EXCEPTION_CHANNEL_DEBUGGER, &dbg);
     zx_handle_t chans[3] = {dbg, pch, jch};
     const char *names[3] = {"debugger", "process", "job"};
-    for (int round = 0; round < 3; round++) {
+    /* Each round waits, however long it takes, for the one channel the exception is on now. */
+    for (int round = 0; round < 3;) {
         for (int i = 0; i < 3; i++) {
             zx_signals_t seen = 0;
             zx_object_wait_one(chans[i], ZX_CHANNEL_READABLE, zx_deadline_after(POLL_NS * 50), &seen);
@@ -212,10 +214,15 @@ static int order(void)
             zx_exception_info_t info;
             uint32_t nb, nh;
             zx_channel_read(chans[i], 0, &info, &exc, sizeof(info), 1, &nb, &nh);
+            if (info.type == ZX_EXCP_THREAD_STARTING) { /* the start raced the binding: not a round */
+                zx_handle_close(exc);
+                break;
+            }
             printf("round%d=%s\n", round, names[i]);
             if (i == 2)
                 set_state(exc, ZX_EXCEPTION_STATE_HANDLED);
             zx_handle_close(exc); /* TRY_NEXT for the first two */
+            round++;
             break;
         }
     }
@@ -343,10 +350,10 @@ static int starting(void)
     zx_object_get_info(proc, ZX_INFO_PROCESS, &pi, sizeof(pi), NULL, NULL);
     zx_task_create_exception_channel(proc, ZX_EXCEPTION_CHANNEL_DEBUGGER, &ch);
     zx_exception_info_t info;
-    guest_put_status("read", read_one(ch, &info, &exc));
+    guest_put_status("read", read_any(ch, &info, &exc));
     printf("first_type=0x%x\n", info.type);
     zx_handle_close(exc);
-    read_one(ch, &info, &exc);
+    read_any(ch, &info, &exc);
     printf("second_type=0x%x\n", info.type);
     zx_handle_close(exc);
     print_exit(proc);
@@ -359,7 +366,7 @@ static int exit_holding(void)
     zx_handle_t proc = sibling(), ch, exc;
     zx_task_create_exception_channel(proc, ZX_EXCEPTION_CHANNEL_DEBUGGER, &ch);
     zx_exception_info_t info;
-    read_arch(ch, &info, &exc);
+    read_one(ch, &info, &exc);
     printf("holding=0x%x\n", info.type);
     return 0;
 }
