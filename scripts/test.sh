@@ -84,14 +84,15 @@ rm -rf "$reports"
 mkdir -p "$reports"
 export ASAN_OPTIONS="detect_leaks=1:log_path=$reports/asan"
 export UBSAN_OPTIONS="print_stacktrace=1:log_path=$reports/ubsan"
-export LSAN_OPTIONS="suppressions=$PWD/tests/sanitizers/lsan.supp"
+export LSAN_OPTIONS="suppressions=$PWD/tests/sanitizers/lsan.supp:print_suppressions=0"
 step "test build-asan: unit"
 (cd build-asan && ctest -V -R '^unit$')
 integration build-asan
 unset ASAN_OPTIONS UBSAN_OPTIONS LSAN_OPTIONS
-if [ -n "$(ls -A "$reports")" ]; then
+mapfile -t found < <(grep -l -E 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$reports"/* 2>/dev/null)
+if [ ${#found[@]} -gt 0 ]; then
     echo "test: sanitizer reports in $reports:" >&2
-    for f in "$reports"/*; do
+    for f in "${found[@]}"; do
         echo "--- $f" >&2
         head -n 40 "$f" >&2
     done
