@@ -14,6 +14,8 @@
 
 #include "gdb/packet.h"
 
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
 static struct gdb_parser in, again;
 static uint8_t framed[GDB_FRAMED_MAX(GDB_PACKET_MAX)];
 
