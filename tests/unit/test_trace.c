@@ -43,6 +43,11 @@ Test(names, return_kinds_and_actual_arguments)
     cr_assert_eq(index, 4);
     cr_assert_eq(size, 8);
     cr_assert_not(syscall_actual_arg(19, &index, &size));
+    cr_assert(syscall_size_arg(19, &index)); /* zx_debug_write(buffer, size) */
+    cr_assert_eq(index, 1);
+    cr_assert(syscall_size_arg(16, &index)); /* zx_vmar_map(..., len, mapped_addr) */
+    cr_assert_eq(index, 5);
+    cr_assert_not(syscall_size_arg(1, &index));
 }
 
 /* Writes `events` through a trace file; returns its whole text. */

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "boot/options.h"
@@ -15,6 +16,7 @@ const char cli_usage[] =
     "            [-v] [--label-output] [--trace FILE.jsonl]\n"
     "            [--spawn \"PROGRAM [ARG...]\"]...\n"
     "            [--spawn-stopped \"PROGRAM [ARG...]\"]... PROGRAM [ARG...]\n"
+    "  zxvmm run [OPTION]... --scenario S.lua [--seed N]\n"
     "  zxvmm dtb [--cmdline TEXT] [--mem SIZE] -o FILE\n"
     "  zxvmm --help | --version\n"
     "\n"
@@ -34,6 +36,9 @@ const char cli_usage[] =
     "  --label-output     (run) prefix guest output lines with [PROGRAM:KOID]\n"
     "  --trace FILE.jsonl (run) write every syscall, exception, process start and\n"
     "                     exit as one JSON line to FILE.jsonl\n"
+    "  --scenario S.lua   (run) run the fault-injection scenario S.lua (its programs,\n"
+    "                     a silent golden run, then the faulted run) and print its class\n"
+    "  --seed N           (run) the scenario run's seed (default: random, printed)\n"
     "  -o FILE            (dtb) where to write the device tree blob\n"
     "\n"
     "'zxvmm run --help' and 'zxvmm dtb --help' describe each command's options.\n"
@@ -43,6 +48,7 @@ const char cli_usage[] =
 
 const char cli_usage_run[] =
     "Usage: zxvmm run [OPTION]... PROGRAM [ARG]...\n"
+    "   or: zxvmm run [OPTION]... --scenario S.lua [--seed N]\n"
     "\n"
     "Runs PROGRAM, a static x86-64 guest program built with the zxguest SDK, as the\n"
     "main process of a new VM, with PROGRAM [ARG]... as its argv. Options come\n"
@@ -68,6 +74,12 @@ const char cli_usage_run[] =
     "  --trace FILE.jsonl write one JSON line per event (syscall with its arguments,\n"
     "                     status and duration; exception; process start and exit)\n"
     "                     to FILE.jsonl, created or truncated (docs/faults.md)\n"
+    "  --scenario S.lua   run the fault-injection scenario S.lua: its programs (no\n"
+    "                     PROGRAM on the command line) run once silently as the golden\n"
+    "                     run, then with its faults; guest output and exit status are\n"
+    "                     the faulted run's, and one stderr line gives its class\n"
+    "  --seed N           the seed of the faulted run's draws, decimal or 0x hex\n"
+    "                     (default: chosen at random and printed on stderr)\n"
     "  --help             print this help\n"
     "\n"
     "Without --wait-all, the main process's end stops every process still running,\n"
@@ -208,6 +220,7 @@ static int parse_option(int argc, char **argv, int *i, struct cli_options *o, ch
     } else if (is_option(arg, "--mem")) {
         if (!(v = option_value(argc, argv, i, "--mem", err, errlen)))
             return -EINVAL;
+        o->mem_given = true;
         return parse_mem(v, o, err, errlen);
     } else if (o->command == CLI_RUN && is_option(arg, "--timeout")) {
         if (!(v = option_value(argc, argv, i, "--timeout", err, errlen)))
@@ -227,6 +240,25 @@ static int parse_option(int argc, char **argv, int *i, struct cli_options *o, ch
             return -EINVAL;
         }
         o->trace = v;
+    } else if (o->command == CLI_RUN && is_option(arg, "--scenario")) {
+        if (!(v = option_value(argc, argv, i, "--scenario", err, errlen)))
+            return -EINVAL;
+        if (*v == '\0') {
+            snprintf(err, errlen, "--scenario: the file name is empty");
+            return -EINVAL;
+        }
+        o->scenario = v;
+    } else if (o->command == CLI_RUN && is_option(arg, "--seed")) {
+        if (!(v = option_value(argc, argv, i, "--seed", err, errlen)))
+            return -EINVAL;
+        char *end;
+        errno = 0;
+        o->seed = strtoull(v, &end, 0);
+        if (*v == '\0' || *v == '-' || *end != '\0' || errno != 0) {
+            snprintf(err, errlen, "--seed %s: expected an unsigned 64-bit number, decimal or 0x hex", v);
+            return -EINVAL;
+        }
+        o->seed_given = true;
     } else if (o->command == CLI_RUN && is_option(arg, "--spawn-stopped")) {
         if (!(v = option_value(argc, argv, i, "--spawn-stopped", err, errlen)))
             return -EINVAL;
@@ -304,6 +336,18 @@ int cli_parse(int argc, char **argv, struct cli_options *o, char *err, size_t er
         }
         if (!o->output) {
             snprintf(err, errlen, "dtb needs -o FILE");
+            return -EINVAL;
+        }
+        return 0;
+    }
+    if (o->seed_given && !o->scenario) {
+        snprintf(err, errlen, "--seed needs --scenario");
+        return -EINVAL;
+    }
+    if (o->scenario) {
+        if (i < argc || o->nspawn > 0) {
+            snprintf(err, errlen, "--scenario takes its programs from the scenario; remove '%s'",
+                     i < argc ? argv[i] : "--spawn");
             return -EINVAL;
         }
         return 0;

@@ -43,6 +43,10 @@ struct cli_options {
     bool wait_all;             /* --wait-all: the run ends when every process has ended */
     const char *output;        /* dtb -o FILE */
     const char *trace;         /* run --trace FILE.jsonl, NULL for none */
+    const char *scenario;      /* run --scenario S.lua: the programs come from it; NULL for none */
+    bool seed_given;           /* --seed N */
+    uint64_t seed;             /* the run's seed (with --scenario) */
+    bool mem_given;            /* --mem was given (it then overrides a scenario's mem) */
     struct cli_program spawn[CLI_MAX_SPAWN];
     int nspawn;
     struct cli_program main; /* PROGRAM [ARG...] (argv points into the caller's argv) */
