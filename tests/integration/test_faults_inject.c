@@ -1,4 +1,5 @@
 /* test_faults_inject.c: --trace rows from real runs, and the CLI's refusals (docs/faults.md). */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -422,5 +423,146 @@ Test(faults_inject, scenario_usage_errors_name_the_cause)
     harness_zxvmm(&r, "run", "--scenario", "s.lua", harness_example("hello"), NULL);
     cr_assert_eq(r.status, 2);
     assert_contains(r.err, "--scenario takes its programs from the scenario; remove '");
+    harness_free(&r);
+}
+
+/* `text` with every "duration_ms":X removed (the one field that may differ between two runs). */
+static char *without_durations(const char *text)
+{
+    char *copy = strdup(text), *w = copy;
+    for (const char *p = text; *p;) {
+        if (strncmp(p, "\"duration_ms\":", 14) == 0) {
+            p += 14;
+            while (*p && *p != ',' && *p != '}')
+                p++;
+        } else {
+            *w++ = *p++;
+        }
+    }
+    *w = '\0';
+    return copy;
+}
+
+#define CAMPAIGN_SCENARIO                                                                                    \
+    WRITES_SCENARIO("{ id = 'p', on = 'syscall', name = 'zx_process_write_memory', probability = 50,"        \
+                    " action = { fail = 'ZX_ERR_IO' } }")
+
+Test(faults_inject, campaign_writes_a_golden_row_then_one_row_per_run_in_order)
+{
+    REQUIRE_KVM();
+    const char *path = scenario(CAMPAIGN_SCENARIO);
+    const char *out = trace_path();
+    struct run_result r;
+    harness_zxvmm(&r, "campaign", path, "--runs", "4", "-j", "2", "--seed", "7", "--out", out, NULL);
+    cr_assert_eq(r.status, 0, "stderr:\n%s", r.err);
+    assert_contains(r.err, "class              runs   share\n");
+    assert_contains(r.err, "total                 4\n");
+    harness_free(&r);
+    char *rows = read_trace(out);
+    char *golden =
+        strstr(rows, "\"campaign_seed\":7,\"run\":\"golden\",\"seed\":null,\"faults\":[],\"exit\":0,");
+    cr_assert_not_null(golden, "%s", rows);
+    const char *at = golden;
+    for (int i = 0; i < 4; i++) {
+        char want[64];
+        snprintf(want, sizeof(want), "\"run\":%d,\"seed\":\"0x", i);
+        char *row = strstr(at, want);
+        cr_assert_not_null(row, "run %d missing or out of order:\n%s", i, rows);
+        at = row;
+    }
+    cr_assert_null(strstr(at + 1, "\"run\":"), "more than 4 runs:\n%s", rows);
+    /* Run 0's seed is the first splitmix64 output from the campaign seed 7. */
+    uint64_t x = 7 + 0x9e3779b97f4a7c15ULL;
+    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+    x ^= x >> 31;
+    char seed0[64];
+    snprintf(seed0, sizeof(seed0), "\"run\":0,\"seed\":\"0x%016llx\"", (unsigned long long)x);
+    assert_contains(rows, seed0);
+    assert_contains(rows, "\"stdout_sha256\":\"");
+    assert_contains(rows, "\"reproducible\":true,\"duration_ms\":");
+}
+
+Test(faults_inject, campaign_rows_are_reproducible_except_durations)
+{
+    REQUIRE_KVM();
+    const char *path = scenario(CAMPAIGN_SCENARIO);
+    struct run_result a, b;
+    harness_zxvmm(&a, "campaign", path, "--runs", "3", "-j", "2", "--seed", "0x99", NULL);
+    harness_zxvmm(&b, "campaign", path, "--runs", "3", "--seed", "153", NULL);
+    cr_assert_eq(a.status, 0, "%s", a.err);
+    cr_assert_eq(b.status, 0, "%s", b.err);
+    char *x = without_durations(a.out), *y = without_durations(b.out);
+    cr_assert_str_eq(x, y);
+    assert_contains(x, "\"faults\":[{\"id\":\"p\",\"fired\":");
+    free(x);
+    free(y);
+    harness_free(&a);
+    harness_free(&b);
+}
+
+Test(faults_inject, campaign_without_seed_prints_the_one_it_chose)
+{
+    REQUIRE_KVM();
+    struct run_result r;
+    harness_zxvmm(&r, "campaign", scenario(CAMPAIGN_SCENARIO), "--runs", "1", NULL);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    cr_assert(strncmp(r.err, "zxvmm: campaign seed 0x", 23) == 0, "%s", r.err);
+    char want[64];
+    snprintf(want, sizeof(want), "\"campaign_seed\":%llu,",
+             (unsigned long long)strtoull(r.err + strlen("zxvmm: campaign seed "), NULL, 16));
+    assert_contains(r.out, want);
+    harness_free(&r);
+}
+
+Test(faults_inject, report_counts_classes_and_one_golden_row_across_shards)
+{
+    char a[] = "/tmp/zxvmm-rows-XXXXXX", b[] = "/tmp/zxvmm-rows-XXXXXX";
+    int fa = mkstemp(a), fb = mkstemp(b);
+    cr_assert(fa >= 0 && fb >= 0);
+    const char *golden = "{\"run\":\"golden\",\"class\":\"golden\"}\n";
+    dprintf(fa, "%s{\"run\":0,\"class\":\"sdc\"}\n{\"run\":2,\"class\":\"masked\"}\n{\"run\":4,\"cla",
+            golden);
+    dprintf(fb, "%s{\"run\":1,\"class\":\"sdc\"}\n{\"run\":3,\"class\":\"crash\"}\n", golden);
+    close(fa);
+    close(fb);
+    struct run_result r;
+    harness_zxvmm(&r, "report", a, b, NULL);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    harness_assert_line(r.out, "sdc                   2   50.0%");
+    harness_assert_line(r.out, "crash                 1   25.0%");
+    harness_assert_line(r.out, "masked                1   25.0%");
+    harness_assert_line(r.out, "total                 4");
+    char want[96];
+    snprintf(want, sizeof(want), "zxvmm: report: %s:4: not a whole result row; skipped", a);
+    harness_assert_line(r.err, want);
+    harness_free(&r);
+    harness_zxvmm(&r, "report", "/nonexistent/rows.jsonl", NULL);
+    cr_assert_eq(r.status, 2);
+    harness_assert_line(r.err,
+                        "zxvmm: report: cannot read /nonexistent/rows.jsonl: No such file or directory");
+    harness_free(&r);
+    unlink(a);
+    unlink(b);
+}
+
+Test(faults_inject, campaign_usage_errors_name_the_cause)
+{
+    struct run_result r;
+    harness_zxvmm(&r, "campaign", "s.lua", NULL);
+    cr_assert_eq(r.status, 2);
+    assert_contains(r.err, "zxvmm: campaign needs --runs N");
+    harness_free(&r);
+    harness_zxvmm(&r, "campaign", "s.lua", "--runs", "2", "-j", "0", NULL);
+    cr_assert_eq(r.status, 2);
+    assert_contains(r.err, "zxvmm: -j 0: expected a number from 1 to 64 (decimal or 0x hex)");
+    harness_free(&r);
+    harness_zxvmm(&r, "campaign", "s.lua", "--runz", "2", NULL);
+    cr_assert_eq(r.status, 2);
+    assert_contains(r.err, "unknown option '--runz' for 'campaign'; did you mean '--runs'?");
+    harness_free(&r);
+    harness_zxvmm(&r, "campaign", "/nonexistent/s.lua", "--runs", "2", NULL);
+    cr_assert_eq(r.status, 2);
+    assert_contains(r.err, "zxvmm: /nonexistent/s.lua: cannot read: No such file or directory");
     harness_free(&r);
 }

@@ -373,7 +373,10 @@ Test(usability, bash_completion_completes_commands_flags_and_boot_options)
     struct {
         const char *words, *want;
     } cases[] = {
-        {"zxvmm r", "run\n"},
+        {"zxvmm r", "run report\n"},
+        {"zxvmm c", "campaign\n"},
+        {"zxvmm campaign s.lua --ru", "--runs\n"},
+        {"zxvmm run --scen", "--scenario\n"},
         {"zxvmm run --ti", "--timeout\n"},
         {"zxvmm run --label-output --w", "--wait-all\n"},
         {"zxvmm dtb --ou", "--output\n"},

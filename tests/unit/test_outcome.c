@@ -3,7 +3,9 @@
 #include <criterion/criterion.h>
 #include <string.h>
 
+#include "campaign/campaign.h"
 #include "campaign/outcome.h"
+#include "inject/rng.h"
 
 static struct campaign_run golden = {
     .ran = true, .outcome = VM_MAIN_EXITED, .code = 0, .out = "ok\n", .out_len = 3};
@@ -53,4 +55,22 @@ Test(outcome, the_oracle_decides_what_is_compared)
     r = run_of(VM_MAIN_EXITED, 0, "ok\nmore", 1);
     cr_assert_str_eq(campaign_classify(&golden, &r, true, true), "sdc");
     cr_assert_str_eq(campaign_classify(&golden, &r, true, false), "masked");
+}
+
+Test(campaign, run_seeds_are_splitmix64_outputs_of_the_campaign_seed)
+{
+    struct rng r = rng_seeded(42);
+    for (uint64_t i = 0; i < 5; i++)
+        cr_assert_eq(campaign_seed_of(42, i), rng_next(&r), "run %llu", (unsigned long long)i);
+    cr_assert_eq(campaign_seed_of(0, 0), 0xe220a8397b1dcdafULL); /* splitmix64's first output from 0 */
+    cr_assert_neq(campaign_seed_of(1, 0), campaign_seed_of(0, 1));
+}
+
+Test(campaign, class_names_are_found_in_rows)
+{
+    cr_assert_eq(campaign_class_index("sdc"), 5);
+    cr_assert_eq(campaign_class_index("golden"), -1);
+    cr_assert_eq(campaign_class_index_prefix("masked\",\"stdout_sha256\""), 6);
+    cr_assert_eq(campaign_class_index_prefix("mask\""), -1);
+    cr_assert_eq(campaign_class_index_prefix("masked"), -1); /* a row cut off inside the name */
 }

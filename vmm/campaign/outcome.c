@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -45,39 +46,58 @@ static void child(campaign_body body, void *arg, bool quiet, int out_fd, struct 
     _exit(0);
 }
 
-int campaign_fork_run(campaign_body body, void *arg, bool quiet, struct campaign_run *r)
+int campaign_spawn(campaign_body body, void *arg, bool quiet, bool golden, uint64_t seed,
+                   struct campaign_child *c)
 {
-    memset(r, 0, sizeof(*r));
-    int out_fd = memfd_create("zxvmm-run-stdout", MFD_CLOEXEC);
-    if (out_fd < 0)
+    c->out_fd = memfd_create("zxvmm-run-stdout", MFD_CLOEXEC);
+    if (c->out_fd < 0)
         return -errno;
-    struct campaign_run *shared =
-        mmap(NULL, sizeof(*shared), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-    if (shared == MAP_FAILED) {
+    c->shared = mmap(NULL, sizeof(*c->shared), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    if (c->shared == MAP_FAILED) {
         int e = errno;
-        close(out_fd);
+        close(c->out_fd);
         return -e;
     }
-    memset(shared, 0, sizeof(*shared));
-    pid_t pid = fork();
-    if (pid == 0)
-        child(body, arg, quiet, out_fd, shared);
-    int rc = 0, wstatus = 0;
-    if (pid < 0)
-        rc = -errno;
-    else
-        while (waitpid(pid, &wstatus, 0) < 0 && errno == EINTR)
-            ;
-    if (rc == 0) {
-        *r = *shared;
-        r->ran = r->ran && WIFEXITED(wstatus) && WEXITSTATUS(wstatus) == 0;
-        if (!r->ran && r->status == 0)
-            r->status = 125; /* CLI_EXIT_VM_FAILED: the child died or never ran the VM */
-        rc = read_all(out_fd, &r->out, &r->out_len);
+    memset(c->shared, 0, sizeof(*c->shared));
+    c->shared->golden = golden;
+    c->shared->seed = seed;
+    fflush(NULL); /* nothing buffered is written twice */
+    c->pid = fork();
+    if (c->pid == 0)
+        child(body, arg, quiet, c->out_fd, c->shared);
+    if (c->pid < 0) {
+        int e = errno;
+        munmap(c->shared, sizeof(*c->shared));
+        close(c->out_fd);
+        return -e;
     }
-    munmap(shared, sizeof(*shared));
-    close(out_fd);
+    return 0;
+}
+
+int campaign_reap(struct campaign_child *c, int wstatus, struct campaign_run *r)
+{
+    *r = *c->shared;
+    r->ran = r->ran && WIFEXITED(wstatus) && WEXITSTATUS(wstatus) == 0;
+    if (!r->ran && r->status == 0)
+        r->status = 125; /* CLI_EXIT_VM_FAILED: the child died or never ran the VM */
+    int rc = read_all(c->out_fd, &r->out, &r->out_len);
+    munmap(c->shared, sizeof(*c->shared));
+    close(c->out_fd);
     return rc;
+}
+
+int campaign_fork_run(campaign_body body, void *arg, bool quiet, bool golden, uint64_t seed,
+                      struct campaign_run *r)
+{
+    memset(r, 0, sizeof(*r));
+    struct campaign_child c;
+    int rc = campaign_spawn(body, arg, quiet, golden, seed, &c);
+    if (rc != 0)
+        return rc;
+    int wstatus = 0;
+    while (waitpid(c.pid, &wstatus, 0) < 0 && errno == EINTR)
+        ;
+    return campaign_reap(&c, wstatus, r);
 }
 
 void campaign_run_free(struct campaign_run *r)

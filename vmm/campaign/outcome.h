@@ -12,6 +12,10 @@
 
 /* How one run went. */
 struct campaign_run {
+    /* Inputs, set before the run. */
+    bool golden;   /* the run without faults */
+    uint64_t seed; /* the faulted run's seed */
+    /* What happened. */
     bool ran;                /* the VM ran (false: zxvmm failed to set it up, or the child died) */
     int status;              /* the exit status `zxvmm run` gives it */
     enum vm_outcome outcome; /* how the main process ended, when ran */
@@ -21,7 +25,7 @@ struct campaign_run {
     size_t out_len;
 };
 
-/* The run itself, in the child: fills `r` (everything but out). */
+/* The run itself, in the child: reads r->golden and r->seed, fills the rest of `r` but out. */
 typedef void (*campaign_body)(void *arg, struct campaign_run *r);
 
 /*
@@ -30,7 +34,22 @@ typedef void (*campaign_body)(void *arg, struct campaign_run *r);
  * crash the caller. Returns 0 with `r` filled (r->ran false when the child
  * died), or -errno when the child could not be made.
  */
-int campaign_fork_run(campaign_body body, void *arg, bool quiet, struct campaign_run *r);
+int campaign_fork_run(campaign_body body, void *arg, bool quiet, bool golden, uint64_t seed,
+                      struct campaign_run *r);
+
+/* A run started in a child process, not yet reaped. */
+struct campaign_child {
+    int pid;
+    int out_fd;
+    struct campaign_run *shared;
+};
+
+/* campaign_fork_run in two halves, so that several runs go at once: start one... */
+int campaign_spawn(campaign_body body, void *arg, bool quiet, bool golden, uint64_t seed,
+                   struct campaign_child *c);
+
+/* ...and, once waitpid returned `wstatus` for c->pid, collect it into `r`. Returns 0 or -errno. */
+int campaign_reap(struct campaign_child *c, int wstatus, struct campaign_run *r);
 
 /* Frees r->out. */
 void campaign_run_free(struct campaign_run *r);

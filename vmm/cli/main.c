@@ -12,6 +12,7 @@
 #include <zxvmm/abi.h>
 
 #include "boot/options.h"
+#include "campaign/campaign.h"
 #include "campaign/outcome.h"
 #include "cli/args.h"
 #include "cli/cli.h"
@@ -219,18 +220,17 @@ static int run(const struct cli_options *o)
 /* One run of a scenario, in the child campaign_fork_run made. */
 struct scenario_body {
     const struct cli_options *o;
-    const struct scenario *scenario; /* NULL for the golden run */
-    uint64_t seed;
+    const struct scenario *scenario;
 };
 
 static void scenario_body(void *arg, struct campaign_run *r)
 {
     struct scenario_body *b = arg;
     struct cli_options o = *b->o;
-    if (!b->scenario)
+    if (r->golden)
         o.trace = NULL; /* the golden run is silent and untraced */
-    struct run_attach a = {.scenario = b->scenario,
-                           .seed = b->seed,
+    struct run_attach a = {.scenario = r->golden ? NULL : b->scenario,
+                           .seed = r->seed,
                            .faults = &r->faults,
                            .outcome = &r->outcome,
                            .code = &r->code};
@@ -286,8 +286,8 @@ static void print_class(const struct scenario *sc, const struct campaign_run *ru
 static int run_scenario_runs(const struct cli_options *eff, const struct scenario *sc, uint64_t seed)
 {
     struct campaign_run golden, faulted;
-    struct scenario_body gb = {eff, NULL, 0}, fb = {eff, sc, seed};
-    int rc = campaign_fork_run(scenario_body, &gb, true, &golden);
+    struct scenario_body body = {eff, sc};
+    int rc = campaign_fork_run(scenario_body, &body, true, true, 0, &golden);
     if (rc == 0 && !golden.ran) {
         fprintf(stderr,
                 "zxvmm: the golden run (no faults) failed with status %d; run its programs without "
@@ -296,7 +296,7 @@ static int run_scenario_runs(const struct cli_options *eff, const struct scenari
         campaign_run_free(&golden);
         return CLI_EXIT_VM_FAILED;
     }
-    if (rc == 0 && (rc = campaign_fork_run(scenario_body, &fb, false, &faulted)) != 0)
+    if (rc == 0 && (rc = campaign_fork_run(scenario_body, &body, false, false, seed, &faulted)) != 0)
         campaign_run_free(&golden);
     if (rc != 0) {
         fprintf(stderr, "zxvmm: cannot start a run: %s\n", strerror(-rc));
@@ -320,21 +320,19 @@ static uint64_t random_seed(void)
     return seed;
 }
 
-/* run --scenario: checked before anything runs (exit 2), then the golden and the faulted run. */
-static int run_scenario(const struct cli_options *o)
+/* Loads and checks the scenario of `o` and makes the run options `eff` from it; 0 or an exit status. */
+static int prepare_scenario(const struct cli_options *o, struct scenario *sc, struct cli_options *eff)
 {
-    struct scenario sc;
     char err[1024];
-    if (scenario_load(o->scenario, &sc, err, sizeof(err)) != 0) {
+    if (scenario_load(o->scenario, sc, err, sizeof(err)) != 0) {
         fprintf(stderr, "zxvmm: %s\n", err);
         return CLI_EXIT_USAGE;
     }
-    struct cli_options eff;
-    int status = inject_check_supported(&sc, o->scenario, err, sizeof(err));
+    int status = inject_check_supported(sc, o->scenario, err, sizeof(err));
     if (status != 0)
         fprintf(stderr, "zxvmm: %s\n", err);
     else
-        status = scenario_options(o, &sc, &eff);
+        status = scenario_options(o, sc, eff);
     if (status == 0 && o->trace) {
         /* The trace file is made here, so that a bad path is refused before any run. */
         struct trace *t = trace_open(o->trace, err, sizeof(err));
@@ -343,15 +341,89 @@ static int run_scenario(const struct cli_options *o)
         status = t ? trace_close(t) : CLI_EXIT_USAGE;
     }
     if (status != 0) {
-        scenario_free(&sc);
+        scenario_free(sc);
         return CLI_EXIT_USAGE;
     }
+    return 0;
+}
+
+/* run --scenario: checked before anything runs (exit 2), then the golden and the faulted run. */
+static int run_scenario(const struct cli_options *o)
+{
+    struct scenario sc;
+    struct cli_options eff;
+    int status = prepare_scenario(o, &sc, &eff);
+    if (status != 0)
+        return status;
     uint64_t seed = o->seed_given ? o->seed : random_seed();
     if (!o->seed_given)
         fprintf(stderr, "zxvmm: seed 0x%016llx\n", (unsigned long long)seed);
     status = run_scenario_runs(&eff, &sc, seed);
     scenario_free(&sc);
     return status;
+}
+
+/* campaign S.lua --runs N: the golden run, N seeded runs, their rows, the class table on stderr. */
+static int campaign(const struct cli_options *o)
+{
+    struct scenario sc;
+    struct cli_options eff;
+    int status = prepare_scenario(o, &sc, &eff);
+    if (status != 0)
+        return status;
+    FILE *out = stdout;
+    if (o->out && !(out = fopen(o->out, "w"))) {
+        fprintf(stderr, "zxvmm: --out %s: cannot create the file: %s\n", o->out, strerror(errno));
+        scenario_free(&sc);
+        return CLI_EXIT_USAGE;
+    }
+    uint64_t seed = o->seed_given ? o->seed : random_seed();
+    if (!o->seed_given)
+        fprintf(stderr, "zxvmm: campaign seed 0x%016llx\n", (unsigned long long)seed);
+    struct scenario_body body = {&eff, &sc};
+    struct campaign_config c = {o->scenario, &sc, seed, o->runs, o->jobs, out, scenario_body, &body};
+    uint64_t counts[CAMPAIGN_CLASSES];
+    int rc = campaign_run(&c, counts);
+    if (rc != 0)
+        fprintf(stderr,
+                "zxvmm: the golden run (no faults) failed%s%s; run the scenario's programs without "
+                "faults to see why\n",
+                rc == -ECHILD ? "" : ": ", rc == -ECHILD ? "" : strerror(-rc));
+    else
+        campaign_print_table(stderr, counts);
+    if (out != stdout && fclose(out) != 0 && rc == 0) {
+        fprintf(stderr, "zxvmm: --out %s: writing failed: %s\n", o->out, strerror(errno));
+        rc = -EIO;
+    }
+    scenario_free(&sc);
+    return rc ? CLI_EXIT_VM_FAILED : 0;
+}
+
+/* report FILE...: the class table of the rows in the files (a golden row counts once, for all of them). */
+static int report(const struct cli_options *o)
+{
+    uint64_t counts[CAMPAIGN_CLASSES] = {0};
+    char line[65536];
+    for (int i = 0; i < o->nfiles; i++) {
+        FILE *f = fopen(o->files[i], "r");
+        if (!f) {
+            fprintf(stderr, "zxvmm: report: cannot read %s: %s\n", o->files[i], strerror(errno));
+            return CLI_EXIT_USAGE;
+        }
+        for (unsigned n = 1; fgets(line, sizeof(line), f); n++) {
+            const char *class = strstr(line, "\"class\":\"");
+            int k = class ? campaign_class_index_prefix(class + 9) : -1;
+            if (strstr(line, "\"run\":\"golden\""))
+                continue;
+            if (k < 0 || !strchr(line, '\n'))
+                fprintf(stderr, "zxvmm: report: %s:%u: not a whole result row; skipped\n", o->files[i], n);
+            else
+                counts[k]++;
+        }
+        fclose(f);
+    }
+    campaign_print_table(stdout, counts);
+    return 0;
 }
 
 int main(int argc, char **argv)
@@ -368,9 +440,11 @@ int main(int argc, char **argv)
     int status = 0;
     switch (o.command) {
     case CLI_HELP:
-        fputs(o.help_for == CLI_RUN   ? cli_usage_run
-              : o.help_for == CLI_DTB ? cli_usage_dtb
-                                      : cli_usage,
+        fputs(o.help_for == CLI_RUN        ? cli_usage_run
+              : o.help_for == CLI_DTB      ? cli_usage_dtb
+              : o.help_for == CLI_CAMPAIGN ? cli_usage_campaign
+              : o.help_for == CLI_REPORT   ? cli_usage_report
+                                           : cli_usage,
               stdout);
         break;
     case CLI_VERSION:
@@ -381,6 +455,12 @@ int main(int argc, char **argv)
         break;
     case CLI_RUN:
         status = o.scenario ? run_scenario(&o) : run(&o);
+        break;
+    case CLI_CAMPAIGN:
+        status = campaign(&o);
+        break;
+    case CLI_REPORT:
+        status = report(&o);
         break;
     }
     cli_options_free(&o);
