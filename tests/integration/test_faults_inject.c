@@ -1,4 +1,5 @@
 /* test_faults_inject.c: --trace rows from real runs, and the CLI's refusals (docs/faults.md). */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -128,5 +129,444 @@ Test(faults_inject, trace_with_an_empty_name_is_refused)
     harness_zxvmm(&r, "run", "--trace", "", harness_example("hello"), NULL);
     cr_assert_eq(r.status, 2);
     assert_contains(r.err, "zxvmm: --trace: the file name is empty");
+    harness_free(&r);
+}
+
+/* Writes a scenario file: `text` with the inject_target guest's path for each "@P". Returns its path. */
+static const char *scenario(const char *text)
+{
+    static char path[64];
+    snprintf(path, sizeof(path), "/tmp/zxvmm-scenario-XXXXXX.lua");
+    int fd = mkstemps(path, 4);
+    cr_assert_geq(fd, 0);
+    FILE *f = fdopen(fd, "w");
+    for (const char *p = text; *p; p++) {
+        if (p[0] == '@' && p[1] == 'P') {
+            fputs(harness_guest("inject_target"), f);
+            p++;
+        } else {
+            fputc(*p, f);
+        }
+    }
+    fclose(f);
+    return path;
+}
+
+/* Runs `zxvmm run [--seed 1] --scenario S [EXTRA...]`; asserts the status and the class line. */
+static void run_scenario(struct run_result *r, const char *path, int status, const char *class_line,
+                         const char *extra)
+{
+    harness_zxvmm(r, "run", "--seed", "1", "--scenario", path, extra ? "--trace" : NULL, extra, NULL);
+    cr_assert_eq(r->status, status, "status %d\nstdout:\n%s\nstderr:\n%s", r->status, r->out, r->err);
+    harness_assert_line(r->err, class_line);
+}
+
+#define WRITES_SCENARIO(fault)                                                                               \
+    "return { program = { '@P', 'writes' }, cmdline = 'kernel.enable-debugging-syscalls=true',\n"            \
+    "  timeout = 60, faults = { " fault " } }\n"
+
+Test(faults_inject, fail_nth_returns_the_status_without_making_the_call)
+{
+    REQUIRE_KVM();
+    struct run_result r;
+    run_scenario(
+        &r,
+        scenario(WRITES_SCENARIO("{ id = 'wm', on = 'syscall', name = 'zx_process_write_memory', nth = 2,"
+                                 " action = { fail = 'ZX_ERR_NO_MEMORY' } }")),
+        1, "zxvmm: class detected: wm x1", NULL);
+    harness_assert_line(r.out, "write1=ZX_OK actual=3 target=xyz");
+    harness_assert_line(r.out, "write2=ZX_ERR_NO_MEMORY actual=0 target=abc");
+    harness_assert_line(r.out, "write3=ZX_OK actual=3 target=xyz");
+    harness_free(&r);
+}
+
+Test(faults_inject, fail_after_keeps_the_call_effects_and_replaces_its_status)
+{
+    REQUIRE_KVM();
+    struct run_result r;
+    run_scenario(
+        &r,
+        scenario(WRITES_SCENARIO("{ id = 'io', on = 'syscall', name = 'zx_process_write_memory', nth = 1,"
+                                 " when = 'after', action = { fail = 'ZX_ERR_IO' } }")),
+        1, "zxvmm: class detected: io x1", NULL);
+    harness_assert_line(r.out, "write1=ZX_ERR_IO actual=3 target=xyz");
+    harness_free(&r);
+}
+
+Test(faults_inject, short_moves_at_most_n_bytes_and_actual_says_so)
+{
+    REQUIRE_KVM();
+    struct run_result r;
+    run_scenario(
+        &r,
+        scenario(WRITES_SCENARIO("{ id = 's', on = 'syscall', name = 'zx_process_write_memory', nth = 3,"
+                                 " action = { short = 1 } }")),
+        0, "zxvmm: class sdc: s x1", NULL);
+    harness_assert_line(r.out, "write3=ZX_OK actual=1 target=xbc");
+    harness_free(&r);
+}
+
+Test(faults_inject, unmap_lets_the_real_check_fail_and_the_trace_shows_it)
+{
+    REQUIRE_KVM();
+    struct run_result r;
+    const char *trace = trace_path();
+    run_scenario(
+        &r,
+        scenario(WRITES_SCENARIO("{ id = 'um', on = 'syscall', name = 'zx_process_write_memory', nth = 2,"
+                                 " action = { unmap = { process = 'inject_target', addr = 0x20004000,"
+                                 " len = 4096 } } }")),
+        139, "zxvmm: class crash: um x1", trace);
+    harness_assert_line(r.out, "write1=ZX_OK actual=3 target=xyz");
+    harness_free(&r);
+    char *text = read_trace(trace);
+    char *fault = strstr(text, "\"event\":\"fault\",\"process\":\"inject_target\"");
+    cr_assert_not_null(fault, "trace:\n%s", text);
+    assert_contains(fault, "\"id\":\"um\",\"action\":\"unmap\"}");
+    /* After the unmap, the call itself ran and its own check refused the target. */
+    assert_contains(fault, "\"syscall\":\"zx_process_write_memory\"");
+    char *call = strstr(fault, "\"syscall\":\"zx_process_write_memory\"");
+    assert_contains(call, "\"status\":\"ZX_ERR_NO_MEMORY\"");
+    assert_contains(call, "\"event\":\"exception\"");
+}
+
+Test(faults_inject, revoke_removes_rights_so_the_real_check_denies)
+{
+    REQUIRE_KVM();
+    struct run_result r;
+    run_scenario(
+        &r,
+        scenario(WRITES_SCENARIO("{ id = 'rv', on = 'syscall', name = 'zx_process_write_memory', nth = 1,"
+                                 " action = { revoke = 'ZX_RIGHT_WRITE' } }")),
+        3, "zxvmm: class detected: rv x1", NULL);
+    harness_assert_line(r.out, "write1=ZX_ERR_ACCESS_DENIED actual=0 target=abc");
+    harness_assert_line(r.out, "write3=ZX_ERR_ACCESS_DENIED actual=0 target=abc");
+    harness_free(&r);
+}
+
+Test(faults_inject, debugging_false_switches_the_boot_option_off)
+{
+    REQUIRE_KVM();
+    struct run_result r;
+    run_scenario(&r,
+                 scenario(WRITES_SCENARIO("{ id = 'dbg', on = 'syscall', name = 'zx_debug_write', nth = 1,"
+                                          " action = { debugging = false } }")),
+                 2, "zxvmm: class detected: dbg x1", NULL);
+    harness_assert_line(r.out, "write1=ZX_OK actual=3 target=xyz");
+    harness_assert_line(r.out, "write2=ZX_ERR_NOT_SUPPORTED actual=0 target=abc");
+    harness_free(&r);
+}
+
+Test(faults_inject, kill_ends_the_process_as_zx_task_kill_does)
+{
+    REQUIRE_KVM();
+    struct run_result r;
+    run_scenario(
+        &r,
+        scenario(WRITES_SCENARIO("{ id = 'k', on = 'syscall', name = 'zx_process_write_memory', nth = 2,"
+                                 " action = { kill = 'inject_target' } }")),
+        137, "zxvmm: class crash: k x1", NULL);
+    harness_assert_line(r.out, "write1=ZX_OK actual=3 target=xyz");
+    cr_assert_null(strstr(r.out, "write2="), "the killed process went on:\n%s", r.out);
+    harness_free(&r);
+}
+
+Test(faults_inject, flip_at_start_changes_memory_and_is_sdc)
+{
+    REQUIRE_KVM();
+    struct run_result r;
+    run_scenario(&r,
+                 scenario("return { program = { '@P', 'word' }, timeout = 60, faults = {\n"
+                          "  { id = 'bit', on = 'start', action = { flip = { process = 'inject_target',"
+                          " addr = 0x20003000, mask = 0x0101 } } } } }\n"),
+                 0, "zxvmm: class sdc: bit x1", NULL);
+    harness_assert_line(r.out, "word at 0x20003000");
+    harness_assert_line(r.out, "word=0x1335");
+    harness_free(&r);
+}
+
+Test(faults_inject, a_fault_that_never_fires_is_not_activated)
+{
+    REQUIRE_KVM();
+    struct run_result r;
+    run_scenario(&r,
+                 scenario(WRITES_SCENARIO("{ id = 'never', on = 'syscall', name = 'zx_process_write_memory',"
+                                          " nth = 100, action = { fail = 'ZX_ERR_IO' } }")),
+                 0, "zxvmm: class not_activated", NULL);
+    harness_assert_line(r.out, "write3=ZX_OK actual=3 target=xyz");
+    harness_free(&r);
+}
+
+Test(faults_inject, an_ignored_failure_is_masked)
+{
+    REQUIRE_KVM();
+    struct run_result r;
+    run_scenario(&r,
+                 scenario("return { program = { '@P', 'ignore' }, timeout = 60, faults = {\n"
+                          "  { id = 'c', on = 'syscall', name = 'zx_handle_close', action = { fail = "
+                          "'ZX_ERR_IO' } } } }\n"),
+                 0, "zxvmm: class masked: c x1", NULL);
+    harness_assert_line(r.out, "done");
+    harness_free(&r);
+}
+
+Test(faults_inject, a_delay_past_the_timeout_is_a_hang)
+{
+    REQUIRE_KVM();
+    struct run_result r;
+    run_scenario(&r,
+                 scenario("return { program = { '@P', 'writes' }, timeout = 2,\n"
+                          "  cmdline = 'kernel.enable-debugging-syscalls=true', faults = {\n"
+                          "  { id = 'slow', on = 'syscall', name = 'zx_process_write_memory', nth = 1,"
+                          " action = { delay = 30000 } } } }\n"),
+                 124, "zxvmm: class hang: slow x1", NULL);
+    harness_free(&r);
+}
+
+Test(faults_inject, an_action_that_cannot_apply_is_reported_not_fatal)
+{
+    REQUIRE_KVM();
+    struct run_result r;
+    run_scenario(&r,
+                 scenario(WRITES_SCENARIO("{ id = 'ghost', on = 'start', action = { kill = 'nobody' } }")), 0,
+                 "zxvmm: class masked: ghost x1", NULL);
+    harness_assert_line(r.err,
+                        "zxvmm: fault 'ghost' fired but its action did not apply: no process named nobody");
+    harness_free(&r);
+}
+
+Test(faults_inject, the_same_seed_gives_the_same_run)
+{
+    REQUIRE_KVM();
+    const char *path =
+        scenario(WRITES_SCENARIO("{ id = 'p', on = 'syscall', name = 'zx_process_write_memory',"
+                                 " probability = 50, action = { fail = 'ZX_ERR_IO' } }"));
+    struct run_result a, b;
+    harness_zxvmm(&a, "run", "--seed", "0x2a", "--scenario", path, NULL);
+    harness_zxvmm(&b, "run", "--seed", "42", "--scenario", path, NULL);
+    cr_assert_eq(a.status, b.status);
+    cr_assert_str_eq(a.out, b.out);
+    cr_assert_str_eq(a.err, b.err);
+    assert_contains(a.err, "zxvmm: class ");
+    harness_free(&a);
+    harness_free(&b);
+}
+
+Test(faults_inject, without_seed_one_is_chosen_and_printed)
+{
+    REQUIRE_KVM();
+    struct run_result r;
+    harness_zxvmm(&r, "run", "--scenario",
+                  scenario(WRITES_SCENARIO("{ on = 'start', action = { delay = 0 } }")), NULL);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    cr_assert(strncmp(r.err, "zxvmm: seed 0x", 14) == 0, "%s", r.err);
+    harness_free(&r);
+}
+
+Test(faults_inject, a_malformed_scenario_is_refused_with_file_and_line_before_any_run)
+{
+    const char *path = scenario("return { program = { '@P' },\n faults = {\n"
+                                "  { id = 'x', on = 'syscall', name = 'zx_debug_write', nht = 1,\n"
+                                "    action = { fail = 'ZX_ERR_IO' } } } }\n");
+    struct run_result r;
+    harness_zxvmm(&r, "run", "--scenario", path, NULL);
+    cr_assert_eq(r.status, 2);
+    char want[160];
+    snprintf(want, sizeof(want), "zxvmm: %s:3: fault 'x': key 'nht': unknown key (did you mean 'nth'?)",
+             path);
+    harness_assert_line(r.err, want);
+    cr_assert_eq(r.out[0], '\0');
+    harness_free(&r);
+}
+
+Test(faults_inject, a_lua_error_in_the_scenario_is_refused_with_its_line)
+{
+    const char *path = scenario("-- @P\nlocal t = nil\nreturn t.program\n");
+    struct run_result r;
+    harness_zxvmm(&r, "run", "--scenario", path, NULL);
+    cr_assert_eq(r.status, 2);
+    char want[160];
+    snprintf(want, sizeof(want), "zxvmm: %s:3: attempt to index a nil value (local 't')", path);
+    harness_assert_line(r.err, want);
+    harness_free(&r);
+}
+
+Test(faults_inject, a_feature_not_built_yet_is_refused_by_name)
+{
+    const char *path = scenario("return { program = { '@P' }, faults = {\n"
+                                "  { id = 'tick', on = 'time', ms = 5, action = { kill = 'x' } } } }\n");
+    struct run_result r;
+    harness_zxvmm(&r, "run", "--scenario", path, NULL);
+    cr_assert_eq(r.status, 2);
+    char want[160];
+    snprintf(want, sizeof(want),
+             "zxvmm: %s:2: fault 'tick': on = \"time\" is not supported by this zxvmm yet", path);
+    harness_assert_line(r.err, want);
+    harness_free(&r);
+}
+
+Test(faults_inject, scenario_usage_errors_name_the_cause)
+{
+    struct run_result r;
+    harness_zxvmm(&r, "run", "--scenario", "/nonexistent/s.lua", NULL);
+    cr_assert_eq(r.status, 2);
+    harness_assert_line(r.err, "zxvmm: /nonexistent/s.lua: cannot read: No such file or directory");
+    harness_free(&r);
+    harness_zxvmm(&r, "run", "--seed", "x1", "--scenario", "s.lua", NULL);
+    cr_assert_eq(r.status, 2);
+    assert_contains(r.err, "zxvmm: --seed x1: expected an unsigned 64-bit number, decimal or 0x hex");
+    harness_free(&r);
+    harness_zxvmm(&r, "run", "--seed", "5", harness_example("hello"), NULL);
+    cr_assert_eq(r.status, 2);
+    assert_contains(r.err, "zxvmm: --seed needs --scenario");
+    harness_free(&r);
+    harness_zxvmm(&r, "run", "--scenario", "s.lua", harness_example("hello"), NULL);
+    cr_assert_eq(r.status, 2);
+    assert_contains(r.err, "--scenario takes its programs from the scenario; remove '");
+    harness_free(&r);
+    harness_zxvmm(&r, "run", "--gdb", "tcp:127.0.0.1:1", "--scenario", "s.lua", NULL);
+    cr_assert_eq(r.status, 2);
+    assert_contains(r.err, "zxvmm: --gdb cannot be used with --scenario");
+    harness_free(&r);
+}
+
+/* `text` with every "duration_ms":X removed (the one field that may differ between two runs). */
+static char *without_durations(const char *text)
+{
+    char *copy = strdup(text), *w = copy;
+    for (const char *p = text; *p;) {
+        if (strncmp(p, "\"duration_ms\":", 14) == 0) {
+            p += 14;
+            while (*p && *p != ',' && *p != '}')
+                p++;
+        } else {
+            *w++ = *p++;
+        }
+    }
+    *w = '\0';
+    return copy;
+}
+
+#define CAMPAIGN_SCENARIO                                                                                    \
+    WRITES_SCENARIO("{ id = 'p', on = 'syscall', name = 'zx_process_write_memory', probability = 50,"        \
+                    " action = { fail = 'ZX_ERR_IO' } }")
+
+Test(faults_inject, campaign_writes_a_golden_row_then_one_row_per_run_in_order)
+{
+    REQUIRE_KVM();
+    const char *path = scenario(CAMPAIGN_SCENARIO);
+    const char *out = trace_path();
+    struct run_result r;
+    harness_zxvmm(&r, "campaign", path, "--runs", "4", "-j", "2", "--seed", "7", "--out", out, NULL);
+    cr_assert_eq(r.status, 0, "stderr:\n%s", r.err);
+    assert_contains(r.err, "class              runs   share\n");
+    assert_contains(r.err, "total                 4\n");
+    harness_free(&r);
+    char *rows = read_trace(out);
+    char *golden =
+        strstr(rows, "\"campaign_seed\":7,\"run\":\"golden\",\"seed\":null,\"faults\":[],\"exit\":0,");
+    cr_assert_not_null(golden, "%s", rows);
+    const char *at = golden;
+    for (int i = 0; i < 4; i++) {
+        char want[64];
+        snprintf(want, sizeof(want), "\"run\":%d,\"seed\":\"0x", i);
+        char *row = strstr(at, want);
+        cr_assert_not_null(row, "run %d missing or out of order:\n%s", i, rows);
+        at = row;
+    }
+    cr_assert_null(strstr(at + 1, "\"run\":"), "more than 4 runs:\n%s", rows);
+    /* Run 0's seed is the first splitmix64 output from the campaign seed 7. */
+    uint64_t x = 7 + 0x9e3779b97f4a7c15ULL;
+    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+    x ^= x >> 31;
+    char seed0[64];
+    snprintf(seed0, sizeof(seed0), "\"run\":0,\"seed\":\"0x%016llx\"", (unsigned long long)x);
+    assert_contains(rows, seed0);
+    assert_contains(rows, "\"stdout_sha256\":\"");
+    assert_contains(rows, "\"reproducible\":true,\"duration_ms\":");
+}
+
+Test(faults_inject, campaign_rows_are_reproducible_except_durations)
+{
+    REQUIRE_KVM();
+    const char *path = scenario(CAMPAIGN_SCENARIO);
+    struct run_result a, b;
+    harness_zxvmm(&a, "campaign", path, "--runs", "3", "-j", "2", "--seed", "0x99", NULL);
+    harness_zxvmm(&b, "campaign", path, "--runs", "3", "--seed", "153", NULL);
+    cr_assert_eq(a.status, 0, "%s", a.err);
+    cr_assert_eq(b.status, 0, "%s", b.err);
+    char *x = without_durations(a.out), *y = without_durations(b.out);
+    cr_assert_str_eq(x, y);
+    assert_contains(x, "\"faults\":[{\"id\":\"p\",\"fired\":");
+    free(x);
+    free(y);
+    harness_free(&a);
+    harness_free(&b);
+}
+
+Test(faults_inject, campaign_without_seed_prints_the_one_it_chose)
+{
+    REQUIRE_KVM();
+    struct run_result r;
+    harness_zxvmm(&r, "campaign", scenario(CAMPAIGN_SCENARIO), "--runs", "1", NULL);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    cr_assert(strncmp(r.err, "zxvmm: campaign seed 0x", 23) == 0, "%s", r.err);
+    char want[64];
+    snprintf(want, sizeof(want), "\"campaign_seed\":%llu,",
+             (unsigned long long)strtoull(r.err + strlen("zxvmm: campaign seed "), NULL, 16));
+    assert_contains(r.out, want);
+    harness_free(&r);
+}
+
+Test(faults_inject, report_counts_classes_and_one_golden_row_across_shards)
+{
+    char a[] = "/tmp/zxvmm-rows-XXXXXX", b[] = "/tmp/zxvmm-rows-XXXXXX";
+    int fa = mkstemp(a), fb = mkstemp(b);
+    cr_assert(fa >= 0 && fb >= 0);
+    const char *golden = "{\"run\":\"golden\",\"class\":\"golden\"}\n";
+    dprintf(fa, "%s{\"run\":0,\"class\":\"sdc\"}\n{\"run\":2,\"class\":\"masked\"}\n{\"run\":4,\"cla",
+            golden);
+    dprintf(fb, "%s{\"run\":1,\"class\":\"sdc\"}\n{\"run\":3,\"class\":\"crash\"}\n", golden);
+    close(fa);
+    close(fb);
+    struct run_result r;
+    harness_zxvmm(&r, "report", a, b, NULL);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    harness_assert_line(r.out, "sdc                   2   50.0%");
+    harness_assert_line(r.out, "crash                 1   25.0%");
+    harness_assert_line(r.out, "masked                1   25.0%");
+    harness_assert_line(r.out, "total                 4");
+    char want[96];
+    snprintf(want, sizeof(want), "zxvmm: report: %s:4: not a whole result row; skipped", a);
+    harness_assert_line(r.err, want);
+    harness_free(&r);
+    harness_zxvmm(&r, "report", "/nonexistent/rows.jsonl", NULL);
+    cr_assert_eq(r.status, 2);
+    harness_assert_line(r.err,
+                        "zxvmm: report: cannot read /nonexistent/rows.jsonl: No such file or directory");
+    harness_free(&r);
+    unlink(a);
+    unlink(b);
+}
+
+Test(faults_inject, campaign_usage_errors_name_the_cause)
+{
+    struct run_result r;
+    harness_zxvmm(&r, "campaign", "s.lua", NULL);
+    cr_assert_eq(r.status, 2);
+    assert_contains(r.err, "zxvmm: campaign needs --runs N");
+    harness_free(&r);
+    harness_zxvmm(&r, "campaign", "s.lua", "--runs", "2", "-j", "0", NULL);
+    cr_assert_eq(r.status, 2);
+    assert_contains(r.err, "zxvmm: -j 0: expected a number from 1 to 64 (decimal or 0x hex)");
+    harness_free(&r);
+    harness_zxvmm(&r, "campaign", "s.lua", "--runz", "2", NULL);
+    cr_assert_eq(r.status, 2);
+    assert_contains(r.err, "unknown option '--runz' for 'campaign'; did you mean '--runs'?");
+    harness_free(&r);
+    harness_zxvmm(&r, "campaign", "/nonexistent/s.lua", "--runs", "2", NULL);
+    cr_assert_eq(r.status, 2);
+    assert_contains(r.err, "zxvmm: /nonexistent/s.lua: cannot read: No such file or directory");
     harness_free(&r);
 }

@@ -373,7 +373,10 @@ Test(usability, bash_completion_completes_commands_flags_and_boot_options)
     struct {
         const char *words, *want;
     } cases[] = {
-        {"zxvmm r", "run\n"},
+        {"zxvmm r", "run report\n"},
+        {"zxvmm c", "campaign\n"},
+        {"zxvmm campaign s.lua --ru", "--runs\n"},
+        {"zxvmm run --scen", "--scenario\n"},
         {"zxvmm run --ti", "--timeout\n"},
         {"zxvmm run --label-output --w", "--wait-all\n"},
         {"zxvmm dtb --ou", "--output\n"},
@@ -408,7 +411,7 @@ Test(usability, demo_reports_its_progress)
     unlink(path);
     rmdir(stub);
     const char *steps[] = {"demo: checking the Debian packages", "demo: configuring build/",
-                           "demo: building zxvmm", "demo: built in ", "+ build/zxvmm run"};
+                           "demo: building zxvmm", "demo: built in ", "build/zxvmm run"};
     const char *at = r.out;
     for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
         const char *p = strstr(at, steps[i]);

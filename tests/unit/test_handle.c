@@ -255,3 +255,19 @@ Test(handle, init_rejects_bad_capacity)
     cr_assert_eq(handle_table_init(&t, HANDLE_TABLE_MAX_CAPACITY, SECRET_A), 0);
     handle_table_destroy(&t);
 }
+
+Test(handle, restrict_takes_rights_away_and_keeps_the_value)
+{
+    struct handle_table t = make_table(SMALL_CAPACITY, SECRET_A);
+    zx_handle_t h = add(&t, 0, ZX_RIGHT_READ | ZX_RIGHT_WRITE);
+    cr_assert_eq(handle_table_restrict(&t, h, ZX_RIGHT_WRITE), ZX_OK);
+    struct object *obj;
+    zx_rights_t rights;
+    cr_assert_eq(handle_table_get(&t, h, &obj, &rights), ZX_OK);
+    cr_assert_eq(obj, fake(0));
+    cr_assert_eq(rights, ZX_RIGHT_READ);
+    cr_assert_eq(handle_table_restrict(&t, h ^ 0x100, ZX_RIGHT_READ), ZX_ERR_BAD_HANDLE);
+    cr_assert_eq(handle_table_restrict(&t, ZX_HANDLE_INVALID, ZX_RIGHT_READ), ZX_ERR_BAD_HANDLE);
+    handle_table_remove(&t, h, &obj, NULL);
+    handle_table_destroy(&t);
+}

@@ -7,6 +7,7 @@
 
 #include <zircon/errors.h>
 
+#include "campaign/sha256.h"
 #include "syscall/names.h"
 #include "trace/trace.h"
 #include "vm/events.h"
@@ -43,6 +44,11 @@ Test(names, return_kinds_and_actual_arguments)
     cr_assert_eq(index, 4);
     cr_assert_eq(size, 8);
     cr_assert_not(syscall_actual_arg(19, &index, &size));
+    cr_assert(syscall_size_arg(19, &index)); /* zx_debug_write(buffer, size) */
+    cr_assert_eq(index, 1);
+    cr_assert(syscall_size_arg(16, &index)); /* zx_vmar_map(..., len, mapped_addr) */
+    cr_assert_eq(index, 5);
+    cr_assert_not(syscall_size_arg(1, &index));
 }
 
 /* Writes `events` through a trace file; returns its whole text. */
@@ -142,4 +148,19 @@ Test(trace, a_file_that_cannot_be_created_is_refused_naming_path_and_cause)
     cr_assert_null(trace_open("/nonexistent-dir/t.jsonl", err, sizeof(err)));
     cr_assert_str_eq(err,
                      "--trace /nonexistent-dir/t.jsonl: cannot create the file: No such file or directory");
+}
+
+Test(sha256, known_digests)
+{
+    char hex[65];
+    sha256_hex("", 0, hex);
+    cr_assert_str_eq(hex, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+    sha256_hex("abc", 3, hex);
+    cr_assert_str_eq(hex, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+    char a[1000];
+    memset(a, 'a', sizeof(a));
+    sha256_hex(a, 56, hex); /* the padding spills into a second block */
+    cr_assert_str_eq(hex, "b35439a4ac6f0948b6d6f9e3c6af0f5f590ce20f1bde7090ef7970686ec6738a");
+    sha256_hex(a, sizeof(a), hex);
+    cr_assert_str_eq(hex, "41edece42d63e8d9bf515a9ba6932e1c20cbc9f5a5d134645adb5db1b9737ea3");
 }

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "boot/options.h"
@@ -17,7 +18,10 @@ const char cli_usage[] =
     "            [--spawn \"PROGRAM [ARG...]\"]...\n"
     "            [--spawn-stopped \"PROGRAM [ARG...]\"]...\n"
     "            [--gdb tcp:HOST:PORT | --gdb unix:PATH] PROGRAM [ARG...]\n"
+    "  zxvmm run [OPTION]... --scenario S.lua [--seed N]\n"
     "  zxvmm dtb [--cmdline TEXT] [--mem SIZE] -o FILE\n"
+    "  zxvmm campaign S.lua --runs N [-j J] [--seed N] [--out FILE.jsonl]\n"
+    "  zxvmm report FILE.jsonl...\n"
     "  zxvmm --help | --version\n"
     "\n"
     "Runs static x86-64 guest programs built with the zxguest SDK as processes of\n"
@@ -39,15 +43,20 @@ const char cli_usage[] =
     "                     before its first instruction until gdb attaches\n"
     "  --trace FILE.jsonl (run) write every syscall, exception, process start and\n"
     "                     exit as one JSON line to FILE.jsonl\n"
+    "  --scenario S.lua   (run) run the fault-injection scenario S.lua (its programs,\n"
+    "                     a silent golden run, then the faulted run) and print its class\n"
+    "  --seed N           (run) the scenario run's seed (default: random, printed)\n"
     "  -o FILE            (dtb) where to write the device tree blob\n"
     "\n"
-    "'zxvmm run --help' and 'zxvmm dtb --help' describe each command's options.\n"
+    "'zxvmm COMMAND --help' describes each command's options (run, dtb, campaign,\n"
+    "report).\n"
     "\n"
     "Exit status: the main process's return code (low 8 bits); 2 usage or program\n"
     "error; 124 timeout; 125 VM set-up failed; 137 killed; 139 CPU exception.\n";
 
 const char cli_usage_run[] =
     "Usage: zxvmm run [OPTION]... PROGRAM [ARG]...\n"
+    "   or: zxvmm run [OPTION]... --scenario S.lua [--seed N]\n"
     "\n"
     "Runs PROGRAM, a static x86-64 guest program built with the zxguest SDK, as the\n"
     "main process of a new VM, with PROGRAM [ARG]... as its argv. Options come\n"
@@ -76,6 +85,12 @@ const char cli_usage_run[] =
     "  --trace FILE.jsonl write one JSON line per event (syscall with its arguments,\n"
     "                     status and duration; exception; process start and exit)\n"
     "                     to FILE.jsonl, created or truncated (docs/faults.md)\n"
+    "  --scenario S.lua   run the fault-injection scenario S.lua: its programs (no\n"
+    "                     PROGRAM on the command line) run once silently as the golden\n"
+    "                     run, then with its faults; guest output and exit status are\n"
+    "                     the faulted run's, and one stderr line gives its class\n"
+    "  --seed N           the seed of the faulted run's draws, decimal or 0x hex\n"
+    "                     (default: chosen at random and printed on stderr)\n"
     "  --help             print this help\n"
     "\n"
     "Without --wait-all, the main process's end stops every process still running,\n"
@@ -98,16 +113,47 @@ const char cli_usage_dtb[] = "Usage: zxvmm dtb [OPTION]... -o FILE\n"
                              "  -o, --output FILE  where to write the blob\n"
                              "  --help             print this help\n";
 
+const char cli_usage_campaign[] =
+    "Usage: zxvmm campaign S.lua --runs N [-j J] [--seed N] [--out FILE.jsonl]\n"
+    "\n"
+    "Runs the fault-injection scenario S.lua N times with seeds derived from the\n"
+    "campaign seed, after one golden run without faults, and writes one JSON line\n"
+    "per run (the golden run's first) to FILE.jsonl or stdout. A class table ends\n"
+    "on stderr. One run's failure is its row (vmm_error), never the campaign's end.\n"
+    "\n"
+    "Options:\n"
+    "  --runs N           how many faulted runs, 1 to 100000000\n"
+    "  -j, --jobs J       runs at once, 1 to 64 (default 1)\n"
+    "  --seed N           the campaign seed, decimal or 0x hex (default: random,\n"
+    "                     printed on stderr and stored in every row)\n"
+    "  --out FILE.jsonl   where the rows go (created or truncated; default stdout)\n"
+    "  --help             print this help\n"
+    "\n"
+    "Exit status: 0 when the campaign ran (whatever the classes); 2 usage or\n"
+    "scenario error; 125 when the golden run failed.\n";
+
+const char cli_usage_report[] = "Usage: zxvmm report FILE.jsonl...\n"
+                                "\n"
+                                "Reads the rows of campaign files (shards concatenate) and prints the class\n"
+                                "table; a golden row counts once however many files carry it.\n"
+                                "\n"
+                                "Options:\n"
+                                "  --help             print this help\n";
+
 /* Every option of each command, for "did you mean" (values are taken from the next word or after '='). */
-static const char *const cli_run_options[] = {"--cmdline",       "--mem",     "--timeout",      "--spawn",
-                                              "--spawn-stopped", "--verbose", "--label-output", "--wait-all",
-                                              "--gdb",           "--trace",   "--help",         NULL};
+static const char *const cli_run_options[] = {
+    "--cmdline",  "--mem", "--timeout", "--spawn",    "--spawn-stopped", "--verbose", "--label-output",
+    "--wait-all", "--gdb", "--trace",   "--scenario", "--seed",          "--help",    NULL};
 static const char *const cli_dtb_options[] = {"--cmdline", "--mem", "--output", "-o", "--help", NULL};
+static const char *const cli_campaign_options[] = {"--runs", "--jobs", "-j", "--seed",
+                                                   "--out",  "--help", NULL};
 
 /* The option of `command` nearest to `arg` (its name before any '='), when it is a likely misspelling. */
 static const char *nearest_option(enum cli_command command, const char *arg)
 {
-    const char *const *names = command == CLI_RUN ? cli_run_options : cli_dtb_options;
+    const char *const *names = command == CLI_RUN        ? cli_run_options
+                               : command == CLI_CAMPAIGN ? cli_campaign_options
+                                                         : cli_dtb_options;
     size_t len = strcspn(arg, "=");
     const char *best = NULL;
     size_t best_distance = len / 3 + 1;
@@ -216,6 +262,7 @@ static int parse_option(int argc, char **argv, int *i, struct cli_options *o, ch
     } else if (is_option(arg, "--mem")) {
         if (!(v = option_value(argc, argv, i, "--mem", err, errlen)))
             return -EINVAL;
+        o->mem_given = true;
         return parse_mem(v, o, err, errlen);
     } else if (o->command == CLI_RUN && is_option(arg, "--timeout")) {
         if (!(v = option_value(argc, argv, i, "--timeout", err, errlen)))
@@ -242,6 +289,25 @@ static int parse_option(int argc, char **argv, int *i, struct cli_options *o, ch
             return -EINVAL;
         }
         o->trace = v;
+    } else if (o->command == CLI_RUN && is_option(arg, "--scenario")) {
+        if (!(v = option_value(argc, argv, i, "--scenario", err, errlen)))
+            return -EINVAL;
+        if (*v == '\0') {
+            snprintf(err, errlen, "--scenario: the file name is empty");
+            return -EINVAL;
+        }
+        o->scenario = v;
+    } else if (o->command == CLI_RUN && is_option(arg, "--seed")) {
+        if (!(v = option_value(argc, argv, i, "--seed", err, errlen)))
+            return -EINVAL;
+        char *end;
+        errno = 0;
+        o->seed = strtoull(v, &end, 0);
+        if (*v == '\0' || *v == '-' || *end != '\0' || errno != 0) {
+            snprintf(err, errlen, "--seed %s: expected an unsigned 64-bit number, decimal or 0x hex", v);
+            return -EINVAL;
+        }
+        o->seed_given = true;
     } else if (o->command == CLI_RUN && is_option(arg, "--spawn-stopped")) {
         if (!(v = option_value(argc, argv, i, "--spawn-stopped", err, errlen)))
             return -EINVAL;
@@ -265,18 +331,119 @@ static int parse_option(int argc, char **argv, int *i, struct cli_options *o, ch
     return 0;
 }
 
+/* A 64-bit unsigned number, decimal or 0x hex, into *out; the option's name in the error. */
+static int parse_u64(const char *opt, const char *v, uint64_t lo, uint64_t hi, uint64_t *out, char *err,
+                     size_t errlen)
+{
+    char *end;
+    errno = 0;
+    unsigned long long n = strtoull(v, &end, 0);
+    if (*v == '\0' || *v == '-' || *end != '\0' || errno != 0 || n < lo || n > hi) {
+        snprintf(err, errlen, "%s %s: expected a number from %llu to %llu (decimal or 0x hex)", opt, v,
+                 (unsigned long long)lo, (unsigned long long)hi);
+        return -EINVAL;
+    }
+    *out = n;
+    return 0;
+}
+
+/* One option of `campaign`; *i advances past its value. */
+static int parse_campaign_option(int argc, char **argv, int *i, struct cli_options *o, char *err,
+                                 size_t errlen)
+{
+    const char *arg = argv[*i], *v;
+    uint64_t n;
+    if (is_option(arg, "--runs")) {
+        if (!(v = option_value(argc, argv, i, "--runs", err, errlen)) ||
+            parse_u64("--runs", v, 1, CLI_MAX_RUNS, &o->runs, err, errlen))
+            return -EINVAL;
+    } else if (strcmp(arg, "-j") == 0 || is_option(arg, "--jobs")) {
+        const char *name = strcmp(arg, "-j") == 0 ? "-j" : "--jobs";
+        if (!(v = option_value(argc, argv, i, name, err, errlen)) ||
+            parse_u64(name, v, 1, CLI_MAX_JOBS, &n, err, errlen))
+            return -EINVAL;
+        o->jobs = (unsigned)n;
+    } else if (is_option(arg, "--seed")) {
+        if (!(v = option_value(argc, argv, i, "--seed", err, errlen)) ||
+            parse_u64("--seed", v, 0, UINT64_MAX, &o->seed, err, errlen))
+            return -EINVAL;
+        o->seed_given = true;
+    } else if (is_option(arg, "--out")) {
+        if (!(v = option_value(argc, argv, i, "--out", err, errlen)))
+            return -EINVAL;
+        o->out = v;
+    } else {
+        const char *near = nearest_option(CLI_CAMPAIGN, arg);
+        int k = snprintf(err, errlen, "unknown option '%s' for 'campaign'", arg);
+        if (near && k > 0 && (size_t)k < errlen)
+            snprintf(err + k, errlen - (size_t)k, "; did you mean '%s'?", near);
+        return -EINVAL;
+    }
+    return 0;
+}
+
+/* `campaign S.lua OPTIONS` (options before or after the scenario) and `report FILE...`. */
+static int parse_campaign(int argc, char **argv, struct cli_options *o, char *err, size_t errlen)
+{
+    bool report = o->command == CLI_REPORT;
+    o->jobs = 1;
+    o->files = calloc((size_t)argc, sizeof(char *));
+    if (!o->files) {
+        snprintf(err, errlen, "out of memory");
+        return -EINVAL;
+    }
+    for (int i = 2; i < argc; i++) {
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+            o->help_for = o->command;
+            o->command = CLI_HELP;
+            return 0;
+        }
+        if (argv[i][0] == '-' && argv[i][1] != '\0') {
+            if (report) {
+                snprintf(err, errlen, "unknown option '%s' for 'report'", argv[i]);
+                return -EINVAL;
+            }
+            if (parse_campaign_option(argc, argv, &i, o, err, errlen) != 0)
+                return -EINVAL;
+        } else {
+            o->files[o->nfiles++] = argv[i];
+        }
+    }
+    if (report && o->nfiles == 0) {
+        snprintf(err, errlen, "report needs at least one FILE.jsonl");
+        return -EINVAL;
+    }
+    if (!report && o->nfiles != 1) {
+        snprintf(err, errlen,
+                 o->nfiles ? "campaign takes one scenario ('%s' is a second)"
+                           : "campaign needs a scenario S.lua",
+                 o->nfiles ? o->files[1] : "");
+        return -EINVAL;
+    }
+    if (!report && o->runs == 0) {
+        snprintf(err, errlen, "campaign needs --runs N");
+        return -EINVAL;
+    }
+    o->scenario = report ? NULL : o->files[0];
+    return 0;
+}
+
 static int parse_command(const char *word, struct cli_options *o, char *err, size_t errlen)
 {
     if (strcmp(word, "run") == 0)
         o->command = CLI_RUN;
     else if (strcmp(word, "dtb") == 0)
         o->command = CLI_DTB;
+    else if (strcmp(word, "campaign") == 0)
+        o->command = CLI_CAMPAIGN;
+    else if (strcmp(word, "report") == 0)
+        o->command = CLI_REPORT;
     else if (strcmp(word, "--help") == 0 || strcmp(word, "-h") == 0 || strcmp(word, "help") == 0) {
         o->help_for = o->command = CLI_HELP;
     } else if (strcmp(word, "--version") == 0)
         o->command = CLI_VERSION;
     else {
-        snprintf(err, errlen, "unknown command '%s' (expected run or dtb)", word);
+        snprintf(err, errlen, "unknown command '%s' (expected run, dtb, campaign or report)", word);
         return -EINVAL;
     }
     return 0;
@@ -294,10 +461,16 @@ int cli_parse(int argc, char **argv, struct cli_options *o, char *err, size_t er
     }
     if (parse_command(argv[1], o, err, errlen) != 0)
         return -EINVAL;
-    if (o->command == CLI_HELP && argc > 2 && (strcmp(argv[2], "run") == 0 || strcmp(argv[2], "dtb") == 0))
-        o->help_for = strcmp(argv[2], "run") == 0 ? CLI_RUN : CLI_DTB; /* zxvmm help run */
+    if (o->command == CLI_HELP && argc > 2) { /* zxvmm help run */
+        struct cli_options sub;
+        if (parse_command(argv[2], &sub, err, errlen) == 0 && sub.command != CLI_HELP &&
+            sub.command != CLI_VERSION)
+            o->help_for = sub.command;
+    }
     if (o->command == CLI_HELP || o->command == CLI_VERSION)
         return 0;
+    if (o->command == CLI_CAMPAIGN || o->command == CLI_REPORT)
+        return parse_campaign(argc, argv, o, err, errlen);
     int i = 2;
     for (; i < argc && argv[i][0] == '-'; i++) {
         if (strcmp(argv[i], "--") == 0) {
@@ -323,6 +496,24 @@ int cli_parse(int argc, char **argv, struct cli_options *o, char *err, size_t er
         }
         return 0;
     }
+    if (o->seed_given && !o->scenario) {
+        snprintf(err, errlen, "--seed needs --scenario");
+        return -EINVAL;
+    }
+    if (o->scenario) {
+        if (i < argc || o->nspawn > 0) {
+            snprintf(err, errlen, "--scenario takes its programs from the scenario; remove '%s'",
+                     i < argc ? argv[i] : "--spawn");
+            return -EINVAL;
+        }
+        if (o->gdb) {
+            snprintf(err, errlen,
+                     "--gdb cannot be used with --scenario (a scenario runs its programs twice, "
+                     "each run in a child process)");
+            return -EINVAL;
+        }
+        return 0;
+    }
     if (i >= argc) {
         snprintf(err, errlen, "run needs a PROGRAM");
         return -EINVAL;
@@ -337,6 +528,8 @@ int cli_parse(int argc, char **argv, struct cli_options *o, char *err, size_t er
 
 void cli_options_free(struct cli_options *o)
 {
+    free(o->files);
+    o->files = NULL;
     for (int i = 0; i < o->nspawn; i++)
         cli_free_words(o->spawn[i].argv);
     o->nspawn = 0;

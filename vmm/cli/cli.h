@@ -23,7 +23,10 @@
 #define CLI_EXIT_KILLED    137
 #define CLI_EXIT_EXCEPTION 139
 
-enum cli_command { CLI_RUN, CLI_DTB, CLI_HELP, CLI_VERSION };
+enum cli_command { CLI_RUN, CLI_DTB, CLI_HELP, CLI_VERSION, CLI_CAMPAIGN, CLI_REPORT };
+
+#define CLI_MAX_RUNS 100000000ULL /* campaign --runs */
+#define CLI_MAX_JOBS 64           /* campaign -j */
 
 struct cli_program {
     int argc;
@@ -44,6 +47,15 @@ struct cli_options {
     const char *output;        /* dtb -o FILE */
     const char *gdb;           /* --gdb tcp:HOST:PORT | unix:PATH, NULL for none */
     const char *trace;         /* run --trace FILE.jsonl, NULL for none */
+    const char *scenario;      /* run --scenario S.lua: the programs come from it; NULL for none */
+    bool seed_given;           /* --seed N */
+    uint64_t seed;             /* the run's seed (with --scenario) */
+    bool mem_given;            /* --mem was given (it then overrides a scenario's mem) */
+    uint64_t runs;             /* campaign --runs N */
+    unsigned jobs;             /* campaign -j J (default 1) */
+    const char *out;           /* campaign --out FILE.jsonl, NULL for stdout */
+    char **files;              /* report FILE... (points into argv) */
+    int nfiles;
     struct cli_program spawn[CLI_MAX_SPAWN];
     int nspawn;
     struct cli_program main; /* PROGRAM [ARG...] (argv points into the caller's argv) */
@@ -58,9 +70,11 @@ int cli_parse(int argc, char **argv, struct cli_options *o, char *err, size_t er
 /* Frees what cli_parse allocated (the --spawn word lists). */
 void cli_options_free(struct cli_options *o);
 
-/* The --help texts: general, `zxvmm run --help`, `zxvmm dtb --help`. */
+/* The --help texts: general, and each command's. */
 extern const char cli_usage[];
 extern const char cli_usage_run[];
 extern const char cli_usage_dtb[];
+extern const char cli_usage_campaign[];
+extern const char cli_usage_report[];
 
 #endif

@@ -5,12 +5,20 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
+#include <time.h>
+#include <unistd.h>
 
 #include <zxvmm/abi.h>
 
 #include "boot/options.h"
+#include "campaign/campaign.h"
+#include "campaign/outcome.h"
+#include "cli/args.h"
 #include "cli/cli.h"
 #include "gdb/server.h"
+#include "inject/inject.h"
+#include "inject/scenario.h"
 #include "object/process.h"
 #include "trace/trace.h"
 #include "vm/events.h"
@@ -148,8 +156,18 @@ static int start_gdb(const struct cli_options *o, struct vm *vm, struct vcpu *ma
     return 0;
 }
 
-/* Builds the VM and its processes, runs it with `trace` (NULL: none) attached; returns the exit status. */
-static int run_vm(const struct cli_options *o, struct trace *trace)
+/* What a run attaches to its VM: a trace writer, a scenario's faults (each may be NULL). */
+struct run_attach {
+    struct trace *trace;
+    const struct scenario *scenario;
+    uint64_t seed;
+    struct inject_result *faults; /* the scenario's results */
+    enum vm_outcome *outcome;     /* how it ended (VM_RUN_FAILED when set-up failed) */
+    int64_t *code;
+};
+
+/* Builds the VM and its processes, runs it with `a`'s observers attached; returns the exit status. */
+static int run_vm(const struct cli_options *o, const struct run_attach *a)
 {
     struct vm_config cfg = vm_config_from(o);
     struct vm vm;
@@ -175,40 +193,270 @@ static int run_vm(const struct cli_options *o, struct trace *trace)
     vm.label_output = o->label_output;
     vm.wait_all = o->wait_all;
     struct vm_events events = {0};
-    if (trace) {
-        vm_events_add(&events, trace_on_event, trace);
-        vm.events = &events;
+    struct inject *inject = NULL;
+    if (a->scenario) {
+        if (!(inject = inject_new(a->scenario, &vm, a->seed, a->faults))) {
+            fprintf(stderr, "zxvmm: out of host memory for the scenario\n");
+            vm_destroy(&vm);
+            return CLI_EXIT_VM_FAILED;
+        }
+        vm_events_add(&events, inject_on_event, inject); /* first: the trace then sees what it decided */
     }
+    if (a->trace)
+        vm_events_add(&events, trace_on_event, a->trace);
+    if (events.n)
+        vm.events = &events;
     struct gdb_server *gdb = NULL;
     if (o->gdb && start_gdb(o, &vm, main_vcpu, &gdb) != 0) {
         vm_destroy(&vm);
+        inject_free(inject);
         return CLI_EXIT_USAGE;
     }
     int64_t code = 0;
     enum vm_outcome outcome = vm_run(&vm, main_vcpu, o->timeout_ns, &code);
     gdb_server_finish(gdb, outcome, code);
     vm_destroy(&vm);
+    inject_free(inject);
+    if (a->outcome) {
+        *a->outcome = outcome;
+        *a->code = code;
+    }
     return exit_status(outcome, code);
 }
 
-/* `run`: the trace file is created first, so that a bad path is a usage error before the VM starts. */
+/* Opens the trace, runs, closes the trace; a bad trace path is a usage error before the VM starts. */
+static int run_traced(const struct cli_options *o, struct run_attach *a)
+{
+    char err[512];
+    if (o->trace && !(a->trace = trace_open(o->trace, err, sizeof(err)))) {
+        fprintf(stderr, "zxvmm: %s\n", err);
+        return CLI_EXIT_USAGE;
+    }
+    int status = run_vm(o, a);
+    int rc = trace_close(a->trace);
+    a->trace = NULL;
+    if (rc != 0)
+        fprintf(stderr, "zxvmm: --trace %s: writing the trace failed: %s (it is incomplete)\n", o->trace,
+                strerror(-rc));
+    return status;
+}
+
 static int run(const struct cli_options *o)
 {
     int status = check_inputs(o);
     if (status != 0)
         return status;
-    struct trace *trace = NULL;
-    char err[512];
-    if (o->trace && !(trace = trace_open(o->trace, err, sizeof(err)))) {
+    struct run_attach a = {0};
+    return run_traced(o, &a);
+}
+
+/* One run of a scenario, in the child campaign_fork_run made. */
+struct scenario_body {
+    const struct cli_options *o;
+    const struct scenario *scenario;
+};
+
+static void scenario_body(void *arg, struct campaign_run *r)
+{
+    struct scenario_body *b = arg;
+    struct cli_options o = *b->o;
+    if (r->golden)
+        o.trace = NULL; /* the golden run is silent and untraced */
+    struct run_attach a = {.scenario = r->golden ? NULL : b->scenario,
+                           .seed = r->seed,
+                           .faults = &r->faults,
+                           .outcome = &r->outcome,
+                           .code = &r->code};
+    r->outcome = VM_RUN_FAILED; /* until vm_run says otherwise */
+    r->status = run_traced(&o, &a);
+    r->ran = r->outcome != VM_RUN_FAILED;
+}
+
+/* The scenario's programs and settings as the options of a run (command-line options win). */
+static int scenario_options(const struct cli_options *o, const struct scenario *sc, struct cli_options *eff)
+{
+    *eff = *o;
+    eff->main = (struct cli_program){sc->program.argc, sc->program.argv, false};
+    eff->nspawn = sc->nspawn;
+    for (int i = 0; i < sc->nspawn; i++)
+        eff->spawn[i] = (struct cli_program){sc->spawn[i].argc, sc->spawn[i].argv, false};
+    if (o->ncmdline == 0 && sc->cmdline) {
+        eff->cmdline = sc->cmdline;
+        eff->ncmdline = 1;
+    }
+    if (!o->mem_given && sc->mem &&
+        (cli_parse_size(sc->mem, &eff->mem_size) != 0 || eff->mem_size < CLI_MIN_MEM ||
+         eff->mem_size > CLI_MAX_MEM || eff->mem_size % 4096 != 0)) {
+        fprintf(stderr, "zxvmm: %s: key 'mem': %s: expected a size from 16M to 1024G, a multiple of 4K\n",
+                o->scenario, sc->mem);
+        return CLI_EXIT_USAGE;
+    }
+    if (o->timeout_ns == 0 && sc->timeout > 0)
+        eff->timeout_ns = (uint64_t)(sc->timeout * 1e9);
+    return check_inputs(eff);
+}
+
+/* The class line: "zxvmm: class CLASS: ID xN, ..." (the faults that fired), and a line per fault not applied.
+ */
+static void print_class(const struct scenario *sc, const struct campaign_run *run, const char *class)
+{
+    fprintf(stderr, "zxvmm: class %s", class);
+    const char *sep = ": ";
+    for (unsigned i = 0; i < run->faults.nfaults; i++)
+        if (run->faults.faults[i].fired) {
+            fprintf(stderr, "%s%s x%llu", sep, sc->faults[i].id,
+                    (unsigned long long)run->faults.faults[i].fired);
+            sep = ", ";
+        }
+    fputc('\n', stderr);
+    for (unsigned i = 0; i < run->faults.nfaults; i++)
+        if (run->faults.faults[i].fired && !run->faults.faults[i].applied)
+            fprintf(stderr, "zxvmm: fault '%s' fired but its action did not apply: %s\n", sc->faults[i].id,
+                    run->faults.faults[i].why);
+}
+
+/* The golden run, silently, then the faulted run with its output; its class on stderr. */
+static int run_scenario_runs(const struct cli_options *eff, const struct scenario *sc, uint64_t seed)
+{
+    struct campaign_run golden, faulted;
+    struct scenario_body body = {eff, sc};
+    int rc = campaign_fork_run(scenario_body, &body, true, true, 0, &golden);
+    if (rc == 0 && !golden.ran) {
+        fprintf(stderr,
+                "zxvmm: the golden run (no faults) failed with status %d; run its programs without "
+                "--scenario to see why\n",
+                golden.status);
+        campaign_run_free(&golden);
+        return CLI_EXIT_VM_FAILED;
+    }
+    if (rc == 0 && (rc = campaign_fork_run(scenario_body, &body, false, false, seed, &faulted)) != 0)
+        campaign_run_free(&golden);
+    if (rc != 0) {
+        fprintf(stderr, "zxvmm: cannot start a run: %s\n", strerror(-rc));
+        return CLI_EXIT_VM_FAILED;
+    }
+    fwrite(faulted.out, 1, faulted.out_len, stdout);
+    fflush(stdout);
+    print_class(sc, &faulted, campaign_classify(&golden, &faulted, sc->compare_exit, sc->compare_stdout));
+    int status = faulted.ran ? faulted.status : CLI_EXIT_VM_FAILED;
+    campaign_run_free(&golden);
+    campaign_run_free(&faulted);
+    return status;
+}
+
+/* A seed from the host's generator, for a run given none. */
+static uint64_t random_seed(void)
+{
+    uint64_t seed = 0;
+    if (getrandom(&seed, sizeof(seed), 0) != (ssize_t)sizeof(seed))
+        seed = (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32);
+    return seed;
+}
+
+/* Loads and checks the scenario of `o` and makes the run options `eff` from it; 0 or an exit status. */
+static int prepare_scenario(const struct cli_options *o, struct scenario *sc, struct cli_options *eff)
+{
+    char err[1024];
+    if (scenario_load(o->scenario, sc, err, sizeof(err)) != 0) {
         fprintf(stderr, "zxvmm: %s\n", err);
         return CLI_EXIT_USAGE;
     }
-    status = run_vm(o, trace);
-    int rc = trace_close(trace);
-    if (rc != 0)
-        fprintf(stderr, "zxvmm: --trace %s: writing the trace failed: %s (it is incomplete)\n", o->trace,
-                strerror(-rc));
+    int status = inject_check_supported(sc, o->scenario, err, sizeof(err));
+    if (status != 0)
+        fprintf(stderr, "zxvmm: %s\n", err);
+    else
+        status = scenario_options(o, sc, eff);
+    if (status == 0 && o->trace) {
+        /* The trace file is made here, so that a bad path is refused before any run. */
+        struct trace *t = trace_open(o->trace, err, sizeof(err));
+        if (!t)
+            fprintf(stderr, "zxvmm: %s\n", err);
+        status = t ? trace_close(t) : CLI_EXIT_USAGE;
+    }
+    if (status != 0) {
+        scenario_free(sc);
+        return CLI_EXIT_USAGE;
+    }
+    return 0;
+}
+
+/* run --scenario: checked before anything runs (exit 2), then the golden and the faulted run. */
+static int run_scenario(const struct cli_options *o)
+{
+    struct scenario sc;
+    struct cli_options eff;
+    int status = prepare_scenario(o, &sc, &eff);
+    if (status != 0)
+        return status;
+    uint64_t seed = o->seed_given ? o->seed : random_seed();
+    if (!o->seed_given)
+        fprintf(stderr, "zxvmm: seed 0x%016llx\n", (unsigned long long)seed);
+    status = run_scenario_runs(&eff, &sc, seed);
+    scenario_free(&sc);
     return status;
+}
+
+/* campaign S.lua --runs N: the golden run, N seeded runs, their rows, the class table on stderr. */
+static int campaign(const struct cli_options *o)
+{
+    struct scenario sc;
+    struct cli_options eff;
+    int status = prepare_scenario(o, &sc, &eff);
+    if (status != 0)
+        return status;
+    FILE *out = stdout;
+    if (o->out && !(out = fopen(o->out, "w"))) {
+        fprintf(stderr, "zxvmm: --out %s: cannot create the file: %s\n", o->out, strerror(errno));
+        scenario_free(&sc);
+        return CLI_EXIT_USAGE;
+    }
+    uint64_t seed = o->seed_given ? o->seed : random_seed();
+    if (!o->seed_given)
+        fprintf(stderr, "zxvmm: campaign seed 0x%016llx\n", (unsigned long long)seed);
+    struct scenario_body body = {&eff, &sc};
+    struct campaign_config c = {o->scenario, &sc, seed, o->runs, o->jobs, out, scenario_body, &body};
+    uint64_t counts[CAMPAIGN_CLASSES];
+    int rc = campaign_run(&c, counts);
+    if (rc != 0)
+        fprintf(stderr,
+                "zxvmm: the golden run (no faults) failed%s%s; run the scenario's programs without "
+                "faults to see why\n",
+                rc == -ECHILD ? "" : ": ", rc == -ECHILD ? "" : strerror(-rc));
+    else
+        campaign_print_table(stderr, counts);
+    if (out != stdout && fclose(out) != 0 && rc == 0) {
+        fprintf(stderr, "zxvmm: --out %s: writing failed: %s\n", o->out, strerror(errno));
+        rc = -EIO;
+    }
+    scenario_free(&sc);
+    return rc ? CLI_EXIT_VM_FAILED : 0;
+}
+
+/* report FILE...: the class table of the rows in the files (a golden row counts once, for all of them). */
+static int report(const struct cli_options *o)
+{
+    uint64_t counts[CAMPAIGN_CLASSES] = {0};
+    char line[65536];
+    for (int i = 0; i < o->nfiles; i++) {
+        FILE *f = fopen(o->files[i], "r");
+        if (!f) {
+            fprintf(stderr, "zxvmm: report: cannot read %s: %s\n", o->files[i], strerror(errno));
+            return CLI_EXIT_USAGE;
+        }
+        for (unsigned n = 1; fgets(line, sizeof(line), f); n++) {
+            const char *class = strstr(line, "\"class\":\"");
+            int k = class ? campaign_class_index_prefix(class + 9) : -1;
+            if (strstr(line, "\"run\":\"golden\""))
+                continue;
+            if (k < 0 || !strchr(line, '\n'))
+                fprintf(stderr, "zxvmm: report: %s:%u: not a whole result row; skipped\n", o->files[i], n);
+            else
+                counts[k]++;
+        }
+        fclose(f);
+    }
+    campaign_print_table(stdout, counts);
+    return 0;
 }
 
 int main(int argc, char **argv)
@@ -225,9 +473,11 @@ int main(int argc, char **argv)
     int status = 0;
     switch (o.command) {
     case CLI_HELP:
-        fputs(o.help_for == CLI_RUN   ? cli_usage_run
-              : o.help_for == CLI_DTB ? cli_usage_dtb
-                                      : cli_usage,
+        fputs(o.help_for == CLI_RUN        ? cli_usage_run
+              : o.help_for == CLI_DTB      ? cli_usage_dtb
+              : o.help_for == CLI_CAMPAIGN ? cli_usage_campaign
+              : o.help_for == CLI_REPORT   ? cli_usage_report
+                                           : cli_usage,
               stdout);
         break;
     case CLI_VERSION:
@@ -237,7 +487,13 @@ int main(int argc, char **argv)
         status = write_dtb(&o);
         break;
     case CLI_RUN:
-        status = run(&o);
+        status = o.scenario ? run_scenario(&o) : run(&o);
+        break;
+    case CLI_CAMPAIGN:
+        status = campaign(&o);
+        break;
+    case CLI_REPORT:
+        status = report(&o);
         break;
     }
     cli_options_free(&o);

@@ -92,6 +92,15 @@ zx_status_t handle_table_get(const struct handle_table *t, zx_handle_t value, st
     return ZX_OK;
 }
 
+zx_status_t handle_table_restrict(struct handle_table *t, zx_handle_t value, zx_rights_t remove)
+{
+    uint32_t slot = handle_decode(t, value);
+    if (slot == HANDLE_SLOT_NONE)
+        return ZX_ERR_BAD_HANDLE;
+    t->entries[slot].rights &= ~remove;
+    return ZX_OK;
+}
+
 /* Frees a live slot: bumps its generation and pushes it on the free list. */
 static void handle_free_slot(struct handle_table *t, uint32_t slot)
 {

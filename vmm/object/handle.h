@@ -61,6 +61,13 @@ zx_status_t handle_table_add(struct handle_table *t, struct object *obj, zx_righ
 zx_status_t handle_table_get(const struct handle_table *t, zx_handle_t value, struct object **obj,
                              zx_rights_t *rights);
 
+/*
+ * Takes `remove` away from a live handle's rights, keeping its value (what a
+ * zx_handle_replace to fewer rights leaves, for fault injection's revoke).
+ * ZX_OK, or ZX_ERR_BAD_HANDLE.
+ */
+zx_status_t handle_table_restrict(struct handle_table *t, zx_handle_t value, zx_rights_t remove);
+
 /* Removes a live handle and returns what it held; ZX_ERR_BAD_HANDLE otherwise. */
 zx_status_t handle_table_remove(struct handle_table *t, zx_handle_t value, struct object **obj,
                                 zx_rights_t *rights);

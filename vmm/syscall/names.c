@@ -69,6 +69,37 @@ bool syscall_actual_arg(uint64_t number, unsigned *index, size_t *size)
     }
 }
 
+bool syscall_size_arg(uint64_t number, unsigned *index)
+{
+    switch (number) {
+    case NAMES_SYS_zx_debug_write: /* (buffer, size) */
+        *index = 1;
+        return true;
+    case NAMES_SYS_zx_vmo_create: /* (size, options, out) */
+        *index = 0;
+        return true;
+    case NAMES_SYS_zx_vmar_unmap: /* (handle, addr, len) */
+        *index = 2;
+        return true;
+    case NAMES_SYS_zx_process_read_memory: /* (handle, vaddr, buffer, buffer_size, actual) */
+    case NAMES_SYS_zx_process_write_memory:
+    case NAMES_SYS_zx_object_get_info: /* (handle, topic, buffer, buffer_size, actual, avail) */
+    case NAMES_SYS_zx_vmo_read:        /* (handle, buffer, offset, length) */
+    case NAMES_SYS_zx_vmo_write:
+    case NAMES_SYS_zx_vmar_protect: /* (handle, options, addr, len) */
+        *index = 3;
+        return true;
+    case NAMES_SYS_zx_channel_read: /* (handle, options, bytes, handles, num_bytes, ...) */
+        *index = 4;
+        return true;
+    case NAMES_SYS_zx_vmar_map: /* (handle, options, vmar_offset, vmo, vmo_offset, len, mapped_addr) */
+        *index = 5;
+        return true;
+    default:
+        return false;
+    }
+}
+
 #define NAMES_STATUS(s)                                                                                      \
     {                                                                                                        \
 #s, s                                                                                                \

@@ -31,6 +31,13 @@ enum syscall_return syscall_return_kind(uint64_t number);
  */
 bool syscall_actual_arg(uint64_t number, unsigned *index, size_t *size);
 
+/*
+ * The argument that gives the call's size in bytes (a buffer or range
+ * length: the `space` counter spends it, `short` cuts it); false for calls
+ * without one.
+ */
+bool syscall_size_arg(uint64_t number, unsigned *index);
+
 /* Zircon's name of status `st` ("ZX_OK", "ZX_ERR_NO_MEMORY"), or NULL for a value Zircon does not name. */
 const char *syscall_status_name(zx_status_t st);
 

@@ -1,0 +1,51 @@
+/* campaign.h: many seeded runs of one scenario: per-run seeds, -j workers, result rows, the class table. */
+#ifndef ZXVMM_CAMPAIGN_CAMPAIGN_H
+#define ZXVMM_CAMPAIGN_CAMPAIGN_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "campaign/outcome.h"
+#include "inject/scenario.h"
+
+#define CAMPAIGN_CLASSES  7
+#define CAMPAIGN_MAX_JOBS 64
+
+/* The class names, in the order of the class table. */
+extern const char *const campaign_class_names[CAMPAIGN_CLASSES];
+
+/*
+ * Run `index`'s seed: the (index + 1)-th output of splitmix64 started at the
+ * campaign seed, i.e. rng_mix(campaign_seed + (index + 1) * 0x9e3779b97f4a7c15).
+ */
+uint64_t campaign_seed_of(uint64_t campaign_seed, uint64_t index);
+
+struct campaign_config {
+    const char *name; /* the scenario as given, for the rows' "scenario" */
+    const struct scenario *scenario;
+    uint64_t seed; /* the campaign seed */
+    uint64_t runs;
+    unsigned jobs;      /* runs at once, 1 to CAMPAIGN_MAX_JOBS */
+    FILE *out;          /* where the rows go */
+    campaign_body body; /* one run, in a child process */
+    void *arg;
+};
+
+/*
+ * The golden run, then runs 0 .. runs-1, up to `jobs` at once, one row each
+ * written in index order; one run's failure is its row (vmm_error), never the
+ * campaign's end. Counts each class into `counts` (campaign_class_names
+ * order). Returns 0, or -errno when the golden run could not be made or failed.
+ */
+int campaign_run(const struct campaign_config *c, uint64_t counts[CAMPAIGN_CLASSES]);
+
+/* The index of class `name` in campaign_class_names, or -1. */
+int campaign_class_index(const char *name);
+
+/* The index of the class whose name starts `text` and is followed by '"', or -1 (for reading rows). */
+int campaign_class_index_prefix(const char *text);
+
+/* Prints the class table: one line per class with its count and share, then the total. */
+void campaign_print_table(FILE *f, const uint64_t counts[CAMPAIGN_CLASSES]);
+
+#endif

@@ -1,0 +1,322 @@
+/* inject.c: matching events against a scenario's faults and applying their actions through the code the
+ * syscalls use. */
+#include "inject/inject.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <zircon/errors.h>
+#include <zircon/syscalls/exception.h>
+
+#include "object/handle.h"
+#include "object/vmar.h"
+#include "syscall/names.h"
+#include "vm/vcpu.h"
+#include "vm/vm.h"
+
+struct inject {
+    const struct scenario *s;
+    struct vm *vm;
+    struct rng rng;
+    struct fault_counter counters[SCENARIO_MAX_FAULTS];
+    struct inject_result *out;
+    pthread_mutex_t lock; /* counters, the generator and the results, whichever vCPU reports */
+};
+
+int inject_check_supported(const struct scenario *s, const char *file, char *err, size_t errlen)
+{
+    const char *hook = s->on_syscall     ? "on_syscall"
+                       : s->on_exception ? "on_exception"
+                       : s->on_exit      ? "on_exit"
+                       : s->classify     ? "classify"
+                                         : NULL;
+    if (hook) {
+        snprintf(err, errlen, "%s: key '%s': hooks are not supported by this zxvmm yet", file, hook);
+        return -1;
+    }
+    for (unsigned i = 0; i < s->nfaults; i++) {
+        const struct fault *f = &s->faults[i];
+        const char *what = NULL;
+        if (f->on == FAULT_ON_EXEC || f->on == FAULT_ON_TIME)
+            what = f->on == FAULT_ON_EXEC ? "on = \"exec\"" : "on = \"time\"";
+        else if (f->action.kind == ACTION_UNCACHE || f->action.kind == ACTION_REG ||
+                 f->action.kind == ACTION_EXCEPTION)
+            what = scenario_action_name(f->action.kind);
+        else if (f->action.lifespan)
+            what = "lifespan";
+        if (what) {
+            snprintf(err, errlen, "%s:%d: fault '%s': %s is not supported by this zxvmm yet", file, f->line,
+                     f->id, what);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+struct inject *inject_new(const struct scenario *s, struct vm *vm, uint64_t seed, struct inject_result *out)
+{
+    struct inject *in = calloc(1, sizeof(*in));
+    if (!in)
+        return NULL;
+    in->s = s;
+    in->vm = vm;
+    in->rng = rng_seeded(seed);
+    in->out = out;
+    memset(out, 0, sizeof(*out));
+    out->nfaults = s->nfaults;
+    for (unsigned i = 0; i < s->nfaults; i++) {
+        in->counters[i] = s->faults[i].counter;
+        out->faults[i].applied = true;
+    }
+    pthread_mutex_init(&in->lock, NULL);
+    return in;
+}
+
+void inject_free(struct inject *in)
+{
+    if (!in)
+        return;
+    pthread_mutex_destroy(&in->lock);
+    free(in);
+}
+
+/* The vCPU of the process named `name` (the basename of its program), or NULL. */
+static struct vcpu *find_process(struct vm *vm, const char *name)
+{
+    for (unsigned i = 0; i < vm->nvcpus; i++) {
+        const char *program = vcpu_program(vm->vcpus[i]);
+        const char *slash = strrchr(program, '/');
+        if (strcmp(slash && slash[1] ? slash + 1 : program, name) == 0)
+            return vm->vcpus[i];
+    }
+    return NULL;
+}
+
+/* Whether the event is of the fault's kind and passes its filters. */
+static bool passes_filters(const struct fault *f, const struct vm_event *ev)
+{
+    switch (f->on) {
+    case FAULT_ON_SYSCALL:
+        if ((ev->kind != VM_EVENT_SYSCALL_BEFORE && ev->kind != VM_EVENT_SYSCALL_AFTER) ||
+            (ev->kind == VM_EVENT_SYSCALL_AFTER) != f->after || ev->number != f->number)
+            return false;
+        for (unsigned i = 0; i < SCENARIO_MAX_ARGS; i++)
+            if (f->arg[i].set && (ev->call->arg[i] < f->arg[i].lo || ev->call->arg[i] > f->arg[i].hi))
+                return false;
+        break;
+    case FAULT_ON_EXCEPTION:
+        if (ev->kind != VM_EVENT_EXCEPTION || (f->vector >= 0 && (unsigned)f->vector != ev->vector))
+            return false;
+        break;
+    case FAULT_ON_START:
+        if (ev->kind != VM_EVENT_START)
+            return false;
+        break;
+    case FAULT_ON_EXIT:
+        if (ev->kind != VM_EVENT_EXIT)
+            return false;
+        break;
+    default:
+        return false;
+    }
+    return f->process[0] == '\0' || strcmp(f->process, ev->name) == 0;
+}
+
+/* The event's size for `space`: the call's size argument, 0 for other events. */
+static uint64_t event_size(const struct vm_event *ev)
+{
+    unsigned index;
+    if ((ev->kind == VM_EVENT_SYSCALL_BEFORE || ev->kind == VM_EVENT_SYSCALL_AFTER) &&
+        syscall_size_arg(ev->number, &index))
+        return ev->call->arg[index];
+    return 0;
+}
+
+static const char *event_label(const struct vm_event *ev)
+{
+    switch (ev->kind) {
+    case VM_EVENT_START:
+        return "start";
+    case VM_EVENT_EXIT:
+        return "exit";
+    case VM_EVENT_EXCEPTION:
+        return "exception";
+    default: {
+        const char *name = syscall_name(ev->number);
+        return name ? name : "syscall";
+    }
+    }
+}
+
+/* flip, set0, set1 on `bytes` bytes at addr in the target, through its own page tables (vm lock held). */
+static bool change_bits(struct vm *vm, struct process *p, const struct fault_action *a, char *why, size_t len)
+{
+    struct pt_walk_ctx w = process_walk_ctx(p, &vm->env);
+    uint8_t *bytes[SCENARIO_MAX_BYTES];
+    for (unsigned i = 0; i < a->bytes; i++) {
+        struct pt_walk_result r;
+        if (pt_walk(&w, gva(a->addr + i), &r) != 0 || !r.user || !(bytes[i] = mem_ptr(&vm->ram, r.pa, 1))) {
+            snprintf(why, len, "address 0x%llx is not mapped in %s", (unsigned long long)(a->addr + i),
+                     p->name);
+            return false;
+        }
+    }
+    for (unsigned i = 0; i < a->bytes; i++) {
+        uint8_t m = (uint8_t)(a->mask >> (8 * i));
+        *bytes[i] = a->kind == ACTION_FLIP   ? *bytes[i] ^ m
+                    : a->kind == ACTION_SET0 ? *bytes[i] & ~m
+                                             : *bytes[i] | m;
+    }
+    return true;
+}
+
+/* The state actions and data actions on another process, under the VM lock. */
+static bool apply_to_process(struct inject *in, const struct fault_action *a, char *why, size_t len)
+{
+    struct vcpu *target = find_process(in->vm, a->process);
+    if (!target) {
+        snprintf(why, len, "no process named %s", a->process);
+        return false;
+    }
+    struct process *p = target->proc;
+    bool ok = true;
+    pthread_mutex_lock(&in->vm->lock);
+    if (process_is_dying(p)) {
+        snprintf(why, len, "process %s has already ended", a->process);
+        ok = false;
+    } else if (a->kind == ACTION_KILL) {
+        process_kill(&in->vm->objects, p); /* as zx_task_kill does */
+    } else if (a->kind == ACTION_UNMAP) {
+        if (vmar_unmap(&in->vm->objects, &p->vmar, a->addr, a->len) < 0) { /* as zx_vmar_unmap does */
+            snprintf(why, len, "zx_vmar_unmap of [0x%llx, +0x%llx) in %s refused",
+                     (unsigned long long)a->addr, (unsigned long long)a->len, a->process);
+            ok = false;
+        }
+    } else {
+        ok = change_bits(in->vm, p, a, why, len);
+    }
+    pthread_mutex_unlock(&in->vm->lock);
+    return ok;
+}
+
+/* Actions on the call being made: fail, short, revoke. */
+static bool apply_to_call(struct inject *in, const struct fault_action *a, struct vm_event *ev, char *why,
+                          size_t len)
+{
+    unsigned index, actual;
+    size_t actual_size;
+    if (ev->kind != VM_EVENT_SYSCALL_BEFORE && ev->kind != VM_EVENT_SYSCALL_AFTER) {
+        snprintf(why, len, "%s applies to syscall triggers only", scenario_action_name(a->kind));
+        return false;
+    }
+    if (a->kind == ACTION_FAIL) {
+        ev->replaced = ev->kind == VM_EVENT_SYSCALL_BEFORE;
+        ev->ret = (uint64_t)(int64_t)a->status;
+        return true;
+    }
+    if (ev->kind != VM_EVENT_SYSCALL_BEFORE) {
+        snprintf(why, len, "%s needs when = \"before\"", scenario_action_name(a->kind));
+        return false;
+    }
+    if (a->kind == ACTION_SHORT) {
+        if (!syscall_actual_arg(ev->number, &actual, &actual_size) || !syscall_size_arg(ev->number, &index)) {
+            snprintf(why, len, "%s reports no count", event_label(ev));
+            return false;
+        }
+        if (ev->call->arg[index] > a->count)
+            ev->call->arg[index] = a->count;
+        return true;
+    }
+    /* revoke: the handle in the first argument loses the rights, as after zx_handle_replace. */
+    pthread_mutex_lock(&in->vm->lock);
+    zx_status_t st = handle_table_restrict(&ev->proc->handles, (zx_handle_t)ev->call->arg[0], a->rights);
+    pthread_mutex_unlock(&in->vm->lock);
+    if (st != ZX_OK)
+        snprintf(why, len, "the first argument 0x%llx is not a handle of %s",
+                 (unsigned long long)ev->call->arg[0], ev->name);
+    return st == ZX_OK;
+}
+
+/* Applies a fault's action; false with `why` when it cannot. *delay_ms gets a stall to make unlocked. */
+static bool apply_action(struct inject *in, const struct fault_action *a, struct vm_event *ev,
+                         uint64_t *delay_ms, char *why, size_t len)
+{
+    switch (a->kind) {
+    case ACTION_FAIL:
+    case ACTION_SHORT:
+    case ACTION_REVOKE:
+        return apply_to_call(in, a, ev, why, len);
+    case ACTION_KILL:
+    case ACTION_UNMAP:
+    case ACTION_FLIP:
+    case ACTION_SET0:
+    case ACTION_SET1:
+        return apply_to_process(in, a, why, len);
+    case ACTION_DEBUGGING:
+        pthread_mutex_lock(&in->vm->lock);
+        in->vm->options.enable_debugging_syscalls = false; /* the boot option every debugging syscall reads */
+        pthread_mutex_unlock(&in->vm->lock);
+        return true;
+    case ACTION_DELAY:
+        *delay_ms += a->count;
+        return true;
+    default:
+        snprintf(why, len, "%s is not supported yet", scenario_action_name(a->kind));
+        return false;
+    }
+}
+
+/* Records a firing in the results. */
+static void record(struct inject *in, unsigned i, const struct vm_event *ev, bool applied, const char *why)
+{
+    struct inject_fault_result *r = &in->out->faults[i];
+    if (r->fired++ == 0) {
+        r->have_first = true;
+        snprintf(r->first_process, sizeof(r->first_process), "%s", ev->name);
+        snprintf(r->first_event, sizeof(r->first_event), "%s", event_label(ev));
+        r->first_n = in->counters[i].passed;
+    }
+    if (!applied && r->applied) {
+        r->applied = false;
+        snprintf(r->why, sizeof(r->why), "%s", why);
+    }
+}
+
+/* A stall of `ms`, cut short when the vCPU is being stopped (so a timeout or the run's end still stops it).
+ */
+static void stall(struct vcpu *v, uint64_t ms)
+{
+    for (uint64_t done = 0; done < ms && !__atomic_load_n(&v->stop, __ATOMIC_ACQUIRE); done += 10) {
+        struct timespec ts = {.tv_sec = 0, .tv_nsec = (long)(ms - done < 10 ? ms - done : 10) * 1000000};
+        nanosleep(&ts, NULL);
+    }
+}
+
+void inject_on_event(void *ctx, struct vm_event *ev)
+{
+    struct inject *in = ctx;
+    if (ev->kind == VM_EVENT_FAULT)
+        return;
+    unsigned fired[SCENARIO_MAX_FAULTS], nfired = 0;
+    uint64_t delay_ms = 0;
+    pthread_mutex_lock(&in->lock);
+    for (unsigned i = 0; i < in->s->nfaults; i++) {
+        const struct fault *f = &in->s->faults[i];
+        if (!passes_filters(f, ev) || !counter_should_fire(&in->counters[i], event_size(ev), &in->rng))
+            continue;
+        char why[128] = "";
+        bool applied = apply_action(in, &f->action, ev, &delay_ms, why, sizeof(why));
+        record(in, i, ev, applied, why);
+        fired[nfired++] = i;
+    }
+    pthread_mutex_unlock(&in->lock);
+    for (unsigned k = 0; k < nfired; k++) {
+        const struct fault *f = &in->s->faults[fired[k]];
+        vm_events_fault(ev->vcpu, f->id, scenario_action_name(f->action.kind));
+    }
+    if (delay_ms)
+        stall(ev->vcpu, delay_ms);
+}

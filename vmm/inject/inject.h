@@ -1,0 +1,52 @@
+/* inject.h: a scenario attached to a running VM: filters and counters on each event, and the actions. */
+#ifndef ZXVMM_INJECT_INJECT_H
+#define ZXVMM_INJECT_INJECT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "inject/scenario.h"
+#include "vm/events.h"
+
+struct vm;
+
+/* What one fault did in a run (results rows and the class line). */
+struct inject_fault_result {
+    uint64_t fired;
+    bool have_first;
+    char first_process[SCENARIO_NAME_MAX]; /* where it first fired */
+    char first_event[40];                  /* the zx_* name, or start, exit, exception */
+    uint64_t first_n;                      /* the event's index among those passing the filters */
+    bool applied;                          /* false when its action could not apply (see why) */
+    char why[128];
+};
+
+/* A run's fault results; plain data, so that it can live in memory shared with a parent process. */
+struct inject_result {
+    struct inject_fault_result faults[SCENARIO_MAX_FAULTS];
+    unsigned nfaults;
+};
+
+/*
+ * Refuses what the scenario asks that runs cannot do yet (exec and time
+ * triggers; uncache, reg and exception actions; lifespans; hooks), with one
+ * line naming the fault and the feature. Returns 0 or -1.
+ */
+int inject_check_supported(const struct scenario *s, const char *file, char *err, size_t errlen);
+
+struct inject;
+
+/*
+ * Attaches `s` to `vm` (whose processes are all added) with the run's
+ * generator seeded from `seed`; results go to `out`. Returns NULL when the
+ * host is out of memory.
+ */
+struct inject *inject_new(const struct scenario *s, struct vm *vm, uint64_t seed, struct inject_result *out);
+
+/* The dispatcher sink. */
+void inject_on_event(void *inject, struct vm_event *ev);
+
+void inject_free(struct inject *in);
+
+#endif
