@@ -1,5 +1,6 @@
 /* exceptions.c: test guest for exception channels, thread state and suspension: a debugger role (main) and
  * a victim role (--spawn / --spawn-stopped) of this one program; key=value lines. */
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -73,6 +74,10 @@ static int victim(const char *kind)
     if (strcmp(kind, "spin") == 0)
         for (;;)
             __asm__ volatile("pause");
+    if (strcmp(kind, "sleep") == 0) /* blocks in zx_nanosleep for ever */
+        zx_nanosleep(ZX_TIME_INFINITE);
+    if (strcmp(kind, "wait") == 0) /* blocks in zx_object_wait_one for ever: its own end never comes */
+        zx_object_wait_one(zx_process_self(), ZX_PROCESS_TERMINATED, ZX_TIME_INFINITE, NULL);
     if (strcmp(kind, "start") != 0)
         wait_for_debugger();
     raise_kind(kind);
@@ -667,6 +672,57 @@ static int kill_suspended(void)
     return 0;
 }
 
+/* Whether `rip` lies in the vDSO entry point `fn` (each is 16-byte aligned and shorter than 32 bytes). */
+static bool rip_in(uint64_t rip, void *fn)
+{
+    return rip - (uintptr_t)fn < 32;
+}
+
+/*
+ * suspend_blocked: the victim blocks in a syscall for ever ("sleep" or "wait");
+ * a suspension parks it at that vDSO entry, with its registers readable and
+ * writable; once the token closes the call starts over and blocks again, and
+ * a kill still ends it. (Until the victim has entered the call a suspension
+ * may catch it before; then it is resumed and tried again.)
+ */
+static int suspend_blocked(void)
+{
+    zx_handle_t proc = sibling(), thread, token = ZX_HANDLE_INVALID;
+    zx_koid_t tid;
+    zx_object_get_info(proc, ZX_INFO_PROCESS_THREADS, &tid, sizeof(tid), NULL, NULL);
+    zx_object_get_child(proc, tid, ZX_RIGHT_SAME_RIGHTS, &thread);
+    zx_thread_state_general_regs_t regs;
+    memset(&regs, 0, sizeof(regs));
+    zx_status_t st = ZX_ERR_TIMED_OUT;
+    bool in_call = false;
+    for (int round = 0; round < 500 && !in_call; round++) {
+        if (token != ZX_HANDLE_INVALID) {
+            zx_handle_close(token);
+            zx_nanosleep(zx_deadline_after(10000000LL));
+        }
+        zx_task_suspend_token(thread, &token);
+        st = zx_object_wait_one(thread, ZX_THREAD_SUSPENDED, zx_deadline_after(5000000000LL), NULL);
+        if (st != ZX_OK)
+            break;
+        zx_thread_read_state(thread, ZX_THREAD_STATE_GENERAL_REGS, &regs, sizeof(regs));
+        in_call = rip_in(regs.rip, (void *)zx_nanosleep) || rip_in(regs.rip, (void *)zx_object_wait_one);
+    }
+    guest_put_status("wait_suspended", st);
+    printf("rip_in_call=%d\n", in_call);
+    guest_put_status("write_suspended",
+                     zx_thread_write_state(thread, ZX_THREAD_STATE_GENERAL_REGS, &regs, sizeof(regs)));
+    zx_handle_close(token);
+    guest_put_status("wait_running",
+                     zx_object_wait_one(thread, ZX_THREAD_RUNNING, zx_deadline_after(5000000000LL), NULL));
+    zx_nanosleep(zx_deadline_after(200000000LL)); /* the restarted call blocks: the victim goes on living */
+    zx_info_process_t info;
+    zx_object_get_info(proc, ZX_INFO_PROCESS, &info, sizeof(info), NULL, NULL);
+    printf("victim_exited=%d\n", (info.flags & ZX_INFO_PROCESS_FLAG_EXITED) != 0);
+    guest_put_status("kill", zx_task_kill(proc));
+    print_exit(proc);
+    return 0;
+}
+
 /* suspend_hold: suspends the victim and sleeps for ever holding the token (for --timeout). */
 static int suspend_hold(void)
 {
@@ -815,8 +871,10 @@ int main(int argc, char **argv)
         return kill_suspended();
     if (argc == 2 && strcmp(argv[1], "suspend_hold") == 0)
         return suspend_hold();
+    if (argc == 2 && strcmp(argv[1], "suspend_blocked") == 0)
+        return suspend_blocked();
     printf("usage: exceptions victim KIND | catch handled|try_next | step | order | errors | suspend | "
            "starting | exit_holding | maps | hw | race | racer | kill_parked | second_chance | "
-           "kill_suspended | suspend_hold | fpu | thread_channel | suspend_in_exception\n");
+           "kill_suspended | suspend_hold | suspend_blocked | fpu | thread_channel | suspend_in_exception\n");
     return 2;
 }

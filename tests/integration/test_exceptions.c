@@ -137,6 +137,21 @@ Test(exceptions, suspend_tokens_nest_and_the_last_close_resumes)
            "read_running=ZX_ERR_BAD_STATE", "suspend_again=ZX_OK", "retcode=-1024");
 }
 
+/* A thread blocked in a syscall parks when suspended (at the vDSO entry it called), and the call restarts. */
+Test(exceptions, suspend_parks_a_thread_blocked_in_nanosleep_and_the_call_restarts)
+{
+    REQUIRE_KVM();
+    EXPECT("sleep", "suspend_blocked", NULL, "wait_suspended=ZX_OK", "rip_in_call=1", "write_suspended=ZX_OK",
+           "wait_running=ZX_OK", "victim_exited=0", "kill=ZX_OK", "retcode=-1024");
+}
+
+Test(exceptions, suspend_parks_a_thread_blocked_in_wait_one_and_the_call_restarts)
+{
+    REQUIRE_KVM();
+    EXPECT("wait", "suspend_blocked", NULL, "wait_suspended=ZX_OK", "rip_in_call=1", "write_suspended=ZX_OK",
+           "wait_running=ZX_OK", "victim_exited=0", "kill=ZX_OK", "retcode=-1024");
+}
+
 Test(exceptions, spawn_stopped_reports_thread_starting_then_exiting)
 {
     REQUIRE_KVM();

@@ -198,6 +198,32 @@ Test(gdb, interrupt_stops_a_running_guest)
     harness_free(&r);
 }
 
+/* A process blocked in a syscall stops at once, in the vDSO entry it called; continued, it blocks again. */
+Test(gdb, interrupt_stops_a_guest_blocked_in_a_syscall)
+{
+    REQUIRE_KVM();
+    struct run_result r;
+    const char *prog = harness_guest("exceptions");
+    char args[512];
+    snprintf(args, sizeof(args), "%s victim sleep", prog);
+    const char *cmds[] = {"shell (sleep 3; kill -INT $PPID) &",
+                          "continue",
+                          "bt",
+                          "shell (sleep 2; kill -INT $PPID) &",
+                          "continue",
+                          "x/i $pc",
+                          "kill",
+                          NULL};
+    gdb_session(&r, prog, args, cmds);
+    /* Stopped in the vDSO's zx_nanosleep (gdb has no name for it), called from victim; both times. */
+    const char *first = after(r.out, "received signal SIGINT");
+    assert_contains(first, "#1  ");
+    assert_contains(after(first, "#1  "), "in victim (kind=");
+    assert_contains(after(first, "received signal SIGINT"), "out    %eax,$0xe0");
+    assert_contains(r.out, "zxvmm-status=137");
+    harness_free(&r);
+}
+
 Test(gdb, detach_lets_the_guest_finish_normally)
 {
     REQUIRE_KVM();

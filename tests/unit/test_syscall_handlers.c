@@ -366,3 +366,55 @@ Test(handlers, cache_policy_is_refused_once_mapped_and_from_uncached_once_commit
     cr_assert_eq(status_of(call(sys_zx_vmo_set_cache_policy, vmo, ZX_CACHE_POLICY_CACHED, 0, 0, 0, 0)),
                  ZX_ERR_BAD_STATE, "zxvmm counts a mapped VMO as committed, touched or not");
 }
+
+/* ---- blocking calls and suspension ---- */
+
+static int block_calls;
+
+/* A `block` that reports the caller being suspended. */
+static int block_suspended(void *host, uint64_t deadline_ns)
+{
+    (void)host;
+    (void)deadline_ns;
+    block_calls++;
+    return SYSCALL_BLOCK_SUSPENDED;
+}
+
+/* A `block` whose deadline has always passed. */
+static int block_timed_out(void *host, uint64_t deadline_ns)
+{
+    (void)host;
+    (void)deadline_ns;
+    block_calls++;
+    return -ETIMEDOUT;
+}
+
+Test(handlers, a_blocked_nanosleep_restarts_when_suspended_and_returns_ok_at_its_deadline)
+{
+    struct syscall_call c = {.env = &sys, .caller = &proc, .arg = {(uint64_t)INT64_MAX}};
+    sys.block = block_suspended;
+    block_calls = 0;
+    cr_assert_eq(status_of(sys_zx_nanosleep(&c)), ZX_ERR_INTERNAL_INTR_RETRY);
+    cr_assert(c.restart);
+    cr_assert_eq(block_calls, 1);
+    struct syscall_call d = {.env = &sys, .caller = &proc, .arg = {(uint64_t)INT64_MAX}};
+    sys.block = block_timed_out;
+    cr_assert_eq(status_of(sys_zx_nanosleep(&d)), ZX_OK);
+    cr_assert_not(d.restart);
+}
+
+Test(handlers, a_blocked_wait_one_restarts_when_suspended_without_storing_observed)
+{
+    map_new(BUFFER_AT, BUFFER_PAGES, RW, 0xee);
+    struct syscall_call c = {
+        .env = &sys, .caller = &proc, .arg = {self, ZX_PROCESS_TERMINATED, (uint64_t)INT64_MAX, BUFFER_AT}};
+    sys.block = block_suspended;
+    cr_assert_eq(status_of(sys_zx_object_wait_one(&c)), ZX_ERR_INTERNAL_INTR_RETRY);
+    cr_assert(c.restart);
+    cr_assert_eq(*(uint8_t *)mem_ptr(&ram, vmo_page(vmos[0], 0), 1), 0xee, "observed was stored");
+    struct syscall_call d = {
+        .env = &sys, .caller = &proc, .arg = {self, ZX_PROCESS_TERMINATED, (uint64_t)INT64_MAX, BUFFER_AT}};
+    sys.block = block_timed_out;
+    cr_assert_eq(status_of(sys_zx_object_wait_one(&d)), ZX_ERR_TIMED_OUT);
+    cr_assert_not(d.restart);
+}

@@ -75,9 +75,10 @@ uint64_t sys_zx_nanosleep(struct syscall_call *c)
     zx_time_t deadline = (zx_time_t)c->arg[0];
     if (deadline <= now_zx(c->env))
         return ZX_OK;
-    while (c->env->block(c->env->host, syscall_host_deadline(c->env, deadline)) == 0)
+    int rc;
+    while ((rc = c->env->block(c->env->host, syscall_host_deadline(c->env, deadline))) == 0)
         ;
-    return ZX_OK;
+    return rc == SYSCALL_BLOCK_SUSPENDED ? syscall_restart(c) : ZX_OK;
 }
 
 uint64_t sys_zx_system_get_page_size(struct syscall_call *c)

@@ -258,9 +258,11 @@ uint64_t sys_zx_object_wait_one(struct syscall_call *c)
     if (!(rights & ZX_RIGHT_WAIT))
         return syscall_status(ZX_ERR_ACCESS_DENIED);
     uint64_t host_deadline = syscall_host_deadline(c->env, deadline);
-    while (!(obj->signals & signals))
-        if (c->env->block(c->env->host, host_deadline) != 0)
-            break;
+    int rc = 0;
+    while (!(obj->signals & signals) && (rc = c->env->block(c->env->host, host_deadline)) == 0)
+        ;
+    if (rc == SYSCALL_BLOCK_SUSPENDED)
+        return syscall_restart(c);
     zx_signals_t observed = obj->signals;
     if (c->arg[3] && syscall_store(c, c->arg[3], &observed, sizeof(observed)) != ZX_OK)
         return syscall_status(ZX_ERR_INVALID_ARGS);

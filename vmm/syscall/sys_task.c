@@ -14,22 +14,30 @@ uint64_t sys_zx_process_exit(struct syscall_call *c)
     return 0;
 }
 
-/* Waits until `p` has stopped running (or the caller itself is being stopped). */
-static void wait_dead(struct syscall_call *c, const struct process *p)
+/*
+ * Waits until `p` has stopped running (or the caller itself is being stopped);
+ * the call restarts when the caller is being suspended (killing again is
+ * harmless).
+ */
+static uint64_t wait_dead(struct syscall_call *c, const struct process *p)
 {
-    while (p->state != PROCESS_DEAD && c->env->block(c->env->host, UINT64_MAX) == 0)
+    int rc = 0;
+    while (p->state != PROCESS_DEAD && (rc = c->env->block(c->env->host, UINT64_MAX)) == 0)
         ;
+    return rc == SYSCALL_BLOCK_SUSPENDED ? syscall_restart(c) : ZX_OK;
 }
 
-static void kill_job(struct syscall_call *c, struct job *j)
+static uint64_t kill_job(struct syscall_call *c, struct job *j)
 {
     struct objects *o = c->env->objects;
     /* Killing marks and kicks; the list changes only as processes finish, which needs this lock. */
     for (size_t i = 0; i < j->nchildren; i++)
         process_kill(o, j->children[i]);
-    while (j->nchildren > 0 && !(j->nchildren == 1 && j->children[0] == c->caller))
-        if (c->env->block(c->env->host, UINT64_MAX) != 0)
-            break;
+    int rc = 0;
+    while (j->nchildren > 0 && !(j->nchildren == 1 && j->children[0] == c->caller) &&
+           (rc = c->env->block(c->env->host, UINT64_MAX)) == 0)
+        ;
+    return rc == SYSCALL_BLOCK_SUSPENDED ? syscall_restart(c) : ZX_OK;
 }
 
 uint64_t sys_zx_task_kill(struct syscall_call *c)
@@ -41,15 +49,13 @@ uint64_t sys_zx_task_kill(struct syscall_call *c)
         return syscall_status(st);
     if (!(rights & ZX_RIGHT_DESTROY))
         return syscall_status(ZX_ERR_ACCESS_DENIED);
-    if (obj->type == ZX_OBJ_TYPE_JOB) {
-        kill_job(c, (struct job *)obj);
-        return ZX_OK;
-    }
+    if (obj->type == ZX_OBJ_TYPE_JOB)
+        return kill_job(c, (struct job *)obj);
     if (obj->type != ZX_OBJ_TYPE_PROCESS)
         return syscall_status(ZX_ERR_WRONG_TYPE);
     struct process *target = (struct process *)obj;
     process_kill(c->env->objects, target);
     if (target != c->caller)
-        wait_dead(c, target);
+        return wait_dead(c, target);
     return ZX_OK;
 }

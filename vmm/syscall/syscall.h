@@ -2,6 +2,7 @@
 #ifndef ZXVMM_SYSCALL_SYSCALL_H
 #define ZXVMM_SYSCALL_SYSCALL_H
 
+#include <errno.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -26,11 +27,18 @@ struct syscall_env {
     /*
      * Waits, releasing the object lock, until something changes (a signal
      * rises, a process ends), `deadline_ns` (host monotonic) passes, or the
-     * caller is being stopped. Returns 0 (look again), -ETIMEDOUT or -EINTR.
+     * caller is being stopped. Returns 0 (look again), -ETIMEDOUT, -EINTR, or
+     * SYSCALL_BLOCK_SUSPENDED: the caller's thread is being suspended, and the
+     * handler must return syscall_restart(call) with nothing changed, so that
+     * the thread parks at the syscall boundary and the call starts over when
+     * it resumes (as in Zircon).
      */
     int (*block)(void *host, uint64_t deadline_ns);
     void *host;
 };
+
+/* What `block` returns when the caller is being suspended (see above). */
+#define SYSCALL_BLOCK_SUSPENDED (-EAGAIN)
 
 /* One trapped call: the caller, its arguments, and what the handler decided. */
 struct syscall_call {
@@ -38,6 +46,7 @@ struct syscall_call {
     struct process *caller;
     uint64_t arg[SYSCALL_MAX_ARGS]; /* rdi, rsi, rdx, r10, r8, r9, r12, r13 */
     bool exit;                      /* the caller exited: do not resume it */
+    bool restart;                   /* park the caller (being suspended), then run the call again */
     int64_t exit_code;              /* its return code when `exit` */
 };
 
@@ -58,6 +67,13 @@ uint64_t syscall_host_now_ns(void);
 static inline uint64_t syscall_status(zx_status_t st)
 {
     return (uint64_t)(int64_t)st;
+}
+
+/* A blocking call interrupted by a suspension (see `block`): it runs again once the thread resumes. */
+static inline uint64_t syscall_restart(struct syscall_call *c)
+{
+    c->restart = true;
+    return syscall_status(ZX_ERR_INTERNAL_INTR_RETRY);
 }
 
 /* The caller's own page tables. */

@@ -119,9 +119,9 @@ static void console_write(void *host, const void *buf, size_t len)
     pthread_mutex_unlock(&v->vm->console_lock);
 }
 
-static int block(void *host, uint64_t deadline_ns)
+/* Waits (lock held) until something changes, the deadline passes or the vCPU must stop. */
+static int wait_change(struct vcpu *v, uint64_t deadline_ns)
 {
-    struct vcpu *v = host;
     if (__atomic_load_n(&v->stop, __ATOMIC_ACQUIRE))
         return -EINTR;
     if (syscall_host_now_ns() >= deadline_ns)
@@ -136,9 +136,20 @@ static int block(void *host, uint64_t deadline_ns)
     return 0;
 }
 
+/* A syscall's wait: as wait_change, but a suspension ends it (the call restarts after; see handle_syscall).
+ */
+static int block(void *host, uint64_t deadline_ns)
+{
+    struct vcpu *v = host;
+    if (!__atomic_load_n(&v->stop, __ATOMIC_ACQUIRE) &&
+        __atomic_load_n(&v->proc->thread.suspend_count, __ATOMIC_ACQUIRE) > 0)
+        return SYSCALL_BLOCK_SUSPENDED;
+    return wait_change(v, deadline_ns);
+}
+
 static int debug_wait(void *host)
 {
-    return block(host, UINT64_MAX);
+    return wait_change(host, UINT64_MAX);
 }
 
 static struct debug_host debug_host_of(struct vcpu *v)
@@ -319,31 +330,67 @@ static void note_debugging_refusal(struct vcpu *v, uint32_t number, uint64_t ret
         vcpu_program(v));
 }
 
+/*
+ * A blocking call was interrupted because the thread is being suspended
+ * (call.restart): park it at the syscall boundary, where a
+ * debugger sees and may change its registers, then reload them. Returns
+ * false when the thread ends instead; *restart says whether to run the call
+ * again (false: the debugger moved rip, and the thread goes on from there).
+ */
+static bool park_in_syscall(struct vcpu *v, bool *restart)
+{
+    struct kvm_regs *r = &v->run->s.regs.regs;
+    uint64_t rip = r->rip;
+    if (park_and_resume(v, NULL, park_suspended, NULL) != DEBUG_RESUME)
+        return false;
+    int rc = vcpu_arch_sync_regs(v);
+    if (rc) {
+        char line[96];
+        snprintf(line, sizeof(line), "KVM_GET_REGS after a suspension: %s", strerror(-rc));
+        report(v, line);
+        end_process(v, PROCESS_END_VMM_ERROR, ZX_TASK_RETCODE_EXCEPTION_KILL);
+        return false;
+    }
+    *restart = r->rip == rip;
+    return true;
+}
+
 /* The hot path: arguments from the synced registers, the result back through them. */
 static bool handle_syscall(struct vcpu *v)
 {
     struct kvm_regs *r = &v->run->s.regs.regs;
-    struct syscall_call call = {
-        .env = &v->sys,
-        .caller = v->proc,
-        .arg = {r->rdi, r->rsi, r->rdx, r->r10, r->r8, r->r9, r->r12, r->r13},
-    };
     /* Only the vDSO may enter the VMM (Zircon raises a policy exception for anything else). */
     if (r->rip < v->proc->vdso_lo || r->rip >= v->proc->vdso_hi)
         return policy_error(v);
-    /* Event site: observers (trace, scenario) see the call, and may replace it, through the dispatcher. */
-    uint64_t ret = VM_EVENTS_ATTACHED(v->vm) ? vm_events_syscall(v, &call, (uint32_t)r->rax)
-                                             : syscall_dispatch(&call, (uint32_t)r->rax);
-    note_debugging_refusal(v, (uint32_t)r->rax, ret);
-    if (call.exit) {
-        if (__atomic_load_n(&v->proc->debug_exceptionate.channel, __ATOMIC_ACQUIRE) != NULL)
-            park_and_resume(v, NULL, park_exiting, NULL);
-        end_process(v, PROCESS_END_EXIT, call.exit_code);
-        return false;
+    for (;;) {
+        struct syscall_call call = {
+            .env = &v->sys,
+            .caller = v->proc,
+            .arg = {r->rdi, r->rsi, r->rdx, r->r10, r->r8, r->r9, r->r12, r->r13},
+        };
+        /* Event site: observers (trace, scenario) see the call, and may replace it, through the dispatcher.
+         */
+        uint64_t ret = VM_EVENTS_ATTACHED(v->vm) ? vm_events_syscall(v, &call, (uint32_t)r->rax)
+                                                 : syscall_dispatch(&call, (uint32_t)r->rax);
+        note_debugging_refusal(v, (uint32_t)r->rax, ret);
+        if (call.exit) {
+            if (__atomic_load_n(&v->proc->debug_exceptionate.channel, __ATOMIC_ACQUIRE) != NULL)
+                park_and_resume(v, NULL, park_exiting, NULL);
+            end_process(v, PROCESS_END_EXIT, call.exit_code);
+            return false;
+        }
+        if (__builtin_expect(call.restart, 0)) {
+            bool restart;
+            if (!park_in_syscall(v, &restart))
+                return false;
+            if (restart)
+                continue;
+            return true; /* the registers the debugger wrote are loaded */
+        }
+        r->rax = ret;
+        v->run->kvm_dirty_regs = KVM_SYNC_X86_REGS;
+        return true;
     }
-    r->rax = ret;
-    v->run->kvm_dirty_regs = KVM_SYNC_X86_REGS;
-    return true;
 }
 
 /* The report line of an exception nobody handled. */
@@ -614,6 +661,7 @@ void vcpu_kick_process(void *vm_host, struct process *p)
         v->run->immediate_exit = 1;
         pthread_kill(v->thread, VCPU_KICK_SIGNAL);
     }
+    pthread_cond_broadcast(&v->vm->cond); /* a thread blocked in a syscall looks again */
 }
 
 void vcpu_stop_process(void *vm_host, struct process *p)

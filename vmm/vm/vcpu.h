@@ -61,6 +61,9 @@ int vcpu_arch_capture(struct vcpu *v, const struct zxvmm_exception_frame *frame,
  * KVM_SET_REGS (never iretq: PLATFORM.md), user code and stack segments
  * included, so that it also leaves an exception stub. Returns 0 or -errno.
  */
+/* Reloads the synced register copy (run->s.regs) from the vCPU after the registers were set. */
+int vcpu_arch_sync_regs(struct vcpu *v);
+
 int vcpu_arch_resume(struct vcpu *v, const zx_thread_state_general_regs_t *regs);
 
 /* Loads DR0-DR3 and DR7 (KVM_SET_DEBUGREGS), DR6 reset; the vCPU is stopped. Returns 0 or -errno. */

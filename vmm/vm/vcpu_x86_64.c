@@ -206,6 +206,14 @@ int vcpu_arch_capture(struct vcpu *v, const struct zxvmm_exception_frame *frame,
     return 0;
 }
 
+int vcpu_arch_sync_regs(struct vcpu *v)
+{
+    if (ioctl(v->fd, KVM_GET_REGS, &v->run->s.regs.regs) < 0)
+        return -errno;
+    v->run->kvm_dirty_regs = 0;
+    return 0;
+}
+
 int vcpu_arch_resume(struct vcpu *v, const zx_thread_state_general_regs_t *regs)
 {
     struct kvm_sregs s;
