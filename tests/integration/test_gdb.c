@@ -224,6 +224,24 @@ Test(gdb, interrupt_stops_a_guest_blocked_in_a_syscall)
     harness_free(&r);
 }
 
+/* gdb reads and writes the SSE registers through the debug core's vector state. */
+Test(gdb, sse_registers_are_read_and_written)
+{
+    REQUIRE_KVM();
+    struct run_result r;
+    const char *prog = harness_guest("exceptions");
+    char args[512];
+    snprintf(args, sizeof(args), "%s victim free_fpu", prog);
+    /* The guest loads xmm3 and stops at its own int3; gdb rewrites xmm3; the guest prints what it finds. */
+    const char *cmds[] = {"continue", "p/x $xmm3.v2_int64[0]", "set var $xmm3.v2_int64[0] = 0x5566",
+                          "continue", NULL};
+    gdb_session(&r, prog, args, cmds);
+    assert_contains(r.out, "received signal SIGTRAP");
+    assert_contains(r.out, "= 0x1122334455667788");
+    assert_contains(after(r.out, "--- stdout"), "xmm3_after=0x5566");
+    harness_free(&r);
+}
+
 Test(gdb, detach_lets_the_guest_finish_normally)
 {
     REQUIRE_KVM();

@@ -15,7 +15,7 @@
 #define OTHER_KOID    0x405ULL
 
 static struct fake {
-    zx_thread_state_general_regs_t regs;
+    struct gdb_regs regs;
     uint8_t mem[FAKE_MEM_SIZE];
     uint64_t last_bp;
     bool bp_inserted;
@@ -33,7 +33,7 @@ static size_t f_threads(void *ctx, struct gdb_thread_entry *out, size_t max)
     return 2;
 }
 
-static int f_get_regs(void *ctx, uint64_t koid, zx_thread_state_general_regs_t *out)
+static int f_get_regs(void *ctx, uint64_t koid, struct gdb_regs *out)
 {
     (void)ctx;
     if (koid != MAIN_KOID && koid != OTHER_KOID)
@@ -42,11 +42,11 @@ static int f_get_regs(void *ctx, uint64_t koid, zx_thread_state_general_regs_t *
     return 0;
 }
 
-static int f_set_regs(void *ctx, uint64_t koid, const zx_thread_state_general_regs_t *in)
+static int f_set_regs(void *ctx, uint64_t koid, const struct gdb_regs *in)
 {
     (void)ctx;
     (void)koid;
-    if (in->rip >> 47)
+    if (in->general.rip >> 47 || (in->vector.mxcsr >> 16))
         return -EINVAL;
     fake.regs = *in;
     return 0;
@@ -122,11 +122,20 @@ static void setup(void)
     memset(&fake, 0, sizeof(fake));
     for (int i = 0; i < FAKE_MEM_SIZE; i++)
         fake.mem[i] = (uint8_t)i;
-    fake.regs.rax = 0x1122334455667788ULL;
-    fake.regs.rip = 0x20000010;
-    fake.regs.rsp = 0x7fff0000;
-    fake.regs.rflags = 0x246;
-    fake.regs.fs_base = 0xabc;
+    fake.regs.general.rax = 0x1122334455667788ULL;
+    fake.regs.general.rip = 0x20000010;
+    fake.regs.general.rsp = 0x7fff0000;
+    fake.regs.general.rflags = 0x246;
+    fake.regs.general.fs_base = 0xabc;
+    fake.regs.fp.fcw = 0x37f;
+    fake.regs.fp.fsw = 0x3800; /* top = 7: st0 is physical register 7 */
+    fake.regs.fp.ftw = 0x80;   /* only physical register 7 is in use */
+    fake.regs.fp.fip = 0x1122334455667788ULL;
+    fake.regs.fp.st[0].low = 0x8000000000000000ULL; /* 1.0 */
+    fake.regs.fp.st[0].high = 0x3fff;
+    fake.regs.vector.zmm[3].v[0] = 0x0706050403020100ULL;
+    fake.regs.vector.zmm[3].v[1] = 0x0f0e0d0c0b0a0908ULL;
+    fake.regs.vector.mxcsr = 0x1f80;
     struct gdb_stop initial = {.koid = MAIN_KOID, .signal = GDB_SIGTRAP, .rip = 0x20000010};
     gdb_session_init(&s, &target, &initial);
 }
@@ -216,6 +225,49 @@ Test(gdb_stub, g_returns_every_register_in_gdb_order)
     cr_assert(strncmp(text + 2 * (bytes - 16), "bc0a000000000000", 16) == 0, "fs_base");
 }
 
+/* Offset in hex digits of register n in the `g` reply (n in the x87/SSE part). */
+static size_t g_offset(unsigned n)
+{
+    size_t bytes = 16 * 8 + 8 + 4 + 6 * 4;
+    for (unsigned i = 24; i < n; i++)
+        bytes += i < 32 ? 10 : i < 40 ? 4 : i < 56 ? 16 : 4;
+    return 2 * bytes;
+}
+
+Test(gdb_stub, g_serves_the_x87_and_sse_state_of_the_thread)
+{
+    cmd("g");
+    cr_assert(strncmp(text + g_offset(24), "0000000000000080ff3f", 20) == 0, "st0 = 1.0: %.20s",
+              text + g_offset(24));
+    cr_assert(strncmp(text + g_offset(32), "7f030000", 8) == 0, "fctrl");
+    cr_assert(strncmp(text + g_offset(33), "00380000", 8) == 0, "fstat");
+    /* physical register 7 valid (00), the others empty (11): 0x3fff */
+    cr_assert(strncmp(text + g_offset(34), "ff3f0000", 8) == 0, "ftag: %.8s", text + g_offset(34));
+    cr_assert(strncmp(text + g_offset(35), "44332211", 8) == 0, "fiseg is fip's high half");
+    cr_assert(strncmp(text + g_offset(36), "88776655", 8) == 0, "fioff is fip's low half");
+    cr_assert(strncmp(text + g_offset(43), "000102030405060708090a0b0c0d0e0f", 32) == 0, "xmm3");
+    cr_assert(strncmp(text + g_offset(56), "801f0000", 8) == 0, "mxcsr");
+}
+
+Test(gdb_stub, P_writes_x87_and_sse_registers_and_refuses_a_reserved_mxcsr_bit)
+{
+    cmd("P2b=ffeeddccbbaa99887766554433221100"); /* xmm3 */
+    cr_assert_str_eq(text, "OK");
+    cr_assert_eq(fake.regs.vector.zmm[3].v[0], 0x8899aabbccddeeffULL);
+    cmd("P22=ff3f0000"); /* ftag: st0 valid, the others empty */
+    cr_assert_str_eq(text, "OK");
+    cr_assert_eq(fake.regs.fp.ftw, 0x80);
+    cmd("P22=ffff0000"); /* all empty */
+    cr_assert_eq(fake.regs.fp.ftw, 0);
+    cmd("P18=00000000000000c00040"); /* st0 = 3.0 */
+    cr_assert_str_eq(text, "OK");
+    cr_assert_eq(fake.regs.fp.st[0].low, 0xc000000000000000ULL);
+    cr_assert_eq(fake.regs.fp.st[0].high, 0x4000);
+    cmd("P38=00000100"); /* mxcsr bit 16 is reserved */
+    cr_assert_eq(text[0], 'E', "%s", text);
+    cr_assert_eq(fake.regs.vector.mxcsr, 0x1f80);
+}
+
 Test(gdb_stub, G_writes_registers_back)
 {
     cmd("g");
@@ -225,8 +277,8 @@ Test(gdb_stub, G_writes_registers_back)
     memcpy(g + 1, "0100000000000000", 16); /* rax = 1 */
     cr_assert_eq(cmd(g), GDB_OUT_REPLY);
     cr_assert_str_eq(text, "OK");
-    cr_assert_eq(fake.regs.rax, 1);
-    cr_assert_eq(fake.regs.rip, 0x20000010);
+    cr_assert_eq(fake.regs.general.rax, 1);
+    cr_assert_eq(fake.regs.general.rip, 0x20000010);
 }
 
 Test(gdb_stub, G_with_bad_hex_or_odd_length_is_refused)
@@ -243,17 +295,17 @@ Test(gdb_stub, p_and_P_one_register)
     cr_assert_str_eq(text, "1000002000000000");
     cmd("P0=efbeadde00000000");
     cr_assert_str_eq(text, "OK");
-    cr_assert_eq(fake.regs.rax, 0xdeadbeef);
+    cr_assert_eq(fake.regs.general.rax, 0xdeadbeef);
     cmd("P11=02030000");
     cr_assert_str_eq(text, "OK");
-    cr_assert_eq(fake.regs.rflags, 0x302);
+    cr_assert_eq(fake.regs.general.rflags, 0x302);
 }
 
 Test(gdb_stub, P_of_a_kernel_rip_is_refused)
 {
     cmd("P10=00000080ffffffff");
     cr_assert_eq(text[0], 'E', "%s", text);
-    cr_assert_eq(fake.regs.rip, 0x20000010);
+    cr_assert_eq(fake.regs.general.rip, 0x20000010);
 }
 
 Test(gdb_stub, p_and_P_malformed)

@@ -17,16 +17,21 @@
 #define REG_SS       19
 #define REG_ST0      24
 #define REG_FCTRL    32
+#define REG_FSTAT    33
+#define REG_FTAG     34
+#define REG_FISEG    35
+#define REG_FIOFF    36
+#define REG_FOSEG    37
+#define REG_FOOFF    38
+#define REG_FOP      39
 #define REG_XMM0     40
 #define REG_MXCSR    56
 #define REG_FS_BASE  57
 #define REG_GS_BASE  58
 #define REG_COUNT    59
 #define REG_GPRS     16
-#define FCTRL_RESET  0x37f  /* x87 control word after FNINIT */
-#define MXCSR_RESET  0x1f80 /* MXCSR after reset */
-#define ERR_FAULT    "E14"  /* unreadable or unwritable memory (GDB.md) */
-#define ERR_ARGS     "E22"  /* malformed arguments or a value the debug core refuses */
+#define ERR_FAULT    "E14" /* unreadable or unwritable memory (GDB.md) */
+#define ERR_ARGS     "E22" /* malformed arguments or a value the debug core refuses */
 #define ERR_NOTHREAD "E03"
 
 static const char target_xml[] =
@@ -103,12 +108,56 @@ static size_t reg_size(unsigned n)
     return 4;
 }
 
-/* Register n's value (little-endian bytes, reg_size(n) of them) from the thread's general registers. */
-static void reg_get(const zx_thread_state_general_regs_t *g, unsigned n, uint8_t *out)
+/* The full x87 tag word (2 bits a physical register: 0 valid, 1 zero, 2 special, 3 empty) from FXSAVE's. */
+static uint16_t x87_full_tag(const zx_thread_state_fp_regs_t *fp)
 {
+    unsigned top = (fp->fsw >> 11) & 7;
+    uint16_t tag = 0;
+    for (unsigned phys = 0; phys < 8; phys++) {
+        unsigned t = 3;
+        if (fp->ftw & (1u << phys)) {
+            const uint64_t mant = fp->st[(phys - top) & 7].low;
+            unsigned exp = (unsigned)(fp->st[(phys - top) & 7].high & 0x7fff);
+            if (exp == 0x7fff)
+                t = 2;
+            else if (exp == 0)
+                t = mant == 0 ? 1 : 2;
+            else
+                t = (mant >> 63) ? 0 : 2; /* an unnormal (integer bit clear) is special */
+        }
+        tag |= (uint16_t)(t << (2 * phys));
+    }
+    return tag;
+}
+
+/* FXSAVE's abridged tag (a bit a physical register: not empty) from the full tag word. */
+static uint8_t x87_abridged_tag(uint16_t tag)
+{
+    uint8_t ftw = 0;
+    for (unsigned phys = 0; phys < 8; phys++)
+        if (((tag >> (2 * phys)) & 3) != 3)
+            ftw |= (uint8_t)(1u << phys);
+    return ftw;
+}
+
+/* Register n's value (little-endian bytes, reg_size(n) of them) from the thread's registers. */
+static void reg_get(const struct gdb_regs *regs, unsigned n, uint8_t *out)
+{
+    const zx_thread_state_general_regs_t *g = &regs->general;
+    const zx_thread_state_fp_regs_t *fp = &regs->fp;
     const uint64_t *gpr = &g->rax; /* rax..r15 are in gdb's order */
     uint64_t v = 0;
     memset(out, 0, reg_size(n));
+    if (n >= REG_ST0 && n < REG_FCTRL) {
+        memcpy(out, &fp->st[n - REG_ST0].low, 8);
+        uint16_t high = (uint16_t)fp->st[n - REG_ST0].high;
+        memcpy(out + 8, &high, 2);
+        return;
+    }
+    if (n >= REG_XMM0 && n < REG_MXCSR) {
+        memcpy(out, regs->vector.zmm[n - REG_XMM0].v, 16);
+        return;
+    }
     if (n < REG_GPRS)
         v = gpr[n];
     else if (n == REG_RIP)
@@ -120,9 +169,23 @@ static void reg_get(const zx_thread_state_general_regs_t *g, unsigned n, uint8_t
     else if (n == REG_SS)
         v = X86_SEL_UDATA;
     else if (n == REG_FCTRL)
-        v = FCTRL_RESET;
+        v = fp->fcw;
+    else if (n == REG_FSTAT)
+        v = fp->fsw;
+    else if (n == REG_FTAG)
+        v = x87_full_tag(fp);
+    else if (n == REG_FISEG)
+        v = fp->fip >> 32;
+    else if (n == REG_FIOFF)
+        v = (uint32_t)fp->fip;
+    else if (n == REG_FOSEG)
+        v = fp->fdp >> 32;
+    else if (n == REG_FOOFF)
+        v = (uint32_t)fp->fdp;
+    else if (n == REG_FOP)
+        v = fp->fop & 0x7ff;
     else if (n == REG_MXCSR)
-        v = MXCSR_RESET;
+        v = regs->vector.mxcsr;
     else if (n == REG_FS_BASE)
         v = g->fs_base;
     else if (n == REG_GS_BASE)
@@ -132,10 +195,23 @@ static void reg_get(const zx_thread_state_general_regs_t *g, unsigned n, uint8_t
         out[i] = (uint8_t)(v >> (8 * i));
 }
 
-/* Sets register n from little-endian bytes; registers zxvmm does not serve (segments, x87, SSE) are ignored.
+/* Sets register n from little-endian bytes; the segment selectors are fixed and writes to them are ignored.
  */
-static void reg_set(zx_thread_state_general_regs_t *g, unsigned n, const uint8_t *in)
+static void reg_set(struct gdb_regs *regs, unsigned n, const uint8_t *in)
 {
+    zx_thread_state_general_regs_t *g = &regs->general;
+    zx_thread_state_fp_regs_t *fp = &regs->fp;
+    if (n >= REG_ST0 && n < REG_FCTRL) {
+        uint16_t high;
+        memcpy(&fp->st[n - REG_ST0].low, in, 8);
+        memcpy(&high, in + 8, 2);
+        fp->st[n - REG_ST0].high = high;
+        return;
+    }
+    if (n >= REG_XMM0 && n < REG_MXCSR) {
+        memcpy(regs->vector.zmm[n - REG_XMM0].v, in, 16);
+        return;
+    }
     uint64_t v = 0;
     size_t size = reg_size(n) < 8 ? reg_size(n) : 8;
     for (size_t i = 0; i < size; i++)
@@ -147,6 +223,24 @@ static void reg_set(zx_thread_state_general_regs_t *g, unsigned n, const uint8_t
         g->rip = v;
     else if (n == REG_EFLAGS)
         g->rflags = v;
+    else if (n == REG_FCTRL)
+        fp->fcw = (uint16_t)v;
+    else if (n == REG_FSTAT)
+        fp->fsw = (uint16_t)v;
+    else if (n == REG_FTAG)
+        fp->ftw = x87_abridged_tag((uint16_t)v);
+    else if (n == REG_FISEG)
+        fp->fip = (fp->fip & 0xffffffffULL) | (v << 32);
+    else if (n == REG_FIOFF)
+        fp->fip = (fp->fip & ~0xffffffffULL) | (uint32_t)v;
+    else if (n == REG_FOSEG)
+        fp->fdp = (fp->fdp & 0xffffffffULL) | (v << 32);
+    else if (n == REG_FOOFF)
+        fp->fdp = (fp->fdp & ~0xffffffffULL) | (uint32_t)v;
+    else if (n == REG_FOP)
+        fp->fop = (uint16_t)(v & 0x7ff);
+    else if (n == REG_MXCSR)
+        regs->vector.mxcsr = (uint32_t)v;
     else if (n == REG_FS_BASE)
         g->fs_base = v;
     else if (n == REG_GS_BASE)
@@ -207,7 +301,7 @@ static uint64_t g_thread(const struct gdb_session *s)
 
 static void handle_g(struct gdb_session *s, struct gdb_reply *r)
 {
-    zx_thread_state_general_regs_t g;
+    struct gdb_regs g;
     if (s->target->get_regs(s->target->ctx, g_thread(s), &g) != 0) {
         reply_str(r, ERR_NOTHREAD);
         return;
@@ -221,7 +315,7 @@ static void handle_g(struct gdb_session *s, struct gdb_reply *r)
 
 static void handle_G(struct gdb_session *s, const char *arg, size_t len, struct gdb_reply *r)
 {
-    zx_thread_state_general_regs_t g;
+    struct gdb_regs g;
     if (s->target->get_regs(s->target->ctx, g_thread(s), &g) != 0) {
         reply_str(r, ERR_NOTHREAD);
         return;
@@ -247,7 +341,7 @@ static void handle_G(struct gdb_session *s, const char *arg, size_t len, struct 
 static void handle_p(struct gdb_session *s, const char *arg, struct gdb_reply *r)
 {
     uint64_t n;
-    zx_thread_state_general_regs_t g;
+    struct gdb_regs g;
     if (gdb_parse_hex(&arg, &n) != 0 || *arg != '\0' || n >= REG_COUNT) {
         reply_str(r, ERR_ARGS);
         return;
@@ -264,7 +358,7 @@ static void handle_p(struct gdb_session *s, const char *arg, struct gdb_reply *r
 static void handle_P(struct gdb_session *s, const char *arg, struct gdb_reply *r)
 {
     uint64_t n;
-    zx_thread_state_general_regs_t g;
+    struct gdb_regs g;
     uint8_t bytes[16];
     if (gdb_parse_hex(&arg, &n) != 0 || *arg++ != '=' || n >= REG_COUNT ||
         strlen(arg) != 2 * reg_size((unsigned)n) || gdb_hex_decode(arg, reg_size((unsigned)n), bytes) != 0) {

@@ -46,6 +46,13 @@ struct gdb_action {
     int signal; /* 0: none; otherwise the exception takes its guest path */
 };
 
+/* A thread's registers as gdb sees them: general, x87 and SSE (the debug core's three register sets). */
+struct gdb_regs {
+    zx_thread_state_general_regs_t general;
+    zx_thread_state_fp_regs_t fp;
+    zx_thread_state_vector_regs_t vector;
+};
+
 /*
  * The target a session drives (the server implements it over the VM and the
  * debug core; tests over a fake). Called with whatever lock the server holds.
@@ -55,9 +62,9 @@ struct gdb_target {
     /* The live threads, main process first; returns how many (at most `max`). */
     size_t (*threads)(void *ctx, struct gdb_thread_entry *out, size_t max);
     /* 0, or -ESRCH for a thread that is gone. */
-    int (*get_regs)(void *ctx, uint64_t koid, zx_thread_state_general_regs_t *out);
-    /* 0, -ESRCH, or -EINVAL for a rip or fs/gs base the debug core refuses. */
-    int (*set_regs)(void *ctx, uint64_t koid, const zx_thread_state_general_regs_t *in);
+    int (*get_regs)(void *ctx, uint64_t koid, struct gdb_regs *out);
+    /* 0, -ESRCH, or -EINVAL for a rip, fs/gs base or MXCSR the debug core refuses. */
+    int (*set_regs)(void *ctx, uint64_t koid, const struct gdb_regs *in);
     /* Bytes copied from the start of the range (stub breakpoints hidden); 0 when nothing is readable. */
     size_t (*read_mem)(void *ctx, uint64_t koid, uint64_t addr, uint8_t *buf, size_t len);
     size_t (*write_mem)(void *ctx, uint64_t koid, uint64_t addr, const uint8_t *buf, size_t len);

@@ -218,21 +218,35 @@ static size_t op_threads(void *ctx, struct gdb_thread_entry *out, size_t max)
     return n;
 }
 
-static int op_get_regs(void *ctx, uint64_t koid, zx_thread_state_general_regs_t *out)
+static int op_get_regs(void *ctx, uint64_t koid, struct gdb_regs *out)
 {
     struct process *p = process_of(ctx, koid);
     if (!p)
         return -ESRCH;
-    debug_read_state(&p->thread, ZX_THREAD_STATE_GENERAL_REGS, out);
+    debug_read_state(&p->thread, ZX_THREAD_STATE_GENERAL_REGS, &out->general);
+    debug_read_state(&p->thread, ZX_THREAD_STATE_FP_REGS, &out->fp);
+    debug_read_state(&p->thread, ZX_THREAD_STATE_VECTOR_REGS, &out->vector);
     return 0;
 }
 
-static int op_set_regs(void *ctx, uint64_t koid, const zx_thread_state_general_regs_t *in)
+/* Writes each register set gdb changed (the FPU state is loaded on resume only when one of its sets changed).
+ */
+static int op_set_regs(void *ctx, uint64_t koid, const struct gdb_regs *in)
 {
     struct process *p = process_of(ctx, koid);
     if (!p)
         return -ESRCH;
-    return debug_write_state(&p->thread, ZX_THREAD_STATE_GENERAL_REGS, in) == ZX_OK ? 0 : -EINVAL;
+    struct gdb_regs now;
+    op_get_regs(ctx, koid, &now);
+    if (in->vector.mxcsr & ~X86_MXCSR_WRITABLE)
+        return -EINVAL; /* the only check of the FPU sets, made first: a refused write changes nothing */
+    if (debug_write_state(&p->thread, ZX_THREAD_STATE_GENERAL_REGS, &in->general) != ZX_OK)
+        return -EINVAL;
+    if (memcmp(&in->fp, &now.fp, sizeof(now.fp)) != 0)
+        debug_write_state(&p->thread, ZX_THREAD_STATE_FP_REGS, &in->fp);
+    if (memcmp(&in->vector, &now.vector, sizeof(now.vector)) != 0)
+        debug_write_state(&p->thread, ZX_THREAD_STATE_VECTOR_REGS, &in->vector);
+    return 0;
 }
 
 static size_t op_read_mem(void *ctx, uint64_t koid, uint64_t addr, uint8_t *buf, size_t len)
