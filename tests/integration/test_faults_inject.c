@@ -405,6 +405,101 @@ Test(faults_inject, a_feature_not_built_yet_is_refused_by_name)
     harness_free(&r);
 }
 
+#define HOOK_SCENARIO(hooks)                                                                                 \
+    "return { program = { '@P', 'writes' }, cmdline = 'kernel.enable-debugging-syscalls=true',\n"            \
+    "  timeout = 60,\n" hooks " }\n"
+
+Test(faults_inject, on_syscall_sees_each_call_and_its_action_fires_as_a_fault)
+{
+    REQUIRE_KVM();
+    struct run_result r;
+    run_scenario(
+        &r,
+        scenario(HOOK_SCENARIO(
+            "  on_syscall = function(ev)\n"
+            "    if ev.syscall ~= 'zx_process_write_memory' then return nil end\n"
+            "    if ev.when == 'after' and ev.n == 1 then zx.log('after', ev.status, ev.actual) end\n"
+            "    if ev.when == 'before' and ev.n == 2 then\n"
+            "      zx.log('hit', ev.process, ev.n, #ev.args, ev.args[4] == 3)\n"
+            "      return { fail = zx.ZX_ERR_NO_MEMORY }\n"
+            "    end\n"
+            "  end,\n"
+            "  on_exit = function(ev) zx.log('exit', ev.process, ev.code, ev['end']) end,")),
+        1, "zxvmm: class detected: on_syscall x1", NULL);
+    harness_assert_line(r.out, "write1=ZX_OK actual=3 target=xyz");
+    harness_assert_line(r.out, "write2=ZX_ERR_NO_MEMORY actual=0 target=abc");
+    harness_assert_line(r.out, "write3=ZX_OK actual=3 target=xyz");
+    harness_assert_line(r.err, "zxvmm: scenario log: after\t0\t3");
+    harness_assert_line(r.err, "zxvmm: scenario log: hit\tinject_target\t2\t8\ttrue");
+    harness_assert_line(r.err, "zxvmm: scenario log: exit\tinject_target\t1\texit");
+    harness_free(&r);
+}
+
+Test(faults_inject, a_hook_error_or_budget_ends_the_run_as_vmm_error_with_the_reason)
+{
+    REQUIRE_KVM();
+    struct run_result r;
+    const char *path = scenario(HOOK_SCENARIO("  on_syscall = function(ev) error('boom') end,"));
+    run_scenario(&r, path, 125, "zxvmm: class vmm_error", NULL);
+    char want[200];
+    snprintf(want, sizeof(want), "zxvmm: scenario: on_syscall: %s:3: boom", path);
+    harness_assert_line(r.err, want);
+    harness_free(&r);
+    run_scenario(&r, scenario(HOOK_SCENARIO("  on_syscall = function(ev) while true do end end,")), 125,
+                 "zxvmm: class vmm_error", NULL);
+    assert_contains(r.err, "zxvmm: scenario: on_syscall: ");
+    assert_contains(r.err, "instruction budget of 1000000 exceeded");
+    harness_free(&r);
+    run_scenario(&r, scenario(HOOK_SCENARIO("  on_syscall = function(ev) return { fial = 1 } end,")), 125,
+                 "zxvmm: class vmm_error", NULL);
+    assert_contains(r.err, "hook on_syscall: key 'fial': unknown key (did you mean 'fail'?)");
+    harness_free(&r);
+}
+
+Test(faults_inject, classify_overrides_the_class_and_sees_the_golden_run)
+{
+    REQUIRE_KVM();
+    struct run_result r;
+    run_scenario(&r,
+                 scenario(HOOK_SCENARIO(
+                     "  faults = { { id = 'wm', on = 'syscall', name = 'zx_process_write_memory', nth = 2,\n"
+                     "               action = { fail = 'ZX_ERR_NO_MEMORY' } } },\n"
+                     "  classify = function(r)\n"
+                     "    if r.golden.exit == 0 and r.exit == 1 and r.faults[1].id == 'wm' and\n"
+                     "       r.stdout:find('write2=ZX_ERR_NO_MEMORY', 1, true) then return 'masked' end\n"
+                     "  end,")),
+                 1, "zxvmm: class masked: wm x1", NULL);
+    harness_free(&r);
+    run_scenario(&r,
+                 scenario(HOOK_SCENARIO(
+                     "  faults = { { id = 'wm', on = 'syscall', name = 'zx_process_write_memory', nth = 2,\n"
+                     "               action = { fail = 'ZX_ERR_NO_MEMORY' } } },\n"
+                     "  classify = function(r) return 'weird' end,")),
+                 1, "zxvmm: class vmm_error: wm x1", NULL);
+    harness_assert_line(r.err, "zxvmm: scenario: classify returned 'weird', not a class name");
+    harness_free(&r);
+}
+
+Test(faults_inject, campaign_rows_carry_a_hook_failure_and_the_log)
+{
+    REQUIRE_KVM();
+    const char *path = scenario(HOOK_SCENARIO("  on_syscall = function(ev)\n"
+                                              "    if ev.syscall == 'zx_process_write_memory' then\n"
+                                              "      zx.log('n=' .. ev.n) error('stop here') end\n"
+                                              "  end,"));
+    const char *out = trace_path();
+    struct run_result r;
+    harness_zxvmm(&r, "campaign", path, "--runs", "1", "--seed", "3", "--out", out, NULL);
+    cr_assert_eq(r.status, 0, "stderr:\n%s", r.err);
+    harness_free(&r);
+    char *rows = read_trace(out);
+    char *run0 = strstr(rows, "\"run\":0,");
+    cr_assert_not_null(run0, "%s", rows);
+    assert_contains(run0, "\"error\":\"on_syscall: ");
+    assert_contains(run0, "stop here\",\"log\":\"n=1\\u000a\",");
+    assert_contains(run0, "\"end\":\"vmm_error\",\"class\":\"vmm_error\"");
+}
+
 Test(faults_inject, scenario_usage_errors_name_the_cause)
 {
     struct run_result r;

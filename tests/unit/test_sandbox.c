@@ -191,3 +191,39 @@ Test(rng, ranges_stay_inside_their_bounds)
     }
     cr_assert_eq(rng_range(&r, 5, 5), 5);
 }
+
+/* ---- the zx table ---- */
+
+static char logged[256];
+
+static void log_into(void *ctx, const char *text, size_t len)
+{
+    (void)ctx;
+    snprintf(logged + strlen(logged), sizeof(logged) - strlen(logged), "%.*s|", (int)len, text);
+}
+
+Test(sandbox, zx_table_names_statuses_and_draws_from_the_run_generator)
+{
+    cr_assert_eq(sandbox_open_zx(sb, log_into, NULL), 0);
+    expect_result("return zx.ZX_ERR_NO_MEMORY", "-4");
+    expect_result("return zx.ZX_OK", "0");
+    expect_result("return zx.status_name(-20)", "ZX_ERR_BAD_STATE");
+    expect_result("return tostring(zx.status_name(12345))", "nil");
+    expect_result("local x = zx.randint(3, 3) return x", "3");
+    expect_result("local r = zx.rand() return r >= 0 and r < 1", "true");
+    expect_error("return zx.randint(5, 1)", "interval is empty");
+    logged[0] = '\0';
+    expect_result("zx.log('a', 1, true) zx.log() return 'ok'", "ok");
+    cr_assert_str_eq(logged, "a\t1\ttrue||");
+}
+
+Test(sandbox, zx_randint_draws_what_the_run_generator_gives)
+{
+    cr_assert_eq(sandbox_open_zx(sb, NULL, NULL), 0);
+    struct rng same = rng_seeded(42); /* the seed open_sandbox gave the sandbox's generator */
+    char want[64];
+    long long a = (long long)rng_range(&same, 1, 1000000);
+    long long b = (long long)rng_range(&same, 1, 1000000);
+    snprintf(want, sizeof(want), "%lld,%lld", a, b);
+    expect_result("return zx.randint(1, 1000000) .. ',' .. zx.randint(1, 1000000)", want);
+}

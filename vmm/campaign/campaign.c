@@ -39,25 +39,7 @@ int campaign_class_index_prefix(const char *text)
     return -1;
 }
 
-static const char *end_of(const struct campaign_run *r)
-{
-    if (!r->ran || r->outcome == VM_RUN_FAILED)
-        return "vmm_error";
-    switch (r->outcome) {
-    case VM_MAIN_EXITED:
-        return "exit";
-    case VM_MAIN_KILLED:
-        return "kill";
-    case VM_MAIN_EXCEPTION:
-        return "exception";
-    case VM_TIMED_OUT:
-        return "timeout";
-    default:
-        return "vmm_error";
-    }
-}
-
-static void write_faults(FILE *f, const struct scenario *sc, const struct campaign_run *r)
+static void write_faults(FILE *f, const struct campaign_run *r)
 {
     fputs("\"faults\":[", f);
     for (unsigned i = 0, n = 0; i < r->faults.nfaults; i++) {
@@ -65,7 +47,7 @@ static void write_faults(FILE *f, const struct scenario *sc, const struct campai
         if (!x->fired)
             continue;
         fprintf(f, "%s{\"id\":", n++ ? "," : "");
-        trace_json_string(f, sc->faults[i].id);
+        trace_json_string(f, x->id);
         fprintf(f, ",\"fired\":%" PRIu64 ",\"first\":{\"process\":", x->fired);
         trace_json_string(f, x->first_process);
         fputs(",\"event\":", f);
@@ -94,7 +76,17 @@ static void write_row(const struct campaign_config *c, int64_t index, const stru
         fputs("\"run\":\"golden\",\"seed\":null,", f);
     else
         fprintf(f, "\"run\":%" PRId64 ",\"seed\":\"0x%016" PRIx64 "\",", index, r->seed);
-    write_faults(f, c->scenario, r);
+    write_faults(f, r);
+    if (r->faults.failed) {
+        fputs("\"error\":", f);
+        trace_json_string(f, r->faults.failure);
+        putc(',', f);
+    }
+    if (r->faults.log_len) {
+        fputs("\"log\":", f);
+        trace_json_string(f, r->faults.log);
+        putc(',', f);
+    }
     if (r->ran && r->outcome == VM_MAIN_EXITED)
         fprintf(f, "\"exit\":%" PRId64 ",", r->code);
     else
@@ -102,7 +94,7 @@ static void write_row(const struct campaign_config *c, int64_t index, const stru
     fprintf(f,
             "\"end\":\"%s\",\"class\":\"%s\",\"stdout_sha256\":\"%s\",\"reproducible\":true,"
             "\"duration_ms\":%.1f,\"zxvmm\":\"%s\"}\n",
-            end_of(r), class, sha, ms, ZXVMM_VERSION);
+            campaign_end_name(r), class, sha, ms, ZXVMM_VERSION);
     fflush(f);
 }
 
@@ -140,8 +132,7 @@ static void flush_rows(const struct campaign_config *c, const struct campaign_ru
 {
     while (*next < c->runs && p[*next].done) {
         struct campaign_run *r = &p[*next].run;
-        const char *class =
-            campaign_classify(golden, r, c->scenario->compare_exit, c->scenario->compare_stdout);
+        const char *class = campaign_class_of(c->scenario, golden, r, campaign_class_names, CAMPAIGN_CLASSES);
         counts[campaign_class_index(class)]++;
         write_row(c, (int64_t)*next, r, class, p[*next].ms);
         campaign_run_free(r);

@@ -132,3 +132,61 @@ const char *campaign_classify(const struct campaign_run *golden, const struct ca
         return "sdc";
     return "masked";
 }
+
+const char *campaign_end_name(const struct campaign_run *r)
+{
+    if (!r->ran || r->outcome == VM_RUN_FAILED || r->faults.failed)
+        return "vmm_error";
+    switch (r->outcome) {
+    case VM_MAIN_EXITED:
+        return "exit";
+    case VM_MAIN_KILLED:
+        return "kill";
+    case VM_MAIN_EXCEPTION:
+        return "exception";
+    case VM_TIMED_OUT:
+        return "timeout";
+    default:
+        return "vmm_error";
+    }
+}
+
+/* What classify(r) sees of `r` (ids and counts point into `ids` and `fired`). */
+static struct hook_result hook_view(const struct campaign_run *r, const char **ids, uint64_t *fired)
+{
+    struct hook_result h = {.exited = r->ran && r->outcome == VM_MAIN_EXITED,
+                            .code = r->code,
+                            .end = campaign_end_name(r),
+                            .out = r->out,
+                            .out_len = r->out_len,
+                            .fault_ids = ids,
+                            .fault_fired = fired};
+    for (unsigned i = 0; i < r->faults.nfaults; i++)
+        if (r->faults.faults[i].fired) {
+            ids[h.nfaults] = r->faults.faults[i].id;
+            fired[h.nfaults++] = r->faults.faults[i].fired;
+        }
+    return h;
+}
+
+const char *campaign_class_of(const struct scenario *sc, const struct campaign_run *golden,
+                              struct campaign_run *run, const char *const *names, size_t nnames)
+{
+    const char *class = campaign_classify(golden, run, sc->compare_exit, sc->compare_stdout);
+    if (!sc->classify || strcmp(class, "vmm_error") == 0)
+        return class;
+    const char *gids[SCENARIO_MAX_FAULTS + HOOK_COUNT], *rids[SCENARIO_MAX_FAULTS + HOOK_COUNT];
+    uint64_t gfired[SCENARIO_MAX_FAULTS + HOOK_COUNT], rfired[SCENARIO_MAX_FAULTS + HOOK_COUNT];
+    struct hook_result g = hook_view(golden, gids, gfired), r = hook_view(run, rids, rfired);
+    const char *named = NULL;
+    char err[sizeof(run->faults.failure)];
+    int rc = hooks_classify(sc, run->seed, &g, &r, names, nnames, &named, err, sizeof(err));
+    if (rc > 0)
+        return named;
+    if (rc < 0) {
+        run->faults.failed = true;
+        snprintf(run->faults.failure, sizeof(run->faults.failure), "%s", err);
+        return "vmm_error";
+    }
+    return class;
+}

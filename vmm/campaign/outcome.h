@@ -66,4 +66,18 @@ bool campaign_any_fired(const struct campaign_run *r);
 const char *campaign_classify(const struct campaign_run *golden, const struct campaign_run *run,
                               bool compare_exit, bool compare_stdout);
 
+/*
+ * The class of a faulted run as rows give it: campaign_classify with the
+ * scenario's oracle, then, for a run that ran, the scenario's classify hook,
+ * which may name another class (`names`, `nnames`: the class names it may
+ * use). A hook that fails makes the run a vmm_error, with the reason in
+ * run->faults.failure.
+ */
+const char *campaign_class_of(const struct scenario *sc, const struct campaign_run *golden,
+                              struct campaign_run *run, const char *const *names, size_t nnames);
+
+/* How the run's main process ended, as rows and classify name it: exit, kill, exception, timeout, vmm_error.
+ */
+const char *campaign_end_name(const struct campaign_run *r);
+
 #endif

@@ -196,7 +196,7 @@ static int run_vm(const struct cli_options *o, const struct run_attach *a)
     struct inject *inject = NULL;
     if (a->scenario) {
         if (!(inject = inject_new(a->scenario, &vm, a->seed, a->faults))) {
-            fprintf(stderr, "zxvmm: out of host memory for the scenario\n");
+            fprintf(stderr, "zxvmm: scenario: %s\n", a->faults->failure);
             vm_destroy(&vm);
             return CLI_EXIT_VM_FAILED;
         }
@@ -217,6 +217,10 @@ static int run_vm(const struct cli_options *o, const struct run_attach *a)
     gdb_server_finish(gdb, outcome, code);
     vm_destroy(&vm);
     inject_free(inject);
+    if (inject && a->faults->failed) { /* a hook failed: the run is the VMM's failure, not the guest's */
+        fprintf(stderr, "zxvmm: scenario: %s\n", a->faults->failure);
+        outcome = VM_RUN_FAILED;
+    }
     if (a->outcome) {
         *a->outcome = outcome;
         *a->code = code;
@@ -300,19 +304,26 @@ static int scenario_options(const struct cli_options *o, const struct scenario *
  */
 static void print_class(const struct scenario *sc, const struct campaign_run *run, const char *class)
 {
+    (void)sc;
+    for (const char *line = run->faults.log; *line;) { /* zx.log's lines, then the class */
+        const char *nl = strchr(line, '\n');
+        int len = nl ? (int)(nl - line) : (int)strlen(line);
+        fprintf(stderr, "zxvmm: scenario log: %.*s\n", len, line);
+        line += len + (nl != NULL);
+    }
     fprintf(stderr, "zxvmm: class %s", class);
     const char *sep = ": ";
     for (unsigned i = 0; i < run->faults.nfaults; i++)
         if (run->faults.faults[i].fired) {
-            fprintf(stderr, "%s%s x%llu", sep, sc->faults[i].id,
+            fprintf(stderr, "%s%s x%llu", sep, run->faults.faults[i].id,
                     (unsigned long long)run->faults.faults[i].fired);
             sep = ", ";
         }
     fputc('\n', stderr);
     for (unsigned i = 0; i < run->faults.nfaults; i++)
         if (run->faults.faults[i].fired && !run->faults.faults[i].applied)
-            fprintf(stderr, "zxvmm: fault '%s' fired but its action did not apply: %s\n", sc->faults[i].id,
-                    run->faults.faults[i].why);
+            fprintf(stderr, "zxvmm: fault '%s' fired but its action did not apply: %s\n",
+                    run->faults.faults[i].id, run->faults.faults[i].why);
 }
 
 /* The golden run, silently, then the faulted run with its output; its class on stderr. */
@@ -337,7 +348,10 @@ static int run_scenario_runs(const struct cli_options *eff, const struct scenari
     }
     fwrite(faulted.out, 1, faulted.out_len, stdout);
     fflush(stdout);
-    print_class(sc, &faulted, campaign_classify(&golden, &faulted, sc->compare_exit, sc->compare_stdout));
+    const char *class = campaign_class_of(sc, &golden, &faulted, campaign_class_names, CAMPAIGN_CLASSES);
+    if (faulted.faults.failed && faulted.ran) /* only classify failed; the run said nothing of it yet */
+        fprintf(stderr, "zxvmm: scenario: %s\n", faulted.faults.failure);
+    print_class(sc, &faulted, class);
     int status = faulted.ran ? faulted.status : CLI_EXIT_VM_FAILED;
     campaign_run_free(&golden);
     campaign_run_free(&faulted);

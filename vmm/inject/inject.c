@@ -17,26 +17,24 @@
 #include "vm/vcpu.h"
 #include "vm/vm.h"
 
+/* Syscall counts per process: one bucket per number, and one for numbers the ABI has not. */
+#define INJECT_CALL_BUCKETS (ZXVMM_SYSCALL_COUNT + 1)
+
 struct inject {
     const struct scenario *s;
     struct vm *vm;
     struct rng rng;
     struct fault_counter counters[SCENARIO_MAX_FAULTS];
     struct inject_result *out;
-    pthread_mutex_t lock; /* counters, the generator and the results, whichever vCPU reports */
+    struct hooks *hooks;                                   /* NULL when the scenario has none */
+    unsigned hook_slot[HOOK_COUNT];                        /* each hook's entry in out->faults */
+    uint64_t calls[VM_MAX_PROCESSES][INJECT_CALL_BUCKETS]; /* hooks' ev.n */
+    pthread_mutex_t
+        lock; /* counters, the generator, the hooks' state and the results, whichever vCPU reports */
 };
 
 int inject_check_supported(const struct scenario *s, const char *file, char *err, size_t errlen)
 {
-    const char *hook = s->on_syscall     ? "on_syscall"
-                       : s->on_exception ? "on_exception"
-                       : s->on_exit      ? "on_exit"
-                       : s->classify     ? "classify"
-                                         : NULL;
-    if (hook) {
-        snprintf(err, errlen, "%s: key '%s': hooks are not supported by this zxvmm yet", file, hook);
-        return -1;
-    }
     for (unsigned i = 0; i < s->nfaults; i++) {
         const struct fault *f = &s->faults[i];
         const char *what = NULL;
@@ -56,20 +54,54 @@ int inject_check_supported(const struct scenario *s, const char *file, char *err
     return 0;
 }
 
+/* zx.log's sink: appends a line to the run's log, cut at its size. */
+static void append_log(void *ctx, const char *text, size_t len)
+{
+    struct inject_result *out = ctx;
+    size_t room = sizeof(out->log) - 1 - out->log_len;
+    if (len > room)
+        len = room;
+    memcpy(out->log + out->log_len, text, len);
+    out->log_len += len;
+    if (out->log_len < sizeof(out->log) - 1)
+        out->log[out->log_len++] = '\n';
+    out->log[out->log_len] = '\0';
+}
+
 struct inject *inject_new(const struct scenario *s, struct vm *vm, uint64_t seed, struct inject_result *out)
 {
+    memset(out, 0, sizeof(*out));
     struct inject *in = calloc(1, sizeof(*in));
-    if (!in)
+    if (!in) {
+        out->failed = true;
+        snprintf(out->failure, sizeof(out->failure), "out of host memory for the scenario");
         return NULL;
+    }
     in->s = s;
     in->vm = vm;
     in->rng = rng_seeded(seed);
     in->out = out;
-    memset(out, 0, sizeof(*out));
     out->nfaults = s->nfaults;
     for (unsigned i = 0; i < s->nfaults; i++) {
         in->counters[i] = s->faults[i].counter;
         out->faults[i].applied = true;
+        snprintf(out->faults[i].id, sizeof(out->faults[i].id), "%s", s->faults[i].id);
+    }
+    if (s->on_syscall || s->on_exception || s->on_exit) {
+        char err[sizeof(out->failure)];
+        if (!(in->hooks = hooks_new(s, &in->rng, append_log, out, err, sizeof(err)))) {
+            out->failed = true;
+            snprintf(out->failure, sizeof(out->failure), "%s", err);
+            free(in);
+            return NULL;
+        }
+        for (int k = 0; k < HOOK_COUNT; k++) {
+            if (!hooks_has(in->hooks, (enum hook_kind)k))
+                continue;
+            in->hook_slot[k] = out->nfaults;
+            out->faults[out->nfaults].applied = true;
+            snprintf(out->faults[out->nfaults++].id, SCENARIO_NAME_MAX, "%s", hook_name((enum hook_kind)k));
+        }
     }
     pthread_mutex_init(&in->lock, NULL);
     return in;
@@ -79,6 +111,7 @@ void inject_free(struct inject *in)
 {
     if (!in)
         return;
+    hooks_free(in->hooks);
     pthread_mutex_destroy(&in->lock);
     free(in);
 }
@@ -269,15 +302,16 @@ static bool apply_action(struct inject *in, const struct fault_action *a, struct
     }
 }
 
-/* Records a firing in the results. */
-static void record(struct inject *in, unsigned i, const struct vm_event *ev, bool applied, const char *why)
+/* Records a firing of results entry i at the event's index n in the results. */
+static void record(struct inject *in, unsigned i, const struct vm_event *ev, uint64_t n, bool applied,
+                   const char *why)
 {
     struct inject_fault_result *r = &in->out->faults[i];
     if (r->fired++ == 0) {
         r->have_first = true;
         snprintf(r->first_process, sizeof(r->first_process), "%s", ev->name);
         snprintf(r->first_event, sizeof(r->first_event), "%s", event_label(ev));
-        r->first_n = in->counters[i].passed;
+        r->first_n = n;
     }
     if (!applied && r->applied) {
         r->applied = false;
@@ -295,12 +329,74 @@ static void stall(struct vcpu *v, uint64_t ms)
     }
 }
 
+/* A hook failed: the run ends as a vmm_error, every process killed, the reason kept. Both locks order: ours,
+ * then the VM's. */
+static void fail_run(struct inject *in, const char *why)
+{
+    in->out->failed = true;
+    snprintf(in->out->failure, sizeof(in->out->failure), "%s", why);
+    pthread_mutex_lock(&in->vm->lock);
+    for (unsigned i = 0; i < in->vm->nvcpus; i++)
+        if (!process_is_dying(in->vm->vcpus[i]->proc))
+            process_kill(&in->vm->objects, in->vm->vcpus[i]->proc);
+    pthread_mutex_unlock(&in->vm->lock);
+}
+
+/* The hook that sees `ev`, or HOOK_COUNT. */
+static enum hook_kind hook_of(const struct vm_event *ev)
+{
+    switch (ev->kind) {
+    case VM_EVENT_SYSCALL_BEFORE:
+    case VM_EVENT_SYSCALL_AFTER:
+        return HOOK_ON_SYSCALL;
+    case VM_EVENT_EXCEPTION:
+        return HOOK_ON_EXCEPTION;
+    case VM_EVENT_EXIT:
+        return HOOK_ON_EXIT;
+    default:
+        return HOOK_COUNT;
+    }
+}
+
+/* ev.n of a syscall event: its count in its process, from 1 (counted at BEFORE). */
+static uint64_t call_count(struct inject *in, const struct vm_event *ev)
+{
+    unsigned p = 0;
+    while (p < in->vm->nvcpus && in->vm->vcpus[p] != ev->vcpu)
+        p++;
+    if (p >= VM_MAX_PROCESSES || (ev->kind != VM_EVENT_SYSCALL_BEFORE && ev->kind != VM_EVENT_SYSCALL_AFTER))
+        return 0;
+    uint64_t *count = &in->calls[p][ev->number < ZXVMM_SYSCALL_COUNT ? ev->number : ZXVMM_SYSCALL_COUNT];
+    return ev->kind == VM_EVENT_SYSCALL_BEFORE ? ++*count : *count;
+}
+
+/* Calls the event's hook, if any, and applies the action it returns; returns the results entry that fired or
+ * -1. */
+static int run_hook(struct inject *in, struct vm_event *ev, struct fault_action *a, uint64_t *delay_ms)
+{
+    enum hook_kind kind = hook_of(ev);
+    if (!hooks_has(in->hooks, kind) || in->out->failed)
+        return -1;
+    uint64_t n = call_count(in, ev);
+    char err[sizeof(in->out->failure)];
+    int rc = hooks_call(in->hooks, kind, ev, n, a, err, sizeof(err));
+    if (rc < 0)
+        fail_run(in, err);
+    if (rc <= 0)
+        return -1;
+    char why[128] = "";
+    bool applied = apply_action(in, a, ev, delay_ms, why, sizeof(why));
+    record(in, in->hook_slot[kind], ev, n, applied, why);
+    return (int)in->hook_slot[kind];
+}
+
 void inject_on_event(void *ctx, struct vm_event *ev)
 {
     struct inject *in = ctx;
     if (ev->kind == VM_EVENT_FAULT)
         return;
-    unsigned fired[SCENARIO_MAX_FAULTS], nfired = 0;
+    unsigned fired[SCENARIO_MAX_FAULTS + 1], nfired = 0;
+    const char *fired_action[SCENARIO_MAX_FAULTS + 1];
     uint64_t delay_ms = 0;
     pthread_mutex_lock(&in->lock);
     for (unsigned i = 0; i < in->s->nfaults; i++) {
@@ -309,14 +405,19 @@ void inject_on_event(void *ctx, struct vm_event *ev)
             continue;
         char why[128] = "";
         bool applied = apply_action(in, &f->action, ev, &delay_ms, why, sizeof(why));
-        record(in, i, ev, applied, why);
+        record(in, i, ev, in->counters[i].passed, applied, why);
+        fired_action[nfired] = scenario_action_name(f->action.kind);
         fired[nfired++] = i;
     }
-    pthread_mutex_unlock(&in->lock);
-    for (unsigned k = 0; k < nfired; k++) {
-        const struct fault *f = &in->s->faults[fired[k]];
-        vm_events_fault(ev->vcpu, f->id, scenario_action_name(f->action.kind));
+    struct fault_action hook_action;
+    int slot = run_hook(in, ev, &hook_action, &delay_ms);
+    if (slot >= 0) {
+        fired_action[nfired] = scenario_action_name(hook_action.kind);
+        fired[nfired++] = (unsigned)slot;
     }
+    pthread_mutex_unlock(&in->lock);
+    for (unsigned k = 0; k < nfired; k++)
+        vm_events_fault(ev->vcpu, in->out->faults[fired[k]].id, fired_action[k]);
     if (delay_ms)
         stall(ev->vcpu, delay_ms);
 }

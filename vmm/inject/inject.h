@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "inject/hooks.h"
 #include "inject/scenario.h"
 #include "vm/events.h"
 
@@ -13,6 +14,7 @@ struct vm;
 
 /* What one fault did in a run (results rows and the class line). */
 struct inject_fault_result {
+    char id[SCENARIO_NAME_MAX]; /* the fault's id, or the hook's name for the faults a hook fired */
     uint64_t fired;
     bool have_first;
     char first_process[SCENARIO_NAME_MAX]; /* where it first fired */
@@ -22,16 +24,22 @@ struct inject_fault_result {
     char why[128];
 };
 
+#define INJECT_LOG_MAX 2048 /* bytes of zx.log output a run keeps */
+
 /* A run's fault results; plain data, so that it can live in memory shared with a parent process. */
 struct inject_result {
-    struct inject_fault_result faults[SCENARIO_MAX_FAULTS];
+    struct inject_fault_result faults[SCENARIO_MAX_FAULTS + HOOK_COUNT]; /* the scenario's, then its hooks' */
     unsigned nfaults;
+    bool failed;              /* a hook failed (Lua error, limit, bad action): the run is a vmm_error */
+    char failure[320];        /* why */
+    char log[INJECT_LOG_MAX]; /* zx.log's lines, each ending in '\n' (cut at INJECT_LOG_MAX - 1 bytes) */
+    size_t log_len;
 };
 
 /*
  * Refuses what the scenario asks that runs cannot do yet (exec and time
- * triggers; uncache, reg and exception actions; lifespans; hooks), with one
- * line naming the fault and the feature. Returns 0 or -1.
+ * triggers; uncache, reg and exception actions; lifespans), with one line
+ * naming the fault and the feature. Returns 0 or -1.
  */
 int inject_check_supported(const struct scenario *s, const char *file, char *err, size_t errlen);
 
@@ -39,8 +47,10 @@ struct inject;
 
 /*
  * Attaches `s` to `vm` (whose processes are all added) with the run's
- * generator seeded from `seed`; results go to `out`. Returns NULL when the
- * host is out of memory.
+ * generator seeded from `seed`, and the scenario's hooks in a Lua state of
+ * their own; results go to `out`. Returns NULL when that fails (the host out
+ * of memory, the chunk failing this time), with out->failed and the reason in
+ * out->failure.
  */
 struct inject *inject_new(const struct scenario *s, struct vm *vm, uint64_t seed, struct inject_result *out);
 

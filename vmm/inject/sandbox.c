@@ -8,6 +8,8 @@
 #include <lauxlib.h>
 #include <lualib.h>
 
+#include "syscall/names.h"
+
 /* The count hook runs every SANDBOX_HOOK_STEP VM instructions; the budget is checked in such steps. */
 #define SANDBOX_HOOK_STEP 1000
 
@@ -15,6 +17,8 @@ struct sandbox {
     lua_State *L;
     struct sandbox_limits limits;
     struct rng *rng;
+    sandbox_log_fn log; /* zx.log's sink, or NULL */
+    void *log_ctx;
     uint64_t used;   /* bytes the state holds */
     uint64_t steps;  /* hook steps in the current call */
     bool budget_hit; /* the instruction budget ran out (sticky) */
@@ -188,6 +192,85 @@ static void open_safe_libraries(lua_State *L)
     replace_field(L, "random", safe_random);
     replace_field(L, "randomseed", NULL);
     lua_pop(L, 2);
+}
+
+/* zx.status_name(n): Zircon's name of status n, or nil. */
+static int zx_status_name(lua_State *L)
+{
+    lua_Integer n = luaL_checkinteger(L, 1);
+    const char *name = n >= INT32_MIN && n <= INT32_MAX ? syscall_status_name((zx_status_t)n) : NULL;
+    if (name)
+        lua_pushstring(L, name);
+    else
+        lua_pushnil(L);
+    return 1;
+}
+
+/* zx.rand(): a float in [0, 1) from the run's generator. */
+static int zx_rand(lua_State *L)
+{
+    lua_pushnumber(L, (lua_Number)rng_double(sandbox_of(L)->rng));
+    return 1;
+}
+
+/* zx.randint(lo, hi): an integer in [lo, hi] from the run's generator. */
+static int zx_randint(lua_State *L)
+{
+    lua_Integer lo = luaL_checkinteger(L, 1), hi = luaL_checkinteger(L, 2);
+    luaL_argcheck(L, lo <= hi, 2, "interval is empty");
+    lua_pushinteger(L, (lua_Integer)rng_range(sandbox_of(L)->rng, (int64_t)lo, (int64_t)hi));
+    return 1;
+}
+
+/* zx.log(...): its arguments, as print shows them and joined by tabs, to the run's log. */
+static int zx_log(lua_State *L)
+{
+    struct sandbox *s = sandbox_of(L);
+    int n = lua_gettop(L);
+    luaL_Buffer b;
+    luaL_buffinit(L, &b);
+    for (int i = 1; i <= n; i++) {
+        if (i > 1)
+            luaL_addchar(&b, '\t');
+        luaL_tolstring(L, i, NULL);
+        luaL_addvalue(&b);
+    }
+    luaL_pushresult(&b);
+    size_t len;
+    const char *text = lua_tolstring(L, -1, &len);
+    if (s->log)
+        s->log(s->log_ctx, text, len);
+    return 0;
+}
+
+static int open_zx(lua_State *L)
+{
+    static const luaL_Reg fns[] = {{"status_name", zx_status_name},
+                                   {"rand", zx_rand},
+                                   {"randint", zx_randint},
+                                   {"log", zx_log},
+                                   {NULL, NULL}};
+    luaL_newlib(L, fns);
+    const char *name;
+    zx_status_t st;
+    for (size_t i = 0; syscall_status_at(i, &name, &st); i++) {
+        lua_pushinteger(L, st);
+        lua_setfield(L, -2, name);
+    }
+    lua_setglobal(L, "zx");
+    return 0;
+}
+
+int sandbox_open_zx(struct sandbox *s, sandbox_log_fn log, void *ctx)
+{
+    s->log = log;
+    s->log_ctx = ctx;
+    lua_pushcfunction(s->L, open_zx);
+    if (lua_pcall(s->L, 0, 0, 0) != LUA_OK) {
+        lua_pop(s->L, 1);
+        return -1;
+    }
+    return 0;
 }
 
 static int open_protected(lua_State *L)

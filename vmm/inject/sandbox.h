@@ -31,6 +31,18 @@ struct sandbox;
  */
 struct sandbox *sandbox_new(const struct sandbox_limits *limits, struct rng *rng);
 
+/* Receives what zx.log(...) appends: one string, `len` bytes. */
+typedef void (*sandbox_log_fn)(void *ctx, const char *text, size_t len);
+
+/*
+ * Adds the global `zx` table: every status by Zircon's name
+ * (zx.ZX_ERR_NO_MEMORY), zx.status_name(n), zx.rand() (a float in [0, 1)
+ * from the run's generator), zx.randint(lo, hi) (inclusive), and zx.log(...)
+ * (its arguments as print would show them, joined by tabs, to `log`; NULL
+ * drops them). Returns 0, or -1 when the memory cap refused it.
+ */
+int sandbox_open_zx(struct sandbox *s, sandbox_log_fn log, void *ctx);
+
 /* Closes the state; NULL is ignored. */
 void sandbox_free(struct sandbox *s);
 

@@ -455,6 +455,18 @@ static int read_action(struct check *c, struct fault_action *a)
     return 0;
 }
 
+int scenario_read_action(lua_State *L, const char *file, const char *what, struct fault_action *a, char *err,
+                         size_t errlen)
+{
+    struct check c = {.L = L, .file = file, .text = "", .len = 0, .err = err, .errlen = errlen};
+    snprintf(c.what, sizeof(c.what), "%s", what);
+    memset(a, 0, sizeof(*a));
+    int top = lua_gettop(L);
+    int rc = read_action(&c, a);
+    lua_settop(L, top);
+    return rc;
+}
+
 static const char *const trigger_names[] = {[FAULT_ON_SYSCALL] = "syscall",
                                             [FAULT_ON_EXCEPTION] = "exception",
                                             [FAULT_ON_EXEC] = "exec",
@@ -914,9 +926,9 @@ int scenario_parse(const char *name, const char *text, size_t len, struct scenar
     }
     struct check c = {
         .L = sandbox_lua(sb), .file = name, .text = text, .len = len, .err = err, .errlen = errlen};
-    char msg[512];
+    char msg[512] = "out of memory for the zx table";
     int rc = 0;
-    if (sandbox_load(sb, name, text, len, msg, sizeof(msg)) != 0 ||
+    if (sandbox_open_zx(sb, NULL, NULL) != 0 || sandbox_load(sb, name, text, len, msg, sizeof(msg)) != 0 ||
         sandbox_call(sb, 0, 1, msg, sizeof(msg)) != 0) {
         /* Lua's messages already read "NAME:LINE: ..." where Lua knows the line. */
         if (strncmp(msg, name, strlen(name)) == 0 && msg[strlen(name)] == ':')
@@ -928,6 +940,15 @@ int scenario_parse(const char *name, const char *text, size_t len, struct scenar
         rc = read_top(&c, out);
     }
     sandbox_free(sb);
+    if (rc == 0 && (!(out->file = strdup(name)) || !(out->text = malloc(len + 1)))) {
+        snprintf(err, errlen, "%s: out of host memory", name);
+        rc = -1;
+    }
+    if (rc == 0) {
+        memcpy(out->text, text, len);
+        out->text[len] = '\0';
+        out->text_len = len;
+    }
     if (rc)
         scenario_free(out);
     return rc;
@@ -950,7 +971,9 @@ void scenario_free(struct scenario *s)
     s->nspawn = 0;
     free(s->cmdline);
     free(s->mem);
-    s->cmdline = s->mem = NULL;
+    free(s->file);
+    free(s->text);
+    s->cmdline = s->mem = s->file = s->text = NULL;
 }
 
 /* Makes a relative program path relative to the scenario's directory `dir` (len bytes, ending in '/'). */

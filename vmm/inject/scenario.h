@@ -98,6 +98,9 @@ struct scenario {
     bool on_syscall, on_exception, on_exit, classify; /* hooks it defines */
     bool compare_exit, compare_stdout;                /* the oracle (default both) */
     struct sandbox_limits limits;
+    char *file;      /* the scenario's name as given (its chunk name) */
+    char *text;      /* its text, run again in each faulted run's own Lua state for the hooks */
+    size_t text_len; /* bytes of text */
 };
 
 /*
@@ -118,6 +121,15 @@ int scenario_parse(const char *name, const char *text, size_t len, struct scenar
  * cannot be read: "PATH: cannot read: CAUSE").
  */
 int scenario_load(const char *path, struct scenario *out, char *err, size_t errlen);
+
+/*
+ * Reads the action table on top of `L`'s stack (as a fault's `action` is
+ * written: {fail = "ZX_ERR_NO_MEMORY"}, ...) into `a`. `what` names where it
+ * came from in messages ("hook on_syscall"). Returns 0, or -1 with "FILE:
+ * WHAT: key 'KEY': message" in `err`.
+ */
+int scenario_read_action(lua_State *L, const char *file, const char *what, struct fault_action *a, char *err,
+                         size_t errlen);
 
 /* Frees what scenario_parse allocated. */
 void scenario_free(struct scenario *s);

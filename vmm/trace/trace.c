@@ -77,24 +77,6 @@ static const char *end_name(enum process_end end)
     return "none";
 }
 
-/* The call's `actual` as it stored it (read back through its page tables), when the call has one and set it.
- */
-static bool read_actual(const struct vm_event *ev, uint64_t *actual)
-{
-    unsigned index;
-    size_t size;
-    if ((int64_t)ev->ret != ZX_OK || !syscall_actual_arg(ev->number, &index, &size) ||
-        ev->call->arg[index] == 0)
-        return false;
-    struct pt_walk_ctx w = syscall_caller_walk(ev->call);
-    uint64_t value = 0; /* little-endian: a 4-byte count fills the low half */
-    pthread_mutex_lock(ev->call->env->objects->lock);
-    zx_status_t st = uaccess_copy_in(&w, &value, ev->call->arg[index], size);
-    pthread_mutex_unlock(ev->call->env->objects->lock);
-    *actual = value;
-    return st == ZX_OK;
-}
-
 static void write_syscall(FILE *f, const struct vm_event *ev)
 {
     const char *name = syscall_name(ev->number);
@@ -119,7 +101,7 @@ static void write_syscall(FILE *f, const struct vm_event *ev)
         fprintf(f, ",\"ret\":%" PRIu64, ev->ret);
     }
     uint64_t actual;
-    if (read_actual(ev, &actual))
+    if (vm_event_actual(ev, &actual))
         fprintf(f, ",\"actual\":%" PRIu64, actual);
     if (ev->replaced)
         fputs(",\"replaced\":true", f);

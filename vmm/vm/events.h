@@ -74,6 +74,9 @@ int vm_events_add(struct vm_events *e, void (*on_event)(void *ctx, struct vm_eve
  */
 uint64_t vm_events_syscall(struct vcpu *v, struct syscall_call *call, uint32_t number);
 
+/* The `actual` an AFTER event's call stored (read back through its page tables); false when it has none. */
+bool vm_event_actual(const struct vm_event *ev, uint64_t *actual);
+
 /* Reports a process start, a CPU exception, a process end. */
 void vm_events_start(struct vcpu *v);
 void vm_events_exception(struct vcpu *v, unsigned vector, uint64_t rip, uint64_t cr2, uint64_t error_code);
