@@ -435,6 +435,22 @@ Test(faults_inject, on_syscall_sees_each_call_and_its_action_fires_as_a_fault)
     harness_free(&r);
 }
 
+Test(faults_inject, on_exception_sees_the_vector_rip_and_cr2)
+{
+    REQUIRE_KVM();
+    char text[512];
+    snprintf(text, sizeof(text),
+             "return { program = { '%s', 'pf' }, timeout = 60,\n"
+             "  on_exception = function(ev)\n"
+             "    zx.log('exc', ev.process, ev.vector, ev.rip > 0x20000000, string.format('0x%%x', ev.cr2))\n"
+             "  end }\n",
+             harness_guest("fault"));
+    struct run_result r;
+    run_scenario(&r, scenario(text), 139, "zxvmm: class not_activated", NULL);
+    harness_assert_line(r.err, "zxvmm: scenario log: exc\tfault\t14\ttrue\t0x10");
+    harness_free(&r);
+}
+
 Test(faults_inject, a_hook_error_or_budget_ends_the_run_as_vmm_error_with_the_reason)
 {
     REQUIRE_KVM();
