@@ -2,7 +2,8 @@
  *   inject_target writes   three zx_process_write_memory calls of "xyz" into its own .data, each printed
  *                          with its status, actual and the bytes after it; returns the number that failed.
  *   inject_target ignore   a zx_handle_close whose status it ignores; prints "done".
- *   inject_target word     prints its global `inject_word` (a flip target), after a first printf. */
+ *   inject_target word     prints its global `inject_word` (a flip target), after a first printf.
+ *   inject_target words    the same, then prints it twice more, each time in its own printf (lifespans). */
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -37,6 +38,12 @@ int main(int argc, char **argv)
     if (argc == 2 && strcmp(argv[1], "ignore") == 0) {
         zx_handle_close(ZX_HANDLE_INVALID);
         printf("done\n");
+        return 0;
+    }
+    if (argc == 2 && strcmp(argv[1], "words") == 0) {
+        printf("word at %p\n", (void *)&inject_word);
+        for (int i = 1; i <= 3; i++)
+            printf("word%d=0x%x\n", i, (unsigned)inject_word);
         return 0;
     }
     if (argc == 2 && strcmp(argv[1], "word") == 0) {

@@ -285,6 +285,40 @@ Test(faults_inject, flip_at_start_changes_memory_and_is_sdc)
     harness_free(&r);
 }
 
+/* A flip with a lifespan is undone when that many more events passed the fault's filters. */
+Test(faults_inject, a_flip_with_a_lifespan_is_undone_after_that_many_events)
+{
+    REQUIRE_KVM();
+    struct run_result r;
+    const char *trace = trace_path();
+    run_scenario(
+        &r,
+        scenario("return { program = { '@P', 'words' }, timeout = 60, faults = {\n"
+                 "  { id = 'bit', on = 'syscall', name = 'zx_debug_write', nth = 1,\n"
+                 "    action = { flip = { process = 'inject_target', addr = 0x20003000, mask = 0x0101 },"
+                 " lifespan = 2 } } } }\n"),
+        0, "zxvmm: class sdc: bit x1", trace);
+    harness_assert_line(r.out, "word at 0x20003000");
+    harness_assert_line(r.out, "word1=0x1335");
+    harness_assert_line(r.out, "word2=0x1335");
+    harness_assert_line(r.out, "word3=0x1234");
+    harness_free(&r);
+    char *text = read_trace(trace);
+    char *flip = strstr(text, "\"event\":\"fault\",\"process\":\"inject_target\"");
+    cr_assert_not_null(flip, "%s", text);
+    assert_contains(flip, "\"id\":\"bit\",\"action\":\"flip\"");
+    assert_contains(flip, "\"id\":\"bit\",\"action\":\"undo\"");
+    run_scenario(
+        &r,
+        scenario("return { program = { '@P', 'words' }, timeout = 60, faults = {\n"
+                 "  { id = 'bit', on = 'syscall', name = 'zx_debug_write', nth = 1,\n"
+                 "    action = { flip = { process = 'inject_target', addr = 0x20003000, mask = 0x0101 },"
+                 " lifespan = 0 } } } }\n"),
+        0, "zxvmm: class sdc: bit x1", NULL);
+    harness_assert_line(r.out, "word3=0x1335");
+    harness_free(&r);
+}
+
 Test(faults_inject, a_fault_that_never_fires_is_not_activated)
 {
     REQUIRE_KVM();

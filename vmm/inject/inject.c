@@ -20,11 +20,23 @@
 /* Syscall counts per process: one bucket per number, and one for numbers the ABI has not. */
 #define INJECT_CALL_BUCKETS (ZXVMM_SYSCALL_COUNT + 1)
 
+/* A data action with a lifespan, waiting to be undone. */
+struct undo {
+    bool pending;
+    uint64_t left;           /* passing events until it is undone */
+    struct process *process; /* the target */
+    uint64_t addr;           /* the bytes it changed */
+    unsigned bytes;
+    uint64_t mask;                      /* the bits it changed */
+    uint8_t before[SCENARIO_MAX_BYTES]; /* their values before the first firing */
+};
+
 struct inject {
     const struct scenario *s;
     struct vm *vm;
     struct rng rng;
     struct fault_counter counters[SCENARIO_MAX_FAULTS];
+    struct undo undo[SCENARIO_MAX_FAULTS];
     struct inject_result *out;
     struct hooks *hooks;                                   /* NULL when the scenario has none */
     unsigned hook_slot[HOOK_COUNT];                        /* each hook's entry in out->faults */
@@ -43,7 +55,7 @@ int inject_check_supported(const struct scenario *s, const char *file, char *err
         else if (f->action.kind == ACTION_UNCACHE || f->action.kind == ACTION_REG ||
                  f->action.kind == ACTION_EXCEPTION)
             what = scenario_action_name(f->action.kind);
-        else if (f->action.lifespan)
+        else if (f->action.lifespan && f->action.kind == ACTION_REG)
             what = "lifespan";
         if (what) {
             snprintf(err, errlen, "%s:%d: fault '%s': %s is not supported by this zxvmm yet", file, f->line,
@@ -184,18 +196,46 @@ static const char *event_label(const struct vm_event *ev)
     }
 }
 
-/* flip, set0, set1 on `bytes` bytes at addr in the target, through its own page tables (vm lock held). */
-static bool change_bits(struct vm *vm, struct process *p, const struct fault_action *a, char *why, size_t len)
+/* The host bytes of [addr, addr + n) in `p`, through its own page tables (user pages only); false when one is
+ * not mapped. vm lock held. */
+static bool user_bytes(struct vm *vm, struct process *p, uint64_t addr, unsigned n,
+                       uint8_t *bytes[SCENARIO_MAX_BYTES])
 {
     struct pt_walk_ctx w = process_walk_ctx(p, &vm->env);
-    uint8_t *bytes[SCENARIO_MAX_BYTES];
-    for (unsigned i = 0; i < a->bytes; i++) {
+    for (unsigned i = 0; i < n; i++) {
         struct pt_walk_result r;
-        if (pt_walk(&w, gva(a->addr + i), &r) != 0 || !r.user || !(bytes[i] = mem_ptr(&vm->ram, r.pa, 1))) {
-            snprintf(why, len, "address 0x%llx is not mapped in %s", (unsigned long long)(a->addr + i),
-                     p->name);
+        if (pt_walk(&w, gva(addr + i), &r) != 0 || !r.user || !(bytes[i] = mem_ptr(&vm->ram, r.pa, 1)))
             return false;
+    }
+    return true;
+}
+
+/*
+ * flip, set0, set1 on `bytes` bytes at addr in the target (vm lock held). With
+ * `undo`, the changed bits' first values are kept so that they can be put back
+ * after the action's lifespan.
+ */
+static bool change_bits(struct vm *vm, struct process *p, const struct fault_action *a, struct undo *undo,
+                        char *why, size_t len)
+{
+    uint8_t *bytes[SCENARIO_MAX_BYTES];
+    if (!user_bytes(vm, p, a->addr, a->bytes, bytes)) {
+        snprintf(why, len, "[0x%llx, +%u) is not mapped in %s", (unsigned long long)a->addr, a->bytes,
+                 p->name);
+        return false;
+    }
+    if (undo) { /* fired again before it was undone: the first values stay, the lifespan starts over */
+        if (!undo->pending) {
+            for (unsigned i = 0; i < a->bytes; i++)
+                undo->before[i] = *bytes[i];
+            undo->mask = 0;
         }
+        undo->pending = true;
+        undo->left = a->lifespan;
+        undo->process = p;
+        undo->addr = a->addr;
+        undo->bytes = a->bytes;
+        undo->mask |= a->mask;
     }
     for (unsigned i = 0; i < a->bytes; i++) {
         uint8_t m = (uint8_t)(a->mask >> (8 * i));
@@ -206,8 +246,23 @@ static bool change_bits(struct vm *vm, struct process *p, const struct fault_act
     return true;
 }
 
+/* Puts the bits a data action changed back to their first values (where the page is still mapped). */
+static void undo_bits(struct inject *in, struct undo *u)
+{
+    uint8_t *bytes[SCENARIO_MAX_BYTES];
+    pthread_mutex_lock(&in->vm->lock);
+    if (!process_is_dying(u->process) && user_bytes(in->vm, u->process, u->addr, u->bytes, bytes))
+        for (unsigned i = 0; i < u->bytes; i++) {
+            uint8_t m = (uint8_t)(u->mask >> (8 * i));
+            *bytes[i] = (uint8_t)((*bytes[i] & ~m) | (u->before[i] & m));
+        }
+    pthread_mutex_unlock(&in->vm->lock);
+    u->pending = false;
+}
+
 /* The state actions and data actions on another process, under the VM lock. */
-static bool apply_to_process(struct inject *in, const struct fault_action *a, char *why, size_t len)
+static bool apply_to_process(struct inject *in, const struct fault_action *a, struct undo *undo, char *why,
+                             size_t len)
 {
     struct vcpu *target = find_process(in->vm, a->process);
     if (!target) {
@@ -229,7 +284,7 @@ static bool apply_to_process(struct inject *in, const struct fault_action *a, ch
             ok = false;
         }
     } else {
-        ok = change_bits(in->vm, p, a, why, len);
+        ok = change_bits(in->vm, p, a, undo, why, len);
     }
     pthread_mutex_unlock(&in->vm->lock);
     return ok;
@@ -273,9 +328,13 @@ static bool apply_to_call(struct inject *in, const struct fault_action *a, struc
     return st == ZX_OK;
 }
 
-/* Applies a fault's action; false with `why` when it cannot. *delay_ms gets a stall to make unlocked. */
+/*
+ * Applies a fault's action; false with `why` when it cannot. *delay_ms gets a
+ * stall to make unlocked. `undo` (NULL: none) keeps what a data action with a
+ * lifespan must put back.
+ */
 static bool apply_action(struct inject *in, const struct fault_action *a, struct vm_event *ev,
-                         uint64_t *delay_ms, char *why, size_t len)
+                         struct undo *undo, uint64_t *delay_ms, char *why, size_t len)
 {
     switch (a->kind) {
     case ACTION_FAIL:
@@ -287,7 +346,7 @@ static bool apply_action(struct inject *in, const struct fault_action *a, struct
     case ACTION_FLIP:
     case ACTION_SET0:
     case ACTION_SET1:
-        return apply_to_process(in, a, why, len);
+        return apply_to_process(in, a, undo, why, len);
     case ACTION_DEBUGGING:
         pthread_mutex_lock(&in->vm->lock);
         in->vm->options.enable_debugging_syscalls = false; /* the boot option every debugging syscall reads */
@@ -384,8 +443,8 @@ static int run_hook(struct inject *in, struct vm_event *ev, struct fault_action 
         fail_run(in, err);
     if (rc <= 0)
         return -1;
-    char why[128] = "";
-    bool applied = apply_action(in, a, ev, delay_ms, why, sizeof(why));
+    char why[128] = "a hook's action cannot have a lifespan yet";
+    bool applied = !a->lifespan && apply_action(in, a, ev, NULL, delay_ms, why, sizeof(why));
     record(in, in->hook_slot[kind], ev, n, applied, why);
     return (int)in->hook_slot[kind];
 }
@@ -395,16 +454,25 @@ void inject_on_event(void *ctx, struct vm_event *ev)
     struct inject *in = ctx;
     if (ev->kind == VM_EVENT_FAULT)
         return;
-    unsigned fired[SCENARIO_MAX_FAULTS + 1], nfired = 0;
-    const char *fired_action[SCENARIO_MAX_FAULTS + 1];
+    unsigned fired[2 * SCENARIO_MAX_FAULTS + 1], nfired = 0;
+    const char *fired_action[2 * SCENARIO_MAX_FAULTS + 1];
     uint64_t delay_ms = 0;
     pthread_mutex_lock(&in->lock);
     for (unsigned i = 0; i < in->s->nfaults; i++) {
         const struct fault *f = &in->s->faults[i];
-        if (!passes_filters(f, ev) || !counter_should_fire(&in->counters[i], event_size(ev), &in->rng))
+        if (!passes_filters(f, ev))
+            continue;
+        struct undo *u = &in->undo[i];
+        if (u->pending && --u->left == 0) { /* its lifespan is over: this event sees the bits as they were */
+            undo_bits(in, u);
+            fired_action[nfired] = "undo";
+            fired[nfired++] = i;
+        }
+        if (!counter_should_fire(&in->counters[i], event_size(ev), &in->rng))
             continue;
         char why[128] = "";
-        bool applied = apply_action(in, &f->action, ev, &delay_ms, why, sizeof(why));
+        bool applied =
+            apply_action(in, &f->action, ev, f->action.lifespan ? u : NULL, &delay_ms, why, sizeof(why));
         record(in, i, ev, in->counters[i].passed, applied, why);
         fired_action[nfired] = scenario_action_name(f->action.kind);
         fired[nfired++] = i;
