@@ -3,9 +3,11 @@
  *                          with its status, actual and the bytes after it; returns the number that failed.
  *   inject_target ignore   a zx_handle_close whose status it ignores; prints "done".
  *   inject_target word     prints its global `inject_word` (a flip target), after a first printf.
- *   inject_target words    the same, then prints it twice more, each time in its own printf (lifespans). */
+ *   inject_target words    the same, then prints it twice more, each time in its own printf (lifespans).
+ *   inject_target sleep MS sleeps MS milliseconds, then prints "slept" (time triggers). */
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <zircon/process.h>
 #include <zircon/status.h>
@@ -38,6 +40,11 @@ int main(int argc, char **argv)
     if (argc == 2 && strcmp(argv[1], "ignore") == 0) {
         zx_handle_close(ZX_HANDLE_INVALID);
         printf("done\n");
+        return 0;
+    }
+    if (argc == 3 && strcmp(argv[1], "sleep") == 0) {
+        zx_nanosleep(zx_deadline_after(ZX_MSEC(atoi(argv[2]))));
+        printf("slept\n");
         return 0;
     }
     if (argc == 2 && strcmp(argv[1], "words") == 0) {

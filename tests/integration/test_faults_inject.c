@@ -132,7 +132,30 @@ Test(faults_inject, trace_with_an_empty_name_is_refused)
     harness_free(&r);
 }
 
-/* Writes a scenario file: `text` with the inject_target guest's path for each "@P". Returns its path. */
+/* The address of symbol `name` in the inject_target guest, as `nm` gives it (so layouts may change). */
+static const char *guest_symbol(const char *name)
+{
+    static char hex[2][24];
+    static int which;
+    const char *argv[] = {"/usr/bin/nm", "-P", harness_guest("inject_target"), NULL};
+    struct run_result r;
+    cr_assert_eq(harness_run(argv, &r), 0);
+    char want[64];
+    snprintf(want, sizeof(want), "\n%s ", name);
+    const char *at = strstr(r.out, want);
+    cr_assert_not_null(at, "no %s in nm's output:\n%s", name, r.out);
+    unsigned long long addr = strtoull(at + strlen(want) + 2, NULL, 16); /* after the type letter */
+    harness_free(&r);
+    which ^= 1;
+    snprintf(hex[which], sizeof(hex[which]), "0x%llx", addr);
+    return hex[which];
+}
+
+/*
+ * Writes a scenario file: `text` with the inject_target guest's path for each
+ * "@P", the address of its `inject_word` for "@W" and of its `target` page
+ * for "@T". Returns its path.
+ */
 static const char *scenario(const char *text)
 {
     static char path[64];
@@ -141,12 +164,15 @@ static const char *scenario(const char *text)
     cr_assert_geq(fd, 0);
     FILE *f = fdopen(fd, "w");
     for (const char *p = text; *p; p++) {
-        if (p[0] == '@' && p[1] == 'P') {
+        if (p[0] == '@' && p[1] == 'P')
             fputs(harness_guest("inject_target"), f);
-            p++;
-        } else {
+        else if (p[0] == '@' && p[1] == 'W')
+            fputs(guest_symbol("inject_word"), f);
+        else if (p[0] == '@' && p[1] == 'T')
+            fputs(guest_symbol("target"), f);
+        else
             fputc(*p, f);
-        }
+        p += p[0] == '@' && (p[1] == 'P' || p[1] == 'W' || p[1] == 'T');
     }
     fclose(f);
     return path;
@@ -214,7 +240,7 @@ Test(faults_inject, unmap_lets_the_real_check_fail_and_the_trace_shows_it)
     run_scenario(
         &r,
         scenario(WRITES_SCENARIO("{ id = 'um', on = 'syscall', name = 'zx_process_write_memory', nth = 2,"
-                                 " action = { unmap = { process = 'inject_target', addr = 0x20004000,"
+                                 " action = { unmap = { process = 'inject_target', addr = @T,"
                                  " len = 4096 } } }")),
         139, "zxvmm: class crash: um x1", trace);
     harness_assert_line(r.out, "write1=ZX_OK actual=3 target=xyz");
@@ -278,9 +304,8 @@ Test(faults_inject, flip_at_start_changes_memory_and_is_sdc)
     run_scenario(&r,
                  scenario("return { program = { '@P', 'word' }, timeout = 60, faults = {\n"
                           "  { id = 'bit', on = 'start', action = { flip = { process = 'inject_target',"
-                          " addr = 0x20003000, mask = 0x0101 } } } } }\n"),
+                          " addr = @W, mask = 0x0101 } } } } }\n"),
                  0, "zxvmm: class sdc: bit x1", NULL);
-    harness_assert_line(r.out, "word at 0x20003000");
     harness_assert_line(r.out, "word=0x1335");
     harness_free(&r);
 }
@@ -291,14 +316,12 @@ Test(faults_inject, a_flip_with_a_lifespan_is_undone_after_that_many_events)
     REQUIRE_KVM();
     struct run_result r;
     const char *trace = trace_path();
-    run_scenario(
-        &r,
-        scenario("return { program = { '@P', 'words' }, timeout = 60, faults = {\n"
-                 "  { id = 'bit', on = 'syscall', name = 'zx_debug_write', nth = 1,\n"
-                 "    action = { flip = { process = 'inject_target', addr = 0x20003000, mask = 0x0101 },"
-                 " lifespan = 2 } } } }\n"),
-        0, "zxvmm: class sdc: bit x1", trace);
-    harness_assert_line(r.out, "word at 0x20003000");
+    run_scenario(&r,
+                 scenario("return { program = { '@P', 'words' }, timeout = 60, faults = {\n"
+                          "  { id = 'bit', on = 'syscall', name = 'zx_debug_write', nth = 1,\n"
+                          "    action = { flip = { process = 'inject_target', addr = @W, mask = 0x0101 },"
+                          " lifespan = 2 } } } }\n"),
+                 0, "zxvmm: class sdc: bit x1", trace);
     harness_assert_line(r.out, "word1=0x1335");
     harness_assert_line(r.out, "word2=0x1335");
     harness_assert_line(r.out, "word3=0x1234");
@@ -308,15 +331,43 @@ Test(faults_inject, a_flip_with_a_lifespan_is_undone_after_that_many_events)
     cr_assert_not_null(flip, "%s", text);
     assert_contains(flip, "\"id\":\"bit\",\"action\":\"flip\"");
     assert_contains(flip, "\"id\":\"bit\",\"action\":\"undo\"");
-    run_scenario(
-        &r,
-        scenario("return { program = { '@P', 'words' }, timeout = 60, faults = {\n"
-                 "  { id = 'bit', on = 'syscall', name = 'zx_debug_write', nth = 1,\n"
-                 "    action = { flip = { process = 'inject_target', addr = 0x20003000, mask = 0x0101 },"
-                 " lifespan = 0 } } } }\n"),
-        0, "zxvmm: class sdc: bit x1", NULL);
+    run_scenario(&r,
+                 scenario("return { program = { '@P', 'words' }, timeout = 60, faults = {\n"
+                          "  { id = 'bit', on = 'syscall', name = 'zx_debug_write', nth = 1,\n"
+                          "    action = { flip = { process = 'inject_target', addr = @W, mask = 0x0101 },"
+                          " lifespan = 0 } } } }\n"),
+                 0, "zxvmm: class sdc: bit x1", NULL);
     harness_assert_line(r.out, "word3=0x1335");
     harness_free(&r);
+}
+
+/* A time trigger fires once its milliseconds have passed, on its own clock; its rows are not reproducible. */
+Test(faults_inject, a_time_trigger_fires_after_its_ms_and_marks_rows_unreproducible)
+{
+    REQUIRE_KVM();
+    struct run_result r;
+    const char *path =
+        scenario("return { program = { '@P', 'sleep', '3000' }, timeout = 60, faults = {\n"
+                 "  { id = 'late', on = 'time', ms = 300, action = { kill = 'inject_target' } },\n"
+                 "  { id = 'never', on = 'time', ms = 50000, action = { kill = 'inject_target' } },\n"
+                 "  { id = 'nodelay', on = 'time', ms = 300, action = { delay = 5 } } } }\n");
+    run_scenario(&r, path, 137, "zxvmm: class crash: late x1, nodelay x1", NULL);
+    cr_assert_null(strstr(r.out, "slept"), "%s", r.out);
+    harness_assert_line(r.err, "zxvmm: fault 'nodelay' fired but its action did not apply: delay stalls the "
+                               "calling vCPU, and a time trigger has none");
+    harness_free(&r);
+    const char *out = trace_path();
+    harness_zxvmm(&r, "campaign", path, "--runs", "1", "--seed", "5", "--out", out, NULL);
+    cr_assert_eq(r.status, 0, "stderr:\n%s", r.err);
+    harness_free(&r);
+    char *rows = read_trace(out);
+    char *golden = strstr(rows, "\"run\":\"golden\"");
+    char *run0 = strstr(rows, "\"run\":0,");
+    cr_assert(golden && run0, "%s", rows);
+    assert_contains(golden, "\"reproducible\":true");
+    assert_contains(run0, "\"first\":{\"process\":\"inject_target\",\"event\":\"time\",\"n\":1}");
+    assert_contains(run0, "\"class\":\"crash\"");
+    assert_contains(run0, "\"reproducible\":false");
 }
 
 Test(faults_inject, a_fault_that_never_fires_is_not_activated)
@@ -427,14 +478,15 @@ Test(faults_inject, a_lua_error_in_the_scenario_is_refused_with_its_line)
 
 Test(faults_inject, a_feature_not_built_yet_is_refused_by_name)
 {
-    const char *path = scenario("return { program = { '@P' }, faults = {\n"
-                                "  { id = 'tick', on = 'time', ms = 5, action = { kill = 'x' } } } }\n");
+    const char *path =
+        scenario("return { program = { '@P' }, faults = {\n"
+                 "  { id = 'tick', on = 'exec', addr = 0x20001000, action = { kill = 'x' } } } }\n");
     struct run_result r;
     harness_zxvmm(&r, "run", "--scenario", path, NULL);
     cr_assert_eq(r.status, 2);
     char want[160];
     snprintf(want, sizeof(want),
-             "zxvmm: %s:2: fault 'tick': on = \"time\" is not supported by this zxvmm yet", path);
+             "zxvmm: %s:2: fault 'tick': on = \"exec\" is not supported by this zxvmm yet", path);
     harness_assert_line(r.err, want);
     harness_free(&r);
 }

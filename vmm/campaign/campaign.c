@@ -92,9 +92,10 @@ static void write_row(const struct campaign_config *c, int64_t index, const stru
     else
         fputs("\"exit\":null,", f);
     fprintf(f,
-            "\"end\":\"%s\",\"class\":\"%s\",\"stdout_sha256\":\"%s\",\"reproducible\":true,"
+            "\"end\":\"%s\",\"class\":\"%s\",\"stdout_sha256\":\"%s\",\"reproducible\":%s,"
             "\"duration_ms\":%.1f,\"zxvmm\":\"%s\"}\n",
-            campaign_end_name(r), class, sha, ms, ZXVMM_VERSION);
+            campaign_end_name(r), class, sha, index >= 0 && scenario_timed(c->scenario) ? "false" : "true",
+            ms, ZXVMM_VERSION);
     fflush(f);
 }
 

@@ -213,7 +213,16 @@ static int run_vm(const struct cli_options *o, const struct run_attach *a)
         return CLI_EXIT_USAGE;
     }
     int64_t code = 0;
+    int rc = inject ? inject_start(inject) : 0;
+    if (rc != 0) {
+        fprintf(stderr, "zxvmm: cannot start the scenario's clock: %s\n", strerror(-rc));
+        gdb_server_finish(gdb, VM_RUN_FAILED, 0);
+        vm_destroy(&vm);
+        inject_free(inject);
+        return CLI_EXIT_VM_FAILED;
+    }
     enum vm_outcome outcome = vm_run(&vm, main_vcpu, o->timeout_ns, &code);
+    inject_stop(inject);
     gdb_server_finish(gdb, outcome, code);
     vm_destroy(&vm);
     inject_free(inject);

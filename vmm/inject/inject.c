@@ -41,6 +41,11 @@ struct inject {
     struct hooks *hooks;                                   /* NULL when the scenario has none */
     unsigned hook_slot[HOOK_COUNT];                        /* each hook's entry in out->faults */
     uint64_t calls[VM_MAX_PROCESSES][INJECT_CALL_BUCKETS]; /* hooks' ev.n */
+    /* `time` triggers: a thread of their own from inject_start to inject_stop. */
+    pthread_t timer;
+    bool timer_running, stopping;
+    pthread_mutex_t timer_lock;
+    pthread_cond_t timer_cond; /* on CLOCK_MONOTONIC */
     pthread_mutex_t
         lock; /* counters, the generator, the hooks' state and the results, whichever vCPU reports */
 };
@@ -50,8 +55,8 @@ int inject_check_supported(const struct scenario *s, const char *file, char *err
     for (unsigned i = 0; i < s->nfaults; i++) {
         const struct fault *f = &s->faults[i];
         const char *what = NULL;
-        if (f->on == FAULT_ON_EXEC || f->on == FAULT_ON_TIME)
-            what = f->on == FAULT_ON_EXEC ? "on = \"exec\"" : "on = \"time\"";
+        if (f->on == FAULT_ON_EXEC)
+            what = "on = \"exec\"";
         else if (f->action.kind == ACTION_UNCACHE || f->action.kind == ACTION_REG ||
                  f->action.kind == ACTION_EXCEPTION)
             what = scenario_action_name(f->action.kind);
@@ -116,6 +121,12 @@ struct inject *inject_new(const struct scenario *s, struct vm *vm, uint64_t seed
         }
     }
     pthread_mutex_init(&in->lock, NULL);
+    pthread_mutex_init(&in->timer_lock, NULL);
+    pthread_condattr_t attr;
+    pthread_condattr_init(&attr);
+    pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+    pthread_cond_init(&in->timer_cond, &attr);
+    pthread_condattr_destroy(&attr);
     return in;
 }
 
@@ -123,7 +134,10 @@ void inject_free(struct inject *in)
 {
     if (!in)
         return;
+    inject_stop(in);
     hooks_free(in->hooks);
+    pthread_cond_destroy(&in->timer_cond);
+    pthread_mutex_destroy(&in->timer_lock);
     pthread_mutex_destroy(&in->lock);
     free(in);
 }
@@ -164,6 +178,8 @@ static bool passes_filters(const struct fault *f, const struct vm_event *ev)
         if (ev->kind != VM_EVENT_EXIT)
             return false;
         break;
+    case FAULT_ON_TIME: /* no process of its own: `process` does not filter it */
+        return ev->kind == VM_EVENT_TIME && ev->ms == f->ms;
     default:
         return false;
     }
@@ -189,6 +205,8 @@ static const char *event_label(const struct vm_event *ev)
         return "exit";
     case VM_EVENT_EXCEPTION:
         return "exception";
+    case VM_EVENT_TIME:
+        return "time";
     default: {
         const char *name = syscall_name(ev->number);
         return name ? name : "syscall";
@@ -353,6 +371,10 @@ static bool apply_action(struct inject *in, const struct fault_action *a, struct
         pthread_mutex_unlock(&in->vm->lock);
         return true;
     case ACTION_DELAY:
+        if (ev->kind == VM_EVENT_TIME) {
+            snprintf(why, len, "delay stalls the calling vCPU, and a time trigger has none");
+            return false;
+        }
         *delay_ms += a->count;
         return true;
     default:
@@ -449,11 +471,8 @@ static int run_hook(struct inject *in, struct vm_event *ev, struct fault_action 
     return (int)in->hook_slot[kind];
 }
 
-void inject_on_event(void *ctx, struct vm_event *ev)
+static void handle_event(struct inject *in, struct vm_event *ev)
 {
-    struct inject *in = ctx;
-    if (ev->kind == VM_EVENT_FAULT)
-        return;
     unsigned fired[2 * SCENARIO_MAX_FAULTS + 1], nfired = 0;
     const char *fired_action[2 * SCENARIO_MAX_FAULTS + 1];
     uint64_t delay_ms = 0;
@@ -488,4 +507,76 @@ void inject_on_event(void *ctx, struct vm_event *ev)
         vm_events_fault(ev->vcpu, in->out->faults[fired[k]].id, fired_action[k]);
     if (delay_ms)
         stall(ev->vcpu, delay_ms);
+}
+
+void inject_on_event(void *ctx, struct vm_event *ev)
+{
+    if (ev->kind != VM_EVENT_FAULT)
+        handle_event(ctx, ev);
+}
+
+/* The time triggers, earliest first, each once: a VM_EVENT_TIME on behalf of the main process when due. */
+static void *timer_main(void *arg)
+{
+    struct inject *in = arg;
+    bool done[SCENARIO_MAX_FAULTS] = {false};
+    struct vcpu *main = in->vm->vcpus[in->vm->nvcpus - 1]; /* added last */
+    pthread_mutex_lock(&in->timer_lock);
+    while (!in->stopping) {
+        int next = -1;
+        for (unsigned i = 0; i < in->s->nfaults; i++)
+            if (in->s->faults[i].on == FAULT_ON_TIME && !done[i] &&
+                (next < 0 || in->s->faults[i].ms < in->s->faults[next].ms))
+                next = (int)i;
+        if (next < 0)
+            break;
+        uint64_t due = in->vm->boot_ns + in->s->faults[next].ms * 1000000ULL;
+        if (syscall_host_now_ns() < due) {
+            struct timespec ts = {.tv_sec = (time_t)(due / 1000000000ULL),
+                                  .tv_nsec = (long)(due % 1000000000ULL)};
+            pthread_cond_timedwait(&in->timer_cond, &in->timer_lock, &ts);
+            continue;
+        }
+        for (unsigned i = 0; i < in->s->nfaults; i++) /* every time fault now due, in the order written */
+            if (in->s->faults[i].on == FAULT_ON_TIME && in->s->faults[i].ms <= in->s->faults[next].ms)
+                done[i] = true;
+        pthread_mutex_unlock(&in->timer_lock);
+        struct vm_event ev = {.kind = VM_EVENT_TIME,
+                              .vcpu = main,
+                              .proc = main->proc,
+                              .name = vcpu_program(main),
+                              .t_ns = syscall_host_now_ns() - in->vm->boot_ns,
+                              .ms = in->s->faults[next].ms};
+        const char *slash = strrchr(ev.name, '/');
+        if (slash && slash[1])
+            ev.name = slash + 1;
+        handle_event(in, &ev);
+        pthread_mutex_lock(&in->timer_lock);
+    }
+    pthread_mutex_unlock(&in->timer_lock);
+    return NULL;
+}
+
+int inject_start(struct inject *in)
+{
+    bool timed = false;
+    for (unsigned i = 0; i < in->s->nfaults; i++)
+        timed = timed || in->s->faults[i].on == FAULT_ON_TIME;
+    if (!timed || in->vm->nvcpus == 0)
+        return 0;
+    int rc = pthread_create(&in->timer, NULL, timer_main, in);
+    in->timer_running = rc == 0;
+    return -rc;
+}
+
+void inject_stop(struct inject *in)
+{
+    if (!in || !in->timer_running)
+        return;
+    pthread_mutex_lock(&in->timer_lock);
+    in->stopping = true;
+    pthread_cond_broadcast(&in->timer_cond);
+    pthread_mutex_unlock(&in->timer_lock);
+    pthread_join(in->timer, NULL);
+    in->timer_running = false;
 }

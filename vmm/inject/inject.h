@@ -54,6 +54,12 @@ struct inject;
  */
 struct inject *inject_new(const struct scenario *s, struct vm *vm, uint64_t seed, struct inject_result *out);
 
+/* Starts the clock of the scenario's `time` triggers (call just before vm_run); 0 or -errno. */
+int inject_start(struct inject *in);
+
+/* Stops it (call once vm_run returned, before vm_destroy); inject_free stops it too. */
+void inject_stop(struct inject *in);
+
 /* The dispatcher sink. */
 void inject_on_event(void *inject, struct vm_event *ev);
 

@@ -1025,3 +1025,11 @@ int scenario_load(const char *path, struct scenario *out, char *err, size_t errl
     }
     return 0;
 }
+
+bool scenario_timed(const struct scenario *s)
+{
+    for (unsigned i = 0; i < s->nfaults; i++)
+        if (s->faults[i].on == FAULT_ON_TIME)
+            return true;
+    return false;
+}

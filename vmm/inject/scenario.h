@@ -131,6 +131,10 @@ int scenario_load(const char *path, struct scenario *out, char *err, size_t errl
 int scenario_read_action(lua_State *L, const char *file, const char *what, struct fault_action *a, char *err,
                          size_t errlen);
 
+/* Whether a fault has a `time` trigger: its runs depend on the host's timing, so rows say reproducible false.
+ */
+bool scenario_timed(const struct scenario *s);
+
 /* Frees what scenario_parse allocated. */
 void scenario_free(struct scenario *s);
 

@@ -20,6 +20,7 @@ enum vm_event_kind {
     VM_EVENT_SYSCALL_AFTER,  /* the same call, done (`ret`, `dur_ns`) */
     VM_EVENT_EXCEPTION,      /* a CPU exception the shim reported, before its handler chain */
     VM_EVENT_FAULT,          /* a scenario's fault fired (`fault_id`, `fault_action`) */
+    VM_EVENT_TIME,           /* a scenario's `time` trigger came due (made and seen by the scenario only) */
 };
 
 /*
@@ -49,6 +50,8 @@ struct vm_event {
     int64_t code;
     /* Faults. */
     const char *fault_id, *fault_action;
+    /* Time triggers: the `ms` that came due. */
+    uint64_t ms;
 };
 
 struct vm_event_sink {
