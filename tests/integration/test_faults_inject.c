@@ -571,6 +571,23 @@ Test(faults_inject, campaign_usage_errors_name_the_cause)
     harness_free(&r);
 }
 
+/* Strings a test made, freed together at its end (LeakSanitizer checks the workers). */
+static char *kept[64];
+static int nkept;
+
+static char *keep(char *p)
+{
+    cr_assert_not_null(p);
+    cr_assert_lt(nkept, 64);
+    return kept[nkept++] = p;
+}
+
+static void free_kept(void)
+{
+    while (nkept > 0)
+        free(kept[--nkept]);
+}
+
 /* The whole of a file (NULL when it cannot be read). */
 static char *slurp(const char *path)
 {
@@ -581,7 +598,7 @@ static char *slurp(const char *path)
     size_t len = fread(text, 1, sizeof(text) - 1, f);
     text[len] = '\0';
     fclose(f);
-    return strdup(text);
+    return keep(strdup(text));
 }
 
 static int compare_lines(const void *a, const void *b)
@@ -609,7 +626,7 @@ static char *merged_rows(const char *text)
         strcat(out, "\n");
     }
     free(rows);
-    return out;
+    return keep(out);
 }
 
 /* Runs `zxvmm campaign S --seed SEED --runs RUNS --out OUT [EXTRA...]` and asserts it ran. */
@@ -627,7 +644,7 @@ static char *first_row(const char *text)
     copy[strcspn(copy, "\n")] = '\0';
     char *row = without_durations(copy);
     free(copy);
-    return row;
+    return keep(row);
 }
 
 Test(faults_inject, shards_concatenate_to_the_unsharded_rows_and_table)
@@ -666,7 +683,7 @@ Test(faults_inject, shards_concatenate_to_the_unsharded_rows_and_table)
     cr_assert_null(strstr(t1, "\"run\":2,"), "%s", t1);
     cr_assert_null(strstr(t1, "\"run\":3,"), "%s", t1);
     /* Concatenated, they are the unsharded rows. */
-    char *cat = calloc(strlen(t0) + strlen(t1) + strlen(t2) + 1, 1);
+    char *cat = keep(calloc(strlen(t0) + strlen(t1) + strlen(t2) + 1, 1));
     strcat(strcat(strcat(cat, t0), t1), t2);
     char *a = merged_rows(whole), *b = merged_rows(cat);
     cr_assert_str_eq(b, a);
@@ -680,9 +697,7 @@ Test(faults_inject, shards_concatenate_to_the_unsharded_rows_and_table)
     cr_assert_str_eq(rb.out, ra.out);
     harness_free(&ra);
     harness_free(&rb);
-    free(cat);
-    free(a);
-    free(b);
+    free_kept();
     unlink(all);
     unlink(s0);
     unlink(s1);
@@ -721,12 +736,12 @@ Test(faults_inject, resume_runs_only_the_missing_rows_and_redoes_a_cut_last_line
     char *whole = slurp(all);
     /* The golden row and runs 0 and 1, their durations marked (a run redone would lose the mark), then run 2
      * cut off mid-row. */
-    size_t keep = (size_t)(line_at(whole, 3) - whole);
-    char *text = calloc(strlen(whole) + 64, 1);
-    memcpy(text, whole, keep);
+    size_t first_three = (size_t)(line_at(whole, 3) - whole);
+    char *text = keep(calloc(strlen(whole) + 64, 1));
+    memcpy(text, whole, first_three);
     for (char *d = text; (d = strstr(d, "\"duration_ms\":")) != NULL; d++)
         memcpy(d + 14, "9", 1); /* 9... is a duration the runs here never take first */
-    char *marked = strdup(text);
+    char *marked = keep(strdup(text));
     strncat(text, line_at(whole, 3), 40);
     write_file(part, text);
     harness_zxvmm(&r, "campaign", path, "--runs", "4", "--resume", "--out", part, NULL);
@@ -741,7 +756,8 @@ Test(faults_inject, resume_runs_only_the_missing_rows_and_redoes_a_cut_last_line
     char *after = slurp(part);
     cr_assert(strncmp(after, marked, strlen(marked)) == 0, "the kept rows changed:\n%s", after);
     cr_assert_str_eq(merged_rows(after), merged_rows(whole));
-    cr_assert_str_eq(without_durations(after), without_durations(whole)); /* in order, one golden row */
+    cr_assert_str_eq(keep(without_durations(after)),
+                     keep(without_durations(whole))); /* in order, one golden row */
     /* A whole file: nothing runs, nothing is added. */
     harness_zxvmm(&r, "campaign", path, "--runs", "4", "--seed", "21", "--resume", "--out", part, NULL);
     cr_assert_eq(r.status, 0, "stderr:\n%s", r.err);
@@ -750,6 +766,7 @@ Test(faults_inject, resume_runs_only_the_missing_rows_and_redoes_a_cut_last_line
     harness_free(&r);
     char *again = slurp(part);
     cr_assert_str_eq(again, after);
+    free_kept();
     unlink(all);
     unlink(part);
 }
@@ -784,8 +801,10 @@ Test(faults_inject, replay_reproduces_the_campaign_row_with_output_class_and_tra
         assert_contains(read_trace(trace), "\"event\":\"start\",\"process\":\"inject_target\"");
         harness_free(&r);
     }
+    free_kept();
     unlink(all);
     unlink(row);
+    unlink(trace);
 }
 
 Test(faults_inject, progress_line_is_drawn_on_a_terminal_and_cleared)
@@ -881,7 +900,7 @@ Test(faults_inject, resume_refuses_a_file_it_cannot_continue_before_any_run)
     USAGE_ERROR(want, path, "--runs", "2", "--seed", "8", "--resume", "--out", part);
     char *text = slurp(part);
     cr_assert_str_eq(text, "{\"campaign_seed\":7,\"run\":\"golden\",\"class\":\"golden\"}\n"); /* untouched */
-    free(text);
+    free_kept();
     USAGE_ERROR("zxvmm: --out /nonexistent/rows.jsonl: cannot open the file: No such file or directory\n",
                 path, "--runs", "2", "--resume", "--out", "/nonexistent/rows.jsonl");
     unlink(part);
