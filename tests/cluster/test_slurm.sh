@@ -95,7 +95,7 @@ chmod 400 "$tmp/munge/munge.key"
 setpriv --reuid=munge --regid=munge --init-groups -- munged --foreground \
     --key-file="$tmp/munge/munge.key" --socket=/run/munge/munge.socket.2 \
     --pid-file="$tmp/munge/munged.pid" --log-file="$tmp/munge/munged.log" \
-    --seed-file="$tmp/munge/munged.seed" &
+    --seed-file="$tmp/munge/munged.seed" >"$tmp/munged.out" 2>&1 &
 pids+=($!)
 for _ in $(seq 100); do
     [ -S /run/munge/munge.socket.2 ] && break
