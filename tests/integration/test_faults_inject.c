@@ -905,3 +905,12 @@ Test(faults_inject, resume_refuses_a_file_it_cannot_continue_before_any_run)
                 path, "--runs", "2", "--resume", "--out", "/nonexistent/rows.jsonl");
     unlink(part);
 }
+
+Test(faults_inject, replay_refuses_an_out_or_trace_it_cannot_create_before_any_run)
+{
+    const char *path = scenario(CAMPAIGN_SCENARIO);
+    USAGE_ERROR("zxvmm: --out /nonexistent/row.jsonl: cannot create the file: No such file or directory\n",
+                path, "--seed", "1", "--replay", "0", "--out", "/nonexistent/row.jsonl");
+    USAGE_ERROR("zxvmm: --trace /nonexistent/t.jsonl: cannot create the file: No such file or directory\n",
+                path, "--seed", "1", "--replay", "0", "--trace", "/nonexistent/t.jsonl");
+}
