@@ -460,8 +460,8 @@ static int open_resume(const struct cli_options *o, const struct campaign_shard 
         rc = -EIO;
     }
     if (rc != 0) {
-        fprintf(stderr, "zxvmm: --resume %s: %s%s\n", o->out, rc == -EINVAL && isdigit(err[0]) ? "line " : "",
-                err);
+        fprintf(stderr, "zxvmm: --resume %s: %s%s\n", o->out,
+                rc == -EINVAL && isdigit((unsigned char)err[0]) ? "line " : "", err);
         fclose(f);
         return CLI_EXIT_USAGE;
     }
