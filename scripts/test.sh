@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # test.sh: sets up, checks formatting, then builds and runs the whole suite twice: as released
 # (build/) and under AddressSanitizer + UndefinedBehaviorSanitizer (build-asan/), and runs each
-# fuzzer briefly (scripts/fuzz.sh).
+# fuzzer briefly (scripts/fuzz.sh). After the release build's integration suite, the Slurm
+# cluster test (tests/cluster/test_slurm.sh).
 #
 # Integration tests boot guests: natively where /dev/kvm works, otherwise (or with
 # ZXVMM_TEST_LAB=1) inside the nested-KVM lab (scripts/lab.sh). Either way a skipped test fails
@@ -10,7 +11,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-scripts/setup.sh
+scripts/setup.sh slurmctld slurmd slurm-client munge # the last four for tests/cluster/test_slurm.sh
 
 # Each step's heading carries the time since the start, so a slow step shows in CI's log.
 step() { echo "== [$(printf '%4d' "$SECONDS")s] $*"; }
@@ -75,6 +76,20 @@ if [ "$mode" = lab ]; then
     tests/lab/test_lab.sh
 fi
 integration build
+
+# The cluster recipe (docs/faults.md) on a single-node Slurm the test starts itself; its campaign boots
+# guests, so it runs where the integration tests do. Its packages were installed above, on this host.
+case $mode in
+native)
+    step "cluster: Slurm job array (tests/cluster/test_slurm.sh)"
+    tests/cluster/test_slurm.sh build
+    ;;
+lab)
+    step "cluster: Slurm job array in the lab (tests/cluster/test_slurm.sh)"
+    scripts/lab.sh --timeout 2700 tests/cluster/test_slurm.sh build
+    ;;
+none) echo "cluster test skipped (ZXVMM_TEST_LAB=0)" ;;
+esac
 
 build build-asan -DCMAKE_BUILD_TYPE=Debug -DZXVMM_SANITIZE=ON
 # Every sanitizer report goes to a file, so that one from a Criterion worker, or from a zxvmm whose stderr a

@@ -811,3 +811,347 @@ Test(faults_inject, example_scenarios_show_recovery_and_sdc_versus_masked_as_doc
     harness_assert_line(r.err, "zxvmm: class detected: on_syscall x1");
     harness_free(&r);
 }
+
+/* Strings a test made, freed together at its end (LeakSanitizer checks the workers). */
+static char *kept[64];
+static int nkept;
+
+static char *keep(char *p)
+{
+    cr_assert_not_null(p);
+    cr_assert_lt(nkept, 64);
+    return kept[nkept++] = p;
+}
+
+static void free_kept(void)
+{
+    while (nkept > 0)
+        free(kept[--nkept]);
+}
+
+/* The whole of a file (NULL when it cannot be read). */
+static char *slurp(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return NULL;
+    static char text[1 << 20];
+    size_t len = fread(text, 1, sizeof(text) - 1, f);
+    text[len] = '\0';
+    fclose(f);
+    return keep(strdup(text));
+}
+
+static int compare_lines(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The rows of `text` without durations, sorted, the golden row once: what a merge of shards must equal. */
+static char *merged_rows(const char *text)
+{
+    char *rows = without_durations(text), *lines[4096];
+    int n = 0;
+    bool golden = false;
+    for (char *save, *line = strtok_r(rows, "\n", &save); line && n < 4096;
+         line = strtok_r(NULL, "\n", &save)) {
+        bool is_golden = strstr(line, "\"run\":\"golden\"") != NULL;
+        if (!is_golden || !golden)
+            lines[n++] = line;
+        golden = golden || is_golden;
+    }
+    qsort(lines, (size_t)n, sizeof(lines[0]), compare_lines);
+    char *out = calloc(strlen(text) + 2, 1);
+    for (int i = 0; i < n; i++) {
+        strcat(out, lines[i]);
+        strcat(out, "\n");
+    }
+    free(rows);
+    return keep(out);
+}
+
+/* Runs `zxvmm campaign S --seed SEED --runs RUNS --out OUT [EXTRA...]` and asserts it ran. */
+#define CAMPAIGN(r, path, seed, runs, out, ...)                                                              \
+    do {                                                                                                     \
+        harness_zxvmm((r), "campaign", (path), "--seed", (seed), "--runs", (runs), "--out", (out),           \
+                      ##__VA_ARGS__, NULL);                                                                  \
+        cr_assert_eq((r)->status, 0, "stderr:\n%s", (r)->err);                                               \
+    } while (0)
+
+/* The first line of `text`, without its duration (a fresh string). */
+static char *first_row(const char *text)
+{
+    char *copy = strdup(text);
+    copy[strcspn(copy, "\n")] = '\0';
+    char *row = without_durations(copy);
+    free(copy);
+    return keep(row);
+}
+
+Test(faults_inject, shards_concatenate_to_the_unsharded_rows_and_table)
+{
+    REQUIRE_KVM();
+    const char *path = scenario(CAMPAIGN_SCENARIO);
+    char all[64], s0[64], s1[64], s2[64];
+    snprintf(all, sizeof(all), "%s", trace_path());
+    snprintf(s0, sizeof(s0), "%s", trace_path());
+    snprintf(s1, sizeof(s1), "%s", trace_path());
+    snprintf(s2, sizeof(s2), "%s", trace_path());
+    struct run_result r;
+    CAMPAIGN(&r, path, "11", "5", all);
+    harness_free(&r);
+    CAMPAIGN(&r, path, "11", "5", s0, "--shard", "0/3");
+    assert_contains(r.err, "total                 2\n"); /* runs 0 and 3 */
+    harness_free(&r);
+    CAMPAIGN(&r, path, "11", "5", s1, "--shard", "1/3", "-j", "2");
+    assert_contains(r.err, "total                 2\n"); /* runs 1 and 4 */
+    harness_free(&r);
+    CAMPAIGN(&r, path, "11", "5", s2, "--shard", "2/3");
+    assert_contains(r.err, "total                 1\n"); /* run 2 */
+    harness_free(&r);
+    char *whole = slurp(all), *t0 = slurp(s0), *t1 = slurp(s1), *t2 = slurp(s2);
+    /* Every shard begins with the same golden row as the unsharded campaign. */
+    char *golden = first_row(whole);
+    assert_contains(golden, "\"run\":\"golden\"");
+    char *g0 = first_row(t0), *g1 = first_row(t1), *g2 = first_row(t2);
+    cr_assert_str_eq(g0, golden);
+    cr_assert_str_eq(g1, golden);
+    cr_assert_str_eq(g2, golden);
+    /* Shard 1's rows are runs 1 and 4 only. */
+    assert_contains(t1, "\"run\":1,");
+    assert_contains(t1, "\"run\":4,");
+    cr_assert_null(strstr(t1, "\"run\":0,"), "%s", t1);
+    cr_assert_null(strstr(t1, "\"run\":2,"), "%s", t1);
+    cr_assert_null(strstr(t1, "\"run\":3,"), "%s", t1);
+    /* Concatenated, they are the unsharded rows. */
+    char *cat = keep(calloc(strlen(t0) + strlen(t1) + strlen(t2) + 1, 1));
+    strcat(strcat(strcat(cat, t0), t1), t2);
+    char *a = merged_rows(whole), *b = merged_rows(cat);
+    cr_assert_str_eq(b, a);
+    /* And zxvmm report gives the same table for the shards as for the whole. */
+    struct run_result ra, rb;
+    harness_zxvmm(&ra, "report", all, NULL);
+    harness_zxvmm(&rb, "report", s0, s1, s2, NULL);
+    cr_assert_eq(ra.status, 0, "%s", ra.err);
+    cr_assert_eq(rb.status, 0, "%s", rb.err);
+    assert_contains(ra.out, "total                 5\n");
+    cr_assert_str_eq(rb.out, ra.out);
+    harness_free(&ra);
+    harness_free(&rb);
+    free_kept();
+    unlink(all);
+    unlink(s0);
+    unlink(s1);
+    unlink(s2);
+}
+
+/* Writes `text` to `path`. */
+static void write_file(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "w");
+    cr_assert_not_null(f);
+    fputs(text, f);
+    fclose(f);
+}
+
+/* The start of line `n` (from 0) of `text`. */
+static const char *line_at(const char *text, int n)
+{
+    for (; n > 0 && text; n--)
+        if ((text = strchr(text, '\n')) != NULL)
+            text++;
+    cr_assert_not_null(text);
+    return text;
+}
+
+Test(faults_inject, resume_runs_only_the_missing_rows_and_redoes_a_cut_last_line)
+{
+    REQUIRE_KVM();
+    const char *path = scenario(CAMPAIGN_SCENARIO);
+    char all[64], part[64];
+    snprintf(all, sizeof(all), "%s", trace_path());
+    snprintf(part, sizeof(part), "%s", trace_path());
+    struct run_result r;
+    CAMPAIGN(&r, path, "21", "4", all);
+    harness_free(&r);
+    char *whole = slurp(all);
+    /* The golden row and runs 0 and 1, their durations marked (a run redone would lose the mark), then run 2
+     * cut off mid-row. */
+    size_t first_three = (size_t)(line_at(whole, 3) - whole);
+    char *text = keep(calloc(strlen(whole) + 64, 1));
+    memcpy(text, whole, first_three);
+    for (char *d = text; (d = strstr(d, "\"duration_ms\":")) != NULL; d++)
+        memcpy(d + 14, "9", 1); /* 9... is a duration the runs here never take first */
+    char *marked = keep(strdup(text));
+    strncat(text, line_at(whole, 3), 40);
+    write_file(part, text);
+    harness_zxvmm(&r, "campaign", path, "--runs", "4", "--resume", "--out", part, NULL);
+    cr_assert_eq(r.status, 0, "stderr:\n%s", r.err);
+    char want[160];
+    snprintf(
+        want, sizeof(want),
+        "zxvmm: --resume %s: 2 of this shard's runs already there; a last line cut off mid-row was dropped",
+        part);
+    harness_assert_line(r.err, want);
+    harness_free(&r);
+    char *after = slurp(part);
+    cr_assert(strncmp(after, marked, strlen(marked)) == 0, "the kept rows changed:\n%s", after);
+    cr_assert_str_eq(merged_rows(after), merged_rows(whole));
+    cr_assert_str_eq(keep(without_durations(after)),
+                     keep(without_durations(whole))); /* in order, one golden row */
+    /* A whole file: nothing runs, nothing is added. */
+    harness_zxvmm(&r, "campaign", path, "--runs", "4", "--seed", "21", "--resume", "--out", part, NULL);
+    cr_assert_eq(r.status, 0, "stderr:\n%s", r.err);
+    assert_contains(r.err, "4 of this shard's runs already there\n");
+    assert_contains(r.err, "total                 4\n");
+    harness_free(&r);
+    char *again = slurp(part);
+    cr_assert_str_eq(again, after);
+    free_kept();
+    unlink(all);
+    unlink(part);
+}
+
+Test(faults_inject, replay_reproduces_the_campaign_row_with_output_class_and_trace)
+{
+    REQUIRE_KVM();
+    const char *path = scenario(CAMPAIGN_SCENARIO);
+    char all[64], row[64], trace[64];
+    snprintf(all, sizeof(all), "%s", trace_path());
+    snprintf(row, sizeof(row), "%s", trace_path());
+    snprintf(trace, sizeof(trace), "%s", trace_path());
+    struct run_result r;
+    CAMPAIGN(&r, path, "33", "4", all);
+    harness_free(&r);
+    char *whole = slurp(all);
+    for (int i = 0; i < 4; i++) {
+        char index[8];
+        snprintf(index, sizeof(index), "%d", i);
+        harness_zxvmm(&r, "campaign", path, "--seed", "33", "--replay", index, "--out", row, "--trace", trace,
+                      NULL);
+        char *replayed = first_row(slurp(row)), *original = first_row(line_at(whole, i + 1));
+        cr_assert_str_eq(replayed, original, "run %d", i);
+        /* The guest's output on stdout, the class line on stderr, the status of its exit. */
+        assert_contains(r.out, "write1=");
+        char class_line[64];
+        const char *class = strstr(original, "\"class\":\"") + 9;
+        snprintf(class_line, sizeof(class_line), "zxvmm: class %.*s", (int)strcspn(class, "\""), class);
+        assert_contains(r.err, class_line);
+        const char *exit_field = strstr(original, "\"exit\":") + 7;
+        cr_assert_eq(r.status, atoi(exit_field), "run %d: status %d, row %s", i, r.status, original);
+        assert_contains(read_trace(trace), "\"event\":\"start\",\"process\":\"inject_target\"");
+        harness_free(&r);
+    }
+    free_kept();
+    unlink(all);
+    unlink(row);
+    unlink(trace);
+}
+
+Test(faults_inject, progress_line_is_drawn_on_a_terminal_and_cleared)
+{
+    REQUIRE_KVM();
+    const char *path = scenario(CAMPAIGN_SCENARIO);
+    char out[64], command[512];
+    snprintf(out, sizeof(out), "%s", trace_path());
+    snprintf(command, sizeof(command), "%s campaign %s --runs 3 --seed 5 --out %s", harness_zxvmm_path(),
+             path, out);
+    const char *argv[] = {"/usr/bin/script", "-qec", command, "/dev/null", NULL};
+    struct run_result r;
+    cr_assert_eq(harness_run(argv, &r), 0);
+    cr_assert_eq(r.status, 0, "%s%s", r.out, r.err);
+    /* stderr is the pty: script copies it to its stdout. */
+    assert_contains(r.out, "\rzxvmm: 0/3 runs\033[K");
+    assert_contains(r.out, "\rzxvmm: 3/3 runs, ");
+    assert_contains(r.out, " runs/s, ");
+    assert_contains(r.out, ", ETA 0s\033[K");
+    assert_contains(r.out, "\r\033[Kclass              runs   share");
+    harness_free(&r);
+    unlink(out);
+}
+
+Test(faults_inject, no_progress_line_when_stderr_is_not_a_terminal)
+{
+    REQUIRE_KVM();
+    struct run_result r;
+    harness_zxvmm(&r, "campaign", scenario(CAMPAIGN_SCENARIO), "--runs", "2", "--seed", "5", NULL);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    cr_assert_null(strchr(r.err, '\r'), "%s", r.err);
+    cr_assert_null(strstr(r.err, "runs/s"), "%s", r.err);
+    cr_assert(strncmp(r.err, "class              runs   share\n", 32) == 0, "%s", r.err);
+    harness_free(&r);
+}
+
+/* Asserts that `zxvmm campaign ARGS...` is a usage error whose message has `cause`. */
+#define USAGE_ERROR(cause, ...)                                                                              \
+    do {                                                                                                     \
+        struct run_result r_;                                                                                \
+        harness_zxvmm(&r_, "campaign", __VA_ARGS__, NULL);                                                   \
+        cr_assert_eq(r_.status, 2, "%s", r_.err);                                                            \
+        assert_contains(r_.err, (cause));                                                                    \
+        harness_free(&r_);                                                                                   \
+    } while (0)
+
+Test(faults_inject, shard_resume_replay_and_trace_usage_errors_name_the_cause)
+{
+    USAGE_ERROR("zxvmm: --shard 2: expected K/M (shard K of M, 0 <= K < M), e.g. 0/4\n", "s.lua", "--runs",
+                "4", "--shard", "2");
+    USAGE_ERROR("zxvmm: --shard x/4: K 'x' is not a decimal number\n", "s.lua", "--runs", "4", "--shard",
+                "x/4");
+    USAGE_ERROR("zxvmm: --shard 1/y: M 'y' is not a decimal number\n", "s.lua", "--runs", "4", "--shard=1/y");
+    USAGE_ERROR("zxvmm: --shard 0/0: M is 0; there must be at least one shard\n", "s.lua", "--runs", "4",
+                "--shard", "0/0");
+    USAGE_ERROR("zxvmm: --shard 3/3: K is 3, not below M (shards are numbered 0 to 2)\n", "s.lua", "--runs",
+                "4", "--shard", "3/3");
+    USAGE_ERROR("zxvmm: option --shard needs a value\n", "s.lua", "--runs", "4", "--shard");
+    USAGE_ERROR("zxvmm: --resume needs --out FILE.jsonl (the file whose rows it keeps and appends to)\n",
+                "s.lua", "--runs", "4", "--resume");
+    USAGE_ERROR("zxvmm: --replay needs --seed N (the campaign seed of the run to replay)\n", "s.lua",
+                "--replay", "1");
+    USAGE_ERROR("zxvmm: --replay runs one run; it cannot be used with --shard\n", "s.lua", "--seed", "1",
+                "--replay", "1", "--shard", "0/2");
+    USAGE_ERROR("zxvmm: --replay runs one run; it cannot be used with --resume\n", "s.lua", "--seed", "1",
+                "--replay", "1", "--resume", "--out", "x.jsonl");
+    USAGE_ERROR("zxvmm: --replay 4: not a run of --runs 4 (runs are numbered from 0)\n", "s.lua", "--seed",
+                "1", "--runs", "4", "--replay", "4");
+    USAGE_ERROR("zxvmm: --replay x: expected a number from 0 to 99999999 (decimal or 0x hex)\n", "s.lua",
+                "--seed", "1", "--replay", "x");
+    USAGE_ERROR(
+        "zxvmm: --trace needs --replay I (a campaign does not trace its runs; replay the one to trace)\n",
+        "s.lua", "--runs", "2", "--trace", "t.jsonl");
+    USAGE_ERROR("zxvmm: --trace: the file name is empty\n", "s.lua", "--seed", "1", "--replay", "0",
+                "--trace", "");
+    USAGE_ERROR("unknown option '--shards' for 'campaign'; did you mean '--shard'?", "s.lua", "--runs", "2",
+                "--shards", "0/2");
+}
+
+Test(faults_inject, resume_refuses_a_file_it_cannot_continue_before_any_run)
+{
+    const char *path = scenario(CAMPAIGN_SCENARIO);
+    char part[64], want[160];
+    snprintf(part, sizeof(part), "%s", trace_path());
+    write_file(part, "{\"campaign_seed\":7,\"run\":\"golden\",\"class\":\"golden\"}\nnot a row\n");
+    snprintf(want, sizeof(want),
+             "zxvmm: --resume %s: line 2: not a result row (no \"campaign_seed\", \"run\" or \"class\")\n",
+             part);
+    USAGE_ERROR(want, path, "--runs", "2", "--resume", "--out", part);
+    write_file(part, "{\"campaign_seed\":7,\"run\":\"golden\",\"class\":\"golden\"}\n");
+    snprintf(want, sizeof(want), "zxvmm: --resume %s: its rows are of campaign seed 7, not 8 (--seed)\n",
+             part);
+    USAGE_ERROR(want, path, "--runs", "2", "--seed", "8", "--resume", "--out", part);
+    char *text = slurp(part);
+    cr_assert_str_eq(text, "{\"campaign_seed\":7,\"run\":\"golden\",\"class\":\"golden\"}\n"); /* untouched */
+    free_kept();
+    USAGE_ERROR("zxvmm: --out /nonexistent/rows.jsonl: cannot open the file: No such file or directory\n",
+                path, "--runs", "2", "--resume", "--out", "/nonexistent/rows.jsonl");
+    unlink(part);
+}
+
+Test(faults_inject, replay_refuses_an_out_or_trace_it_cannot_create_before_any_run)
+{
+    const char *path = scenario(CAMPAIGN_SCENARIO);
+    USAGE_ERROR("zxvmm: --out /nonexistent/row.jsonl: cannot create the file: No such file or directory\n",
+                path, "--seed", "1", "--replay", "0", "--out", "/nonexistent/row.jsonl");
+    USAGE_ERROR("zxvmm: --trace /nonexistent/t.jsonl: cannot create the file: No such file or directory\n",
+                path, "--seed", "1", "--replay", "0", "--trace", "/nonexistent/t.jsonl");
+}

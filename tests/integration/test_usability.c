@@ -347,6 +347,7 @@ Test(usability, man_page_and_completion_know_every_option)
     char *completion = read_text(ZXVMM_SOURCE_DIR "/completions/zxvmm");
     check_options_documented("run", man, completion);
     check_options_documented("dtb", man, completion);
+    check_options_documented("campaign", man, completion);
     cr_expect(strstr(man, "kernel.enable\\-debugging\\-syscalls") != NULL);
     free(man);
     free(completion);
@@ -376,6 +377,9 @@ Test(usability, bash_completion_completes_commands_flags_and_boot_options)
         {"zxvmm r", "run report\n"},
         {"zxvmm c", "campaign\n"},
         {"zxvmm campaign s.lua --ru", "--runs\n"},
+        {"zxvmm campaign s.lua --sh", "--shard\n"},
+        {"zxvmm campaign s.lua --rep", "--replay\n"},
+        {"zxvmm campaign s.lua --res", "--resume\n"},
         {"zxvmm run --scen", "--scenario\n"},
         {"zxvmm run --ti", "--timeout\n"},
         {"zxvmm run --label-output --w", "--wait-all\n"},

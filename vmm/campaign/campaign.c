@@ -62,16 +62,14 @@ static void write_faults(FILE *f, const struct campaign_run *r)
     fputs("],", f);
 }
 
-/* One row (docs/faults.md); index -1 is the golden run. */
-static void write_row(const struct campaign_config *c, int64_t index, const struct campaign_run *r,
-                      const char *class, double ms)
+void campaign_write_row(FILE *f, const char *name, const struct scenario *sc, uint64_t campaign_seed,
+                        int64_t index, const struct campaign_run *r, const char *class, double ms)
 {
-    FILE *f = c->out;
     char sha[65];
     sha256_hex(r->out, r->out_len, sha);
     fputs("{\"scenario\":", f);
-    trace_json_string(f, c->name);
-    fprintf(f, ",\"campaign_seed\":%" PRIu64 ",", c->seed);
+    trace_json_string(f, name);
+    fprintf(f, ",\"campaign_seed\":%" PRIu64 ",", campaign_seed);
     if (index < 0)
         fputs("\"run\":\"golden\",\"seed\":null,", f);
     else
@@ -94,9 +92,15 @@ static void write_row(const struct campaign_config *c, int64_t index, const stru
     fprintf(f,
             "\"end\":\"%s\",\"class\":\"%s\",\"stdout_sha256\":\"%s\",\"reproducible\":%s,"
             "\"duration_ms\":%.1f,\"zxvmm\":\"%s\"}\n",
-            campaign_end_name(r), class, sha, index >= 0 && scenario_timed(c->scenario) ? "false" : "true",
-            ms, ZXVMM_VERSION);
+            campaign_end_name(r), class, sha, index >= 0 && scenario_timed(sc) ? "false" : "true", ms,
+            ZXVMM_VERSION);
     fflush(f);
+}
+
+static void write_row(const struct campaign_config *c, int64_t index, const struct campaign_run *r,
+                      const char *class, double ms)
+{
+    campaign_write_row(c->out, c->name, c->scenario, c->seed, index, r, class, ms);
 }
 
 static double ms_since(uint64_t start_ns)
@@ -106,44 +110,103 @@ static double ms_since(uint64_t start_ns)
 
 struct slot {
     struct campaign_child child;
-    uint64_t index;
+    uint64_t pos; /* the run's place in the schedule's list */
     uint64_t start_ns;
     bool busy;
 };
 
-/* Finished runs not yet written, kept until every lower index is written. */
+/* Finished runs not yet written, kept until every earlier selected run is written. */
 struct pending {
     struct campaign_run run;
     double ms;
     bool done;
 };
 
-static int start_run(const struct campaign_config *c, struct slot *s, uint64_t index)
+/* The selected runs (their indices in `list`), how far they are started and written, the progress line. */
+struct schedule {
+    uint64_t *list;
+    uint64_t n, next_start, next_write;
+    struct pending *p;
+    uint64_t start_ns, drawn_ns; /* the campaign's start, the progress line's last redraw */
+};
+
+#define PROGRESS_PERIOD_NS 100000000ULL /* at most 10 redraws a second */
+
+/* Redraws the progress line on stderr, at most every PROGRESS_PERIOD_NS (and always for the last run). */
+static void draw_progress(const struct campaign_config *c, struct schedule *s,
+                          const uint64_t counts[CAMPAIGN_CLASSES])
 {
-    s->index = index;
+    uint64_t now = syscall_host_now_ns();
+    if (!c->progress || (s->drawn_ns && now - s->drawn_ns < PROGRESS_PERIOD_NS && s->next_write < s->n))
+        return;
+    s->drawn_ns = now;
+    char text[512];
+    campaign_progress_text(text, sizeof(text), s->next_write, s->n, (double)(now - s->start_ns) / 1e9,
+                           counts);
+    fprintf(stderr, "\r%s\033[K", text);
+    fflush(stderr);
+}
+
+static int start_run(const struct campaign_config *c, struct slot *s, uint64_t pos, uint64_t index)
+{
+    s->pos = pos;
     s->start_ns = syscall_host_now_ns();
     int rc = campaign_spawn(c->body, c->arg, true, false, campaign_seed_of(c->seed, index), &s->child);
     s->busy = rc == 0;
     return rc;
 }
 
-/* Writes the rows of finished runs from `*next` on, in index order. */
-static void flush_rows(const struct campaign_config *c, const struct campaign_run *golden, struct pending *p,
-                       uint64_t *next, uint64_t counts[CAMPAIGN_CLASSES])
+/* Writes the rows of finished runs from s->next_write on, in index order. */
+static void flush_rows(const struct campaign_config *c, const struct campaign_run *golden, struct schedule *s,
+                       uint64_t counts[CAMPAIGN_CLASSES])
 {
-    while (*next < c->runs && p[*next].done) {
-        struct campaign_run *r = &p[*next].run;
+    while (s->next_write < s->n && s->p[s->next_write].done) {
+        struct campaign_run *r = &s->p[s->next_write].run;
         const char *class = campaign_class_of(c->scenario, golden, r, campaign_class_names, CAMPAIGN_CLASSES);
         counts[campaign_class_index(class)]++;
-        write_row(c, (int64_t)*next, r, class, p[*next].ms);
+        write_row(c, (int64_t)s->list[s->next_write], r, class, s->p[s->next_write].ms);
         campaign_run_free(r);
-        ++*next;
+        s->next_write++;
+        draw_progress(c, s, counts);
     }
+}
+
+/* Starts selected runs in the free slots; a run that cannot start is done at once (its row: vmm_error). */
+static uint64_t fill_slots(const struct campaign_config *c, struct slot *slots, struct schedule *s)
+{
+    uint64_t started = 0;
+    for (unsigned j = 0; j < c->jobs && s->next_start < s->n; j++)
+        if (!slots[j].busy) {
+            uint64_t pos = s->next_start++, index = s->list[pos];
+            if (start_run(c, &slots[j], pos, index) != 0) {
+                s->p[pos].run =
+                    (struct campaign_run){.status = 125, .seed = campaign_seed_of(c->seed, index)};
+                s->p[pos].done = true;
+            } else {
+                started++;
+            }
+        }
+    return started;
+}
+
+/* Waits for one child and records its run. */
+static void reap_one(const struct campaign_config *c, struct slot *slots, struct schedule *s, uint64_t *busy)
+{
+    int wstatus;
+    pid_t pid = wait(&wstatus);
+    for (unsigned j = 0; pid > 0 && j < c->jobs; j++)
+        if (slots[j].busy && slots[j].child.pid == pid) {
+            struct pending *q = &s->p[slots[j].pos];
+            campaign_reap(&slots[j].child, wstatus, &q->run);
+            q->ms = ms_since(slots[j].start_ns);
+            q->done = true;
+            slots[j].busy = false;
+            --*busy;
+        }
 }
 
 int campaign_run(const struct campaign_config *c, uint64_t counts[CAMPAIGN_CLASSES])
 {
-    memset(counts, 0, sizeof(uint64_t) * CAMPAIGN_CLASSES);
     struct campaign_run golden;
     uint64_t start = syscall_host_now_ns();
     int rc = campaign_fork_run(c->body, c->arg, true, true, 0, &golden);
@@ -153,42 +216,33 @@ int campaign_run(const struct campaign_config *c, uint64_t counts[CAMPAIGN_CLASS
         campaign_run_free(&golden);
         return -ECHILD;
     }
-    write_row(c, -1, &golden, "golden", ms_since(start));
-    struct pending *p = calloc(c->runs ? c->runs : 1, sizeof(*p));
+    if (!c->golden_written)
+        write_row(c, -1, &golden, "golden", ms_since(start));
+    struct schedule s = {.start_ns = syscall_host_now_ns()};
+    int64_t n = campaign_select(c->runs, &c->shard, c->done, &s.list);
+    s.n = n > 0 ? (uint64_t)n : 0;
+    s.p = calloc(s.n ? s.n : 1, sizeof(*s.p));
     struct slot slots[CAMPAIGN_MAX_JOBS] = {0};
-    if (!p) {
+    if (n < 0 || !s.p) {
+        free(s.list);
+        free(s.p);
         campaign_run_free(&golden);
         return -ENOMEM;
     }
-    uint64_t next_start = 0, next_write = 0, busy = 0;
-    while (next_write < c->runs) {
-        for (unsigned j = 0; j < c->jobs && next_start < c->runs; j++)
-            if (!slots[j].busy) {
-                if (start_run(c, &slots[j], next_start) != 0) {
-                    p[next_start].run =
-                        (struct campaign_run){.status = 125, .seed = campaign_seed_of(c->seed, next_start)};
-                    p[next_start].done = true; /* its row says vmm_error */
-                } else {
-                    busy++;
-                }
-                next_start++;
-            }
-        if (busy) {
-            int wstatus;
-            pid_t pid = wait(&wstatus);
-            for (unsigned j = 0; pid > 0 && j < c->jobs; j++)
-                if (slots[j].busy && slots[j].child.pid == pid) {
-                    struct pending *q = &p[slots[j].index];
-                    campaign_reap(&slots[j].child, wstatus, &q->run);
-                    q->ms = ms_since(slots[j].start_ns);
-                    q->done = true;
-                    slots[j].busy = false;
-                    busy--;
-                }
-        }
-        flush_rows(c, &golden, p, &next_write, counts);
+    uint64_t busy = 0;
+    draw_progress(c, &s, counts);
+    while (s.next_write < s.n) {
+        busy += fill_slots(c, slots, &s);
+        if (busy)
+            reap_one(c, slots, &s, &busy);
+        flush_rows(c, &golden, &s, counts);
     }
-    free(p);
+    if (c->progress) {
+        fputs("\r\033[K", stderr); /* the progress line is cleared before the table */
+        fflush(stderr);
+    }
+    free(s.list);
+    free(s.p);
     campaign_run_free(&golden);
     return 0;
 }

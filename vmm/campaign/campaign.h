@@ -6,9 +6,9 @@
 #include <stdio.h>
 
 #include "campaign/outcome.h"
+#include "campaign/shard.h"
 #include "inject/scenario.h"
 
-#define CAMPAIGN_CLASSES  7
 #define CAMPAIGN_MAX_JOBS 64
 
 /* The class names, in the order of the class table. */
@@ -29,15 +29,28 @@ struct campaign_config {
     FILE *out;          /* where the rows go */
     campaign_body body; /* one run, in a child process */
     void *arg;
+    struct campaign_shard shard; /* the indices to run (0/1: all) */
+    const bool *done;            /* --resume: done[i] set for runs already written (NULL: none) */
+    bool golden_written;         /* --resume: the file has the golden row already */
+    bool progress;               /* redraw a progress line on stderr (a terminal) */
 };
 
 /*
- * The golden run, then runs 0 .. runs-1, up to `jobs` at once, one row each
+ * The golden run (its row unless c->golden_written), then the runs of
+ * 0 .. runs-1 in c->shard and not c->done, up to `jobs` at once, one row each
  * written in index order; one run's failure is its row (vmm_error), never the
- * campaign's end. Counts each class into `counts` (campaign_class_names
- * order). Returns 0, or -errno when the golden run could not be made or failed.
+ * campaign's end. Adds each class to `counts` (campaign_class_names order).
+ * Returns 0, or -errno when the golden run could not be made or failed.
  */
 int campaign_run(const struct campaign_config *c, uint64_t counts[CAMPAIGN_CLASSES]);
+
+/*
+ * Writes run `index`'s row (docs/faults.md; index -1 is the golden run) to
+ * `f` and flushes it: the same bytes for a campaign's run and its --replay,
+ * duration_ms aside.
+ */
+void campaign_write_row(FILE *f, const char *name, const struct scenario *sc, uint64_t campaign_seed,
+                        int64_t index, const struct campaign_run *r, const char *class, double ms);
 
 /* The index of class `name` in campaign_class_names, or -1. */
 int campaign_class_index(const char *name);

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "boot/options.h"
+#include "campaign/shard.h"
 #include "cli/args.h"
 #include "gdb/server.h"
 
@@ -21,6 +22,8 @@ const char cli_usage[] =
     "  zxvmm run [OPTION]... --scenario S.lua [--seed N]\n"
     "  zxvmm dtb [--cmdline TEXT] [--mem SIZE] -o FILE\n"
     "  zxvmm campaign S.lua --runs N [-j J] [--seed N] [--out FILE.jsonl]\n"
+    "                 [--shard K/M] [--resume]\n"
+    "  zxvmm campaign S.lua --seed N --replay I [--out FILE.jsonl] [--trace FILE.jsonl]\n"
     "  zxvmm report FILE.jsonl...\n"
     "  zxvmm --help | --version\n"
     "\n"
@@ -115,6 +118,9 @@ const char cli_usage_dtb[] = "Usage: zxvmm dtb [OPTION]... -o FILE\n"
 
 const char cli_usage_campaign[] =
     "Usage: zxvmm campaign S.lua --runs N [-j J] [--seed N] [--out FILE.jsonl]\n"
+    "                      [--shard K/M] [--resume]\n"
+    "   or: zxvmm campaign S.lua --seed N --replay I [--out FILE.jsonl]\n"
+    "                      [--trace FILE.jsonl]\n"
     "\n"
     "Runs the fault-injection scenario S.lua N times with seeds derived from the\n"
     "campaign seed, after one golden run without faults, and writes one JSON line\n"
@@ -127,10 +133,23 @@ const char cli_usage_campaign[] =
     "  --seed N           the campaign seed, decimal or 0x hex (default: random,\n"
     "                     printed on stderr and stored in every row)\n"
     "  --out FILE.jsonl   where the rows go (created or truncated; default stdout)\n"
+    "  --shard K/M        run only the runs i with i mod M = K (0 <= K < M); every\n"
+    "                     shard writes the golden row; 'zxvmm report' merges them\n"
+    "  --resume           (with --out) keep the whole rows already in FILE.jsonl\n"
+    "                     (a last line cut off is dropped), run only the missing\n"
+    "                     runs and append their rows\n"
+    "  --replay I         run run I alone, as 'zxvmm run --scenario' does (guest\n"
+    "                     output on stdout, class on stderr); needs --seed; with\n"
+    "                     --out, writes its row\n"
+    "  --trace FILE.jsonl (with --replay) write the replayed run's trace\n"
     "  --help             print this help\n"
     "\n"
+    "A progress line (runs, runs/s, classes, ETA) is redrawn on stderr when it is\n"
+    "a terminal.\n"
+    "\n"
     "Exit status: 0 when the campaign ran (whatever the classes); 2 usage or\n"
-    "scenario error; 125 when the golden run failed.\n";
+    "scenario error; 125 when the golden run failed. With --replay, the run's\n"
+    "status as 'zxvmm run --scenario' gives it.\n";
 
 const char cli_usage_report[] = "Usage: zxvmm report FILE.jsonl...\n"
                                 "\n"
@@ -145,8 +164,9 @@ static const char *const cli_run_options[] = {
     "--cmdline",  "--mem", "--timeout", "--spawn",    "--spawn-stopped", "--verbose", "--label-output",
     "--wait-all", "--gdb", "--trace",   "--scenario", "--seed",          "--help",    NULL};
 static const char *const cli_dtb_options[] = {"--cmdline", "--mem", "--output", "-o", "--help", NULL};
-static const char *const cli_campaign_options[] = {"--runs", "--jobs", "-j", "--seed",
-                                                   "--out",  "--help", NULL};
+static const char *const cli_campaign_options[] = {"--runs",  "--jobs",  "-j",       "--seed",
+                                                   "--out",   "--shard", "--resume", "--replay",
+                                                   "--trace", "--help",  NULL};
 
 /* The option of `command` nearest to `arg` (its name before any '='), when it is a likely misspelling. */
 static const char *nearest_option(enum cli_command command, const char *arg)
@@ -372,11 +392,60 @@ static int parse_campaign_option(int argc, char **argv, int *i, struct cli_optio
         if (!(v = option_value(argc, argv, i, "--out", err, errlen)))
             return -EINVAL;
         o->out = v;
+    } else if (is_option(arg, "--shard")) {
+        struct campaign_shard s;
+        if (!(v = option_value(argc, argv, i, "--shard", err, errlen)) ||
+            campaign_shard_parse(v, &s, err, errlen) != 0)
+            return -EINVAL;
+        o->shard_k = s.k;
+        o->shard_m = s.m;
+    } else if (strcmp(arg, "--resume") == 0) {
+        o->resume = true;
+    } else if (is_option(arg, "--replay")) {
+        if (!(v = option_value(argc, argv, i, "--replay", err, errlen)) ||
+            parse_u64("--replay", v, 0, CLI_MAX_RUNS - 1, &o->replay, err, errlen))
+            return -EINVAL;
+        o->replay_given = true;
+    } else if (is_option(arg, "--trace")) {
+        if (!(v = option_value(argc, argv, i, "--trace", err, errlen)))
+            return -EINVAL;
+        if (*v == '\0') {
+            snprintf(err, errlen, "--trace: the file name is empty");
+            return -EINVAL;
+        }
+        o->trace = v;
     } else {
         const char *near = nearest_option(CLI_CAMPAIGN, arg);
         int k = snprintf(err, errlen, "unknown option '%s' for 'campaign'", arg);
         if (near && k > 0 && (size_t)k < errlen)
             snprintf(err + k, errlen - (size_t)k, "; did you mean '%s'?", near);
+        return -EINVAL;
+    }
+    return 0;
+}
+
+/* The campaign options that only go together. */
+static int check_campaign(const struct cli_options *o, char *err, size_t errlen)
+{
+    const char *why = NULL;
+    if (o->replay_given && !o->seed_given)
+        why = "--replay needs --seed N (the campaign seed of the run to replay)";
+    else if (o->replay_given && (o->shard_m || o->resume))
+        why = o->resume ? "--replay runs one run; it cannot be used with --resume"
+                        : "--replay runs one run; it cannot be used with --shard";
+    else if (!o->replay_given && o->runs == 0)
+        why = "campaign needs --runs N";
+    else if (!o->replay_given && o->trace)
+        why = "--trace needs --replay I (a campaign does not trace its runs; replay the one to trace)";
+    else if (o->resume && !o->out)
+        why = "--resume needs --out FILE.jsonl (the file whose rows it keeps and appends to)";
+    if (why) {
+        snprintf(err, errlen, "%s", why);
+        return -EINVAL;
+    }
+    if (o->replay_given && o->runs && o->replay >= o->runs) {
+        snprintf(err, errlen, "--replay %llu: not a run of --runs %llu (runs are numbered from 0)",
+                 (unsigned long long)o->replay, (unsigned long long)o->runs);
         return -EINVAL;
     }
     return 0;
@@ -420,12 +489,8 @@ static int parse_campaign(int argc, char **argv, struct cli_options *o, char *er
                  o->nfiles ? o->files[1] : "");
         return -EINVAL;
     }
-    if (!report && o->runs == 0) {
-        snprintf(err, errlen, "campaign needs --runs N");
-        return -EINVAL;
-    }
     o->scenario = report ? NULL : o->files[0];
-    return 0;
+    return report ? 0 : check_campaign(o, err, errlen);
 }
 
 static int parse_command(const char *word, struct cli_options *o, char *err, size_t errlen)

@@ -54,6 +54,10 @@ struct cli_options {
     uint64_t runs;             /* campaign --runs N */
     unsigned jobs;             /* campaign -j J (default 1) */
     const char *out;           /* campaign --out FILE.jsonl, NULL for stdout */
+    uint64_t shard_k, shard_m; /* campaign --shard K/M (shard_m 0: not given, the whole campaign) */
+    bool resume;               /* campaign --resume: keep --out's whole rows, run the missing ones */
+    bool replay_given;         /* campaign --replay I */
+    uint64_t replay;           /* the run to replay */
     char **files;              /* report FILE... (points into argv) */
     int nfiles;
     struct cli_program spawn[CLI_MAX_SPAWN];

@@ -1,5 +1,6 @@
 /* main.c: the zxvmm executable: parse the command line, run the VM or write its device tree, map the outcome
  * to an exit status. */
+#include <ctype.h>
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -335,8 +336,20 @@ static void print_class(const struct scenario *sc, const struct campaign_run *ru
                     run->faults.faults[i].id, run->faults.faults[i].why);
 }
 
-/* The golden run, silently, then the faulted run with its output; its class on stderr. */
-static int run_scenario_runs(const struct cli_options *eff, const struct scenario *sc, uint64_t seed)
+/* campaign --replay: where the replayed run's row goes, and what it says. */
+struct replay_row {
+    FILE *out; /* NULL: no row */
+    const char *name;
+    uint64_t campaign_seed;
+    uint64_t index;
+};
+
+/*
+ * The golden run, silently, then the faulted run with its output; its class on stderr, and its row when
+ * `row` asks for one.
+ */
+static int run_scenario_runs(const struct cli_options *eff, const struct scenario *sc, uint64_t seed,
+                             const struct replay_row *row)
 {
     struct campaign_run golden, faulted;
     struct scenario_body body = {eff, sc};
@@ -349,18 +362,24 @@ static int run_scenario_runs(const struct cli_options *eff, const struct scenari
         campaign_run_free(&golden);
         return CLI_EXIT_VM_FAILED;
     }
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
     if (rc == 0 && (rc = campaign_fork_run(scenario_body, &body, false, false, seed, &faulted)) != 0)
         campaign_run_free(&golden);
     if (rc != 0) {
         fprintf(stderr, "zxvmm: cannot start a run: %s\n", strerror(-rc));
         return CLI_EXIT_VM_FAILED;
     }
+    clock_gettime(CLOCK_MONOTONIC, &t1);
     fwrite(faulted.out, 1, faulted.out_len, stdout);
     fflush(stdout);
     const char *class = campaign_class_of(sc, &golden, &faulted, campaign_class_names, CAMPAIGN_CLASSES);
     if (faulted.faults.failed && faulted.ran) /* only classify failed; the run said nothing of it yet */
         fprintf(stderr, "zxvmm: scenario: %s\n", faulted.faults.failure);
     print_class(sc, &faulted, class);
+    if (row && row->out)
+        campaign_write_row(row->out, row->name, sc, row->campaign_seed, (int64_t)row->index, &faulted, class,
+                           (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6);
     int status = faulted.ran ? faulted.status : CLI_EXIT_VM_FAILED;
     campaign_run_free(&golden);
     campaign_run_free(&faulted);
@@ -414,31 +433,117 @@ static int run_scenario(const struct cli_options *o)
     uint64_t seed = o->seed_given ? o->seed : random_seed();
     if (!o->seed_given)
         fprintf(stderr, "zxvmm: seed 0x%016llx\n", (unsigned long long)seed);
-    status = run_scenario_runs(&eff, &sc, seed);
+    status = run_scenario_runs(&eff, &sc, seed, NULL);
     scenario_free(&sc);
     return status;
 }
 
-/* campaign S.lua --runs N: the golden run, N seeded runs, their rows, the class table on stderr. */
-static int campaign(const struct cli_options *o)
+/* campaign --replay I: run I of the campaign alone, as run --scenario does; its row to --out. */
+static int campaign_replay(const struct cli_options *o, const struct scenario *sc,
+                           const struct cli_options *eff)
 {
-    struct scenario sc;
-    struct cli_options eff;
-    int status = prepare_scenario(o, &sc, &eff);
-    if (status != 0)
-        return status;
-    FILE *out = stdout;
-    if (o->out && !(out = fopen(o->out, "w"))) {
+    struct replay_row row = {NULL, o->scenario, o->seed, o->replay};
+    if (o->out && !(row.out = fopen(o->out, "w"))) {
         fprintf(stderr, "zxvmm: --out %s: cannot create the file: %s\n", o->out, strerror(errno));
-        scenario_free(&sc);
         return CLI_EXIT_USAGE;
     }
-    uint64_t seed = o->seed_given ? o->seed : random_seed();
-    if (!o->seed_given)
+    int status = run_scenario_runs(eff, sc, campaign_seed_of(o->seed, o->replay), &row);
+    if (row.out && fclose(row.out) != 0) {
+        fprintf(stderr, "zxvmm: --out %s: writing failed: %s\n", o->out, strerror(errno));
+        status = CLI_EXIT_VM_FAILED;
+    }
+    return status;
+}
+
+/*
+ * --resume: opens --out for appending, reads the rows it keeps into `res` (cutting a last line cut off
+ * mid-row), and takes the campaign seed from them when none was given. 0 or an exit status.
+ */
+static int open_resume(const struct cli_options *o, const struct campaign_shard *shard,
+                       struct campaign_resume *res, uint64_t *seed, bool *seed_known, FILE **out)
+{
+    char err[512];
+    FILE *f = fopen(o->out, "a+");
+    if (!f) {
+        fprintf(stderr, "zxvmm: --out %s: cannot open the file: %s\n", o->out, strerror(errno));
+        return CLI_EXIT_USAGE;
+    }
+    rewind(f);
+    int rc = campaign_resume_read(f, o->runs, shard, res, err, sizeof(err));
+    if (rc == 0 && res->seed_known && *seed_known && res->seed != *seed) {
+        snprintf(err, sizeof(err), "its rows are of campaign seed %llu, not %llu (--seed)",
+                 (unsigned long long)res->seed, (unsigned long long)*seed);
+        campaign_resume_free(res);
+        rc = -EINVAL;
+    }
+    if (rc == 0 && ftruncate(fileno(f), res->keep) != 0) {
+        snprintf(err, sizeof(err), "cannot drop its cut-off last line: %s", strerror(errno));
+        campaign_resume_free(res);
+        rc = -EIO;
+    }
+    if (rc != 0) {
+        fprintf(stderr, "zxvmm: --resume %s: %s%s\n", o->out,
+                rc == -EINVAL && isdigit((unsigned char)err[0]) ? "line " : "", err);
+        fclose(f);
+        return CLI_EXIT_USAGE;
+    }
+    if (res->seed_known && !*seed_known) {
+        *seed = res->seed;
+        *seed_known = true;
+    }
+    fprintf(stderr, "zxvmm: --resume %s: %llu of this shard's runs already there%s\n", o->out,
+            (unsigned long long)res->ndone, res->cut ? "; a last line cut off mid-row was dropped" : "");
+    *out = f;
+    return 0;
+}
+
+/* Opens where the rows go (stdout, --out, or --out resumed); 0 or an exit status. */
+static int open_rows(const struct cli_options *o, const struct campaign_shard *shard,
+                     struct campaign_resume *res, uint64_t *seed, bool *seed_known, FILE **out)
+{
+    memset(res, 0, sizeof(*res));
+    *out = stdout;
+    if (o->resume)
+        return open_resume(o, shard, res, seed, seed_known, out);
+    if (o->out && !(*out = fopen(o->out, "w"))) {
+        fprintf(stderr, "zxvmm: --out %s: cannot create the file: %s\n", o->out, strerror(errno));
+        return CLI_EXIT_USAGE;
+    }
+    return 0;
+}
+
+/* campaign S.lua --runs N: the golden run, N seeded runs (of a shard), their rows, the class table on stderr.
+ */
+static int campaign_runs(const struct cli_options *o, const struct scenario *sc,
+                         const struct cli_options *eff)
+{
+    struct campaign_shard shard = {o->shard_m ? o->shard_k : 0, o->shard_m ? o->shard_m : 1};
+    struct campaign_resume res;
+    uint64_t seed = o->seed;
+    bool seed_known = o->seed_given;
+    FILE *out;
+    int status = open_rows(o, &shard, &res, &seed, &seed_known, &out);
+    if (status != 0)
+        return status;
+    if (!seed_known) {
+        seed = random_seed();
         fprintf(stderr, "zxvmm: campaign seed 0x%016llx\n", (unsigned long long)seed);
-    struct scenario_body body = {&eff, &sc};
-    struct campaign_config c = {o->scenario, &sc, seed, o->runs, o->jobs, out, scenario_body, &body};
+    }
+    struct scenario_body body = {eff, sc};
+    struct campaign_config c = {.name = o->scenario,
+                                .scenario = sc,
+                                .seed = seed,
+                                .runs = o->runs,
+                                .jobs = o->jobs,
+                                .out = out,
+                                .body = scenario_body,
+                                .arg = &body,
+                                .shard = shard,
+                                .done = o->resume ? res.done : NULL,
+                                .golden_written = res.golden,
+                                .progress = isatty(STDERR_FILENO) == 1};
     uint64_t counts[CAMPAIGN_CLASSES];
+    memcpy(counts, res.counts, sizeof(counts));
     int rc = campaign_run(&c, counts);
     if (rc != 0)
         fprintf(stderr,
@@ -451,8 +556,21 @@ static int campaign(const struct cli_options *o)
         fprintf(stderr, "zxvmm: --out %s: writing failed: %s\n", o->out, strerror(errno));
         rc = -EIO;
     }
-    scenario_free(&sc);
+    campaign_resume_free(&res);
     return rc ? CLI_EXIT_VM_FAILED : 0;
+}
+
+/* campaign: the scenario checked before anything runs (exit 2), then the runs or the one replayed. */
+static int campaign(const struct cli_options *o)
+{
+    struct scenario sc;
+    struct cli_options eff;
+    int status = prepare_scenario(o, &sc, &eff);
+    if (status != 0)
+        return status;
+    status = o->replay_given ? campaign_replay(o, &sc, &eff) : campaign_runs(o, &sc, &eff);
+    scenario_free(&sc);
+    return status;
 }
 
 /* report FILE...: the class table of the rows in the files (a golden row counts once, for all of them). */
