@@ -13,7 +13,7 @@
 const char cli_usage[] =
     "Usage:\n"
     "  zxvmm run [--cmdline TEXT] [--mem SIZE] [--timeout SECONDS] [--wait-all]\n"
-    "            [-v] [--label-output] [--trace FILE.jsonl]\n"
+    "            [-v] [--label-output] [--trace FILE.jsonl] [--no-seccomp]\n"
     "            [--spawn \"PROGRAM [ARG...]\"]...\n"
     "            [--spawn-stopped \"PROGRAM [ARG...]\"]...\n"
     "            [--gdb tcp:HOST:PORT | --gdb unix:PATH] PROGRAM [ARG...]\n"
@@ -39,12 +39,14 @@ const char cli_usage[] =
     "                     before its first instruction until gdb attaches\n"
     "  --trace FILE.jsonl (run) write every syscall, exception, process start and\n"
     "                     exit as one JSON line to FILE.jsonl\n"
+    "  --no-seccomp       (run) install no seccomp filters, to debug zxvmm itself\n"
     "  -o FILE            (dtb) where to write the device tree blob\n"
     "\n"
     "'zxvmm run --help' and 'zxvmm dtb --help' describe each command's options.\n"
     "\n"
     "Exit status: the main process's return code (low 8 bits); 2 usage or program\n"
-    "error; 124 timeout; 125 VM set-up failed; 137 killed; 139 CPU exception.\n";
+    "error; 124 timeout; 125 VM set-up failed; 137 killed; 139 CPU exception;\n"
+    "159 zxvmm made a system call its seccomp filter forbids.\n";
 
 const char cli_usage_run[] =
     "Usage: zxvmm run [OPTION]... PROGRAM [ARG]...\n"
@@ -76,6 +78,8 @@ const char cli_usage_run[] =
     "  --trace FILE.jsonl write one JSON line per event (syscall with its arguments,\n"
     "                     status and duration; exception; process start and exit)\n"
     "                     to FILE.jsonl, created or truncated (docs/faults.md)\n"
+    "  --no-seccomp       install no seccomp filters: for debugging zxvmm itself\n"
+    "                     (strace, gdb on zxvmm); see docs/security.md\n"
     "  --help             print this help\n"
     "\n"
     "Without --wait-all, the main process's end stops every process still running,\n"
@@ -85,7 +89,8 @@ const char cli_usage_run[] =
     "counting a terminating NUL per word, in at most 1024 words.\n"
     "\n"
     "Exit status: the main process's return code (low 8 bits); 2 usage or program\n"
-    "error; 124 timeout; 125 VM set-up failed; 137 killed; 139 CPU exception.\n";
+    "error; 124 timeout; 125 VM set-up failed; 137 killed; 139 CPU exception;\n"
+    "159 zxvmm made a system call its seccomp filter forbids.\n";
 
 const char cli_usage_dtb[] = "Usage: zxvmm dtb [OPTION]... -o FILE\n"
                              "\n"
@@ -99,9 +104,9 @@ const char cli_usage_dtb[] = "Usage: zxvmm dtb [OPTION]... -o FILE\n"
                              "  --help             print this help\n";
 
 /* Every option of each command, for "did you mean" (values are taken from the next word or after '='). */
-static const char *const cli_run_options[] = {"--cmdline",       "--mem",     "--timeout",      "--spawn",
-                                              "--spawn-stopped", "--verbose", "--label-output", "--wait-all",
-                                              "--gdb",           "--trace",   "--help",         NULL};
+static const char *const cli_run_options[] = {
+    "--cmdline",  "--mem", "--timeout", "--spawn",      "--spawn-stopped", "--verbose", "--label-output",
+    "--wait-all", "--gdb", "--trace",   "--no-seccomp", "--help",          NULL};
 static const char *const cli_dtb_options[] = {"--cmdline", "--mem", "--output", "-o", "--help", NULL};
 
 /* The option of `command` nearest to `arg` (its name before any '='), when it is a likely misspelling. */
@@ -203,6 +208,8 @@ static int parse_option(int argc, char **argv, int *i, struct cli_options *o, ch
         o->label_output = true;
     } else if (o->command == CLI_RUN && strcmp(arg, "--wait-all") == 0) {
         o->wait_all = true;
+    } else if (o->command == CLI_RUN && strcmp(arg, "--no-seccomp") == 0) {
+        o->no_seccomp = true;
     } else if (is_option(arg, "--cmdline")) {
         if (!(v = option_value(argc, argv, i, "--cmdline", err, errlen)))
             return -EINVAL;

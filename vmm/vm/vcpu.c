@@ -22,7 +22,6 @@
 #include "vm/events.h"
 #include "x86_64/cpu.h"
 
-#define VCPU_KICK_SIGNAL   SIGUSR1
 #define VCPU_KICK_RETRY_NS 2000000ULL /* re-kick a vCPU that has not left KVM_RUN after 2 ms */
 
 /* Ends the process once (first cause wins), and wakes whoever waits on the VM. */
@@ -497,10 +496,27 @@ static bool check_suspend(struct vcpu *v)
     return park_and_resume(v, NULL, park_suspended, NULL) == DEBUG_RESUME;
 }
 
+/* The vCPU role's seccomp filter, on this thread, before the guest runs; a failure ends the process. */
+static bool install_filter(struct vcpu *v)
+{
+    if (!v->vm->seccomp)
+        return true;
+    struct vm_seccomp_config cfg = *v->vm->seccomp;
+    cfg.vcpu_fd = v->fd;
+    int rc = vm_seccomp_install(VM_SECCOMP_VCPU, &cfg);
+    if (rc == 0)
+        return true;
+    char line[128];
+    snprintf(line, sizeof(line), "seccomp: cannot install the vCPU thread's filter: %s", strerror(-rc));
+    report(v, line);
+    end_process(v, PROCESS_END_VMM_ERROR, ZX_TASK_RETCODE_EXCEPTION_KILL);
+    return false;
+}
+
 static void *vcpu_thread(void *arg)
 {
     struct vcpu *v = arg;
-    bool resume = thread_start(v);
+    bool resume = install_filter(v) && thread_start(v);
     while (resume && !stop_requested(v)) {
         if (!check_suspend(v))
             break;

@@ -340,6 +340,12 @@ enum vm_outcome vm_run(struct vm *vm, struct vcpu *main, uint64_t timeout_ns, in
             return VM_RUN_FAILED;
         }
     }
+    int rc = vm->seccomp ? vm_seccomp_install(VM_SECCOMP_MAIN, vm->seccomp) : 0;
+    if (rc != 0) {
+        fprintf(stderr, "zxvmm: seccomp: cannot install the main thread's filter: %s\n", strerror(-rc));
+        vcpu_stop_all(vm);
+        return VM_RUN_FAILED;
+    }
     uint64_t deadline = timeout_ns ? syscall_host_now_ns() + timeout_ns : 0;
     unsigned nstopped;
     bool ended = wait_main(vm, main, deadline, &nstopped);
