@@ -34,6 +34,7 @@ struct child {
 struct fds {
     int vcpu;      /* stands for the vCPU fd (/dev/null: every KVM ioctl fails with ENOTTY, unfiltered) */
     int other;     /* any other descriptor (/dev/null again) */
+    int program;   /* stands for the vCPU's program (this test's own executable) */
     int pipe[2];   /* [0] the gdb stub's wake-up read end, [1] a descriptor not in the output list */
     int listen;    /* stands for the gdb stub's listening socket */
     int client[2]; /* a connected socket pair, for the stub's send and receive */
@@ -51,13 +52,15 @@ static void setup(void)
 {
     fds.vcpu = open("/dev/null", O_RDWR | O_CLOEXEC);
     fds.other = open("/dev/null", O_RDWR | O_CLOEXEC);
-    cr_assert(fds.vcpu >= 0 && fds.other >= 0);
+    fds.program = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
+    cr_assert(fds.vcpu >= 0 && fds.other >= 0 && fds.program >= 0);
     cr_assert_eq(pipe2(fds.pipe, O_CLOEXEC | O_NONBLOCK), 0);
     fds.listen = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     cr_assert(fds.listen >= 0);
     cr_assert_eq(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds.client), 0);
     vm_seccomp_config_init(&cfg);
     cfg.vcpu_fd = fds.vcpu;
+    cfg.program_fd = fds.program;
     cfg.gdb_listen_fd = fds.listen;
     cfg.gdb_wake_fd = fds.pipe[0];
     signal(VCPU_KICK_SIGNAL, kick);
@@ -67,6 +70,7 @@ static void teardown(void)
 {
     close(fds.vcpu);
     close(fds.other);
+    close(fds.program);
     close(fds.pipe[0]);
     close(fds.pipe[1]);
     close(fds.listen);
@@ -185,6 +189,9 @@ static int vcpu_calls(void)
     for (size_t i = 0; i < sizeof(requests) / sizeof(requests[0]); i++)
         if (syscall(SYS_ioctl, fds.vcpu, requests[i], arg) != -1 || errno != ENOTTY)
             return 20;
+    char elf[4];
+    if (pread(fds.program, elf, sizeof(elf), 0) != sizeof(elf) || memcmp(elf, "\177ELF", 4) != 0)
+        return 21; /* a crash report reads the program's symbols */
     return common_calls();
 }
 
@@ -299,6 +306,14 @@ static int call_read_other_fd(void)
 {
     char b;
     if (read(fds.other, &b, 1) < 0)
+        return 2;
+    return 1;
+}
+
+static int call_pread_other_fd(void)
+{
+    char b;
+    if (pread(fds.other, &b, 1, 0) < 0)
         return 2;
     return 1;
 }
@@ -427,6 +442,13 @@ Test(seccomp, vcpu_role_refuses_close_and_socket_calls)
 {
     expect_forbidden(VM_SECCOMP_VCPU, call_close, "close (3)");
     expect_forbidden(VM_SECCOMP_VCPU, call_accept_other_fd, "accept4 (288)");
+}
+
+Test(seccomp, vcpu_role_reads_only_its_own_program)
+{
+    expect_forbidden(VM_SECCOMP_VCPU, call_pread_other_fd, "pread64 (17)");
+    expect_forbidden(VM_SECCOMP_VCPU, call_read_other_fd, "read (0)");
+    expect_forbidden(VM_SECCOMP_MAIN, call_pread_other_fd, "pread64 (17)");
 }
 
 Test(seccomp, gdb_role_accepts_and_reads_only_on_its_own_descriptors)

@@ -370,6 +370,7 @@ static void tell_exit(struct gdb_server *s)
 /* The gdb stub's seccomp filter, on this thread, when the VM has filters; gdb_server_start waits for it. */
 static int install_filter(struct gdb_server *s)
 {
+    pthread_setname_np(pthread_self(), "zxvmm-gdb"); /* its role, in /proc */
     const struct vm_seccomp_config *base = s->target.vm->seccomp;
     if (!base)
         return 0;

@@ -143,7 +143,7 @@ void vm_seccomp_config_init(struct vm_seccomp_config *cfg)
     cfg->out_fds[0] = STDOUT_FILENO;
     cfg->out_fds[1] = STDERR_FILENO;
     cfg->nout_fds = 2;
-    cfg->vcpu_fd = cfg->gdb_listen_fd = cfg->gdb_wake_fd = -1;
+    cfg->vcpu_fd = cfg->program_fd = cfg->gdb_listen_fd = cfg->gdb_wake_fd = -1;
 }
 
 int vm_seccomp_add_out_fd(struct vm_seccomp_config *cfg, int fd)
@@ -189,7 +189,8 @@ static int add_common(scmp_filter_ctx ctx, const struct vm_seccomp_config *cfg)
     return rc;
 }
 
-/* A vCPU thread: the KVM ioctls above, on its own vCPU fd only; ioctl is checked first (every exit). */
+/* A vCPU thread: the KVM ioctls above, on its own vCPU fd only (ioctl is checked first: every exit makes
+ * one), and reading its own program for a crash report's symbols. */
 static int add_vcpu(scmp_filter_ctx ctx, const struct vm_seccomp_config *cfg)
 {
     int rc = seccomp_syscall_priority(ctx, SCMP_SYS(ioctl), 255);
@@ -197,6 +198,9 @@ static int add_vcpu(scmp_filter_ctx ctx, const struct vm_seccomp_config *cfg)
         rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 2,
                               SCMP_A0_32(SCMP_CMP_EQ, (uint32_t)cfg->vcpu_fd),
                               SCMP_A1_32(SCMP_CMP_EQ, (uint32_t)seccomp_vcpu_ioctls[i]));
+    if (rc == 0)
+        rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(pread64), 1,
+                              SCMP_A0_32(SCMP_CMP_EQ, (uint32_t)cfg->program_fd));
     return rc;
 }
 

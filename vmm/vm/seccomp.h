@@ -24,6 +24,7 @@ struct vm_seccomp_config {
                                             --trace file, the gdb stub's wake-up pipe */
     unsigned nout_fds;
     int vcpu_fd;          /* VCPU: the only fd its ioctls may name */
+    int program_fd;       /* VCPU: the only fd it may pread64 (its program, for the crash report) */
     int gdb_listen_fd;    /* GDB: the only fd it may accept4(2) on */
     int gdb_wake_fd;      /* GDB: the only fd it may read(2) (the wake-up pipe's read end) */
     bool gdb_unix_socket; /* MAIN: it removes the --gdb unix socket at the end (unlink) */

@@ -496,13 +496,18 @@ static bool check_suspend(struct vcpu *v)
     return park_and_resume(v, NULL, park_suspended, NULL) == DEBUG_RESUME;
 }
 
-/* The vCPU role's seccomp filter, on this thread, before the guest runs; a failure ends the process. */
+/* Names the thread, then installs the vCPU role's seccomp filter before the guest runs; a failure ends the
+ * process. */
 static bool install_filter(struct vcpu *v)
 {
+    char name[16]; /* the thread's name in /proc (and top, gdb on zxvmm): its role */
+    snprintf(name, sizeof(name), "zxvmm-vcpu%u", v->id);
+    pthread_setname_np(pthread_self(), name);
     if (!v->vm->seccomp)
         return true;
     struct vm_seccomp_config cfg = *v->vm->seccomp;
     cfg.vcpu_fd = v->fd;
+    cfg.program_fd = v->program_fd;
     int rc = vm_seccomp_install(VM_SECCOMP_VCPU, &cfg);
     if (rc == 0)
         return true;
@@ -559,6 +564,7 @@ enum vm_status vcpu_create(struct vm *vm, struct process *proc, unsigned id, str
     v->vm = vm;
     v->proc = proc;
     v->id = id;
+    v->program_fd = -1;
     v->sys = (struct syscall_env){&vm->objects, &vm->env, &vm->options, vm->boot_ns, console_write, block, v};
     v->fd = ioctl(vm->vm_fd, KVM_CREATE_VCPU, (unsigned long)id);
     if (v->fd < 0) {
@@ -683,5 +689,7 @@ void vcpu_destroy(struct vcpu *v)
         munmap(v->run, v->vm->run_size);
     if (v->fd >= 0)
         close(v->fd);
+    if (v->program_fd >= 0)
+        close(v->program_fd);
     free(v);
 }

@@ -262,6 +262,7 @@ enum vm_status vm_add_process(struct vm *vm, int argc, char *const argv[], struc
     }
     p->host = v;
     v->program = argv[0];
+    v->program_fd = open(argv[0], O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     vm->vcpus[vm->nvcpus++] = v;
     *out = v;
     return VM_OK;

@@ -47,6 +47,7 @@ struct vcpu {
     struct vm *vm;
     struct process *proc;
     const char *program; /* PROGRAM as given on the command line, whole (proc->name is cut at 32 bytes) */
+    int program_fd;      /* PROGRAM opened read-only at set-up, for the crash report's symbols (-1: none) */
     unsigned id;
     int fd;
     struct kvm_run *run;
