@@ -201,8 +201,15 @@ static int run_vm(const struct cli_options *o, struct trace *trace)
     vm_seccomp_config_init(&filters);
     if (trace)
         vm_seccomp_add_out_fd(&filters, trace_fd(trace));
-    if (!o->no_seccomp && SECCOMP_IN_THIS_BUILD)
+    if (!o->no_seccomp && SECCOMP_IN_THIS_BUILD) {
+        int rc = vm_seccomp_prepare(); /* before any thread starts */
+        if (rc != 0) {
+            fprintf(stderr, "zxvmm: seccomp: cannot prepare the filters: %s\n", strerror(-rc));
+            vm_destroy(&vm);
+            return CLI_EXIT_VM_FAILED;
+        }
         vm.seccomp = &filters;
+    }
     struct gdb_server *gdb = NULL;
     int status = o->gdb ? start_gdb(o, &vm, main_vcpu, vm.seccomp ? &filters : NULL, &gdb) : 0;
     if (status != 0) {

@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <linux/audit.h>
 #include <linux/kvm.h>
+#include <malloc.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <pthread.h>
@@ -116,6 +117,11 @@ static void sigsys_handler(int sig, siginfo_t *info, void *uctx)
 
 static void prepare_once(void)
 {
+    /* One malloc arena for every thread: glibc opens /proc/sys/vm/overcommit_memory the first time it
+     * shrinks a thread arena's heap, and reads the CPU count from /sys once it has many arenas; a filtered
+     * thread may open nothing. Threads still allocate small blocks from their own caches without the lock. */
+    if (mallopt(M_ARENA_MAX, 1) != 1)
+        seccomp_prepare_error = -EINVAL;
     uint32_t arch = seccomp_arch_native();
     for (int nr = 0; nr < SECCOMP_NAMES; nr++) {
         char *name = seccomp_syscall_resolve_num_arch(arch, nr);

@@ -37,9 +37,11 @@ void vm_seccomp_config_init(struct vm_seccomp_config *cfg);
 int vm_seccomp_add_out_fd(struct vm_seccomp_config *cfg, int fd);
 
 /*
- * Once per process, before the first filter: installs the SIGSYS handler and
- * resolves the system call names it prints (a handler may not allocate).
- * Idempotent and thread-safe. Returns 0 or -errno.
+ * Once per process, before the first filter and before zxvmm starts any
+ * thread: installs the SIGSYS handler, resolves the system call names it
+ * prints (a handler may not allocate), and limits malloc to one arena (glibc
+ * opens files lazily for thread arenas). Idempotent and thread-safe.
+ * Returns 0 or -errno.
  */
 int vm_seccomp_prepare(void);
 
