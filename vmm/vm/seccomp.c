@@ -119,9 +119,9 @@ static void prepare_once(void)
 {
     /* One malloc arena for every thread: glibc opens /proc/sys/vm/overcommit_memory the first time it
      * shrinks a thread arena's heap, and reads the CPU count from /sys once it has many arenas; a filtered
-     * thread may open nothing. Threads still allocate small blocks from their own caches without the lock. */
-    if (mallopt(M_ARENA_MAX, 1) != 1)
-        seccomp_prepare_error = -EINVAL;
+     * thread may open nothing. Threads still allocate small blocks from their own caches without the lock.
+     * A sanitizer's allocator, which has no arenas, ignores this (and says so by returning 0). */
+    mallopt(M_ARENA_MAX, 1);
     uint32_t arch = seccomp_arch_native();
     for (int nr = 0; nr < SECCOMP_NAMES; nr++) {
         char *name = seccomp_syscall_resolve_num_arch(arch, nr);
