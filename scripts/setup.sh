@@ -3,7 +3,7 @@
 # as arguments (idempotent).
 set -euo pipefail
 
-packages=(build-essential cmake libfdt-dev liblua5.4-dev libcriterion-dev device-tree-compiler clang-format gdb gdbserver
+packages=(build-essential cmake libfdt-dev liblua5.4-dev libcriterion-dev libseccomp-dev device-tree-compiler clang-format gdb gdbserver
     qemu-system-x86 "$@")
 missing=()
 for p in "${packages[@]}"; do

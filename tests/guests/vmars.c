@@ -444,6 +444,20 @@ GUEST_CASE(cache_policy_before_map)
     printf("touched=%d\n", p[0] == PATTERN_A);
 }
 
+/* A page of the program's own data (a mapping zxvmm made at start), made writable and executable at run time
+ * as Zircon allows: code written there runs (docs/security.md). */
+static uint8_t wx_page[PAGE] __attribute__((aligned(PAGE)));
+
+GUEST_CASE(protect_own_data_writable_and_executable)
+{
+    zx_vm_option_t rwx = ZX_VM_PERM_READ | ZX_VM_PERM_WRITE | ZX_VM_PERM_EXECUTE;
+    guest_put_status("protect_status", zx_vmar_protect(zx_vmar_root_self(), rwx, (zx_vaddr_t)wx_page, PAGE));
+    static const uint8_t mov_eax_42_ret[] = {0xb8, 0x2a, 0x00, 0x00, 0x00, 0xc3}; /* mov eax, 42; ret */
+    memcpy(wx_page, mov_eax_42_ret, sizeof(mov_eax_42_ret));
+    int (*fn)(void) = (int (*)(void))(uintptr_t)wx_page;
+    printf("returned=%d\n", fn());
+}
+
 static const struct guest_case cases[] = {
     {"map", case_map},
     {"map_touch", case_map_touch},
@@ -471,6 +485,7 @@ static const struct guest_case cases[] = {
     {"protect_errors", case_protect_errors},
     {"protect_failure_changes_nothing", case_protect_failure_changes_nothing},
     {"protect_beyond_vmo_rights", case_protect_beyond_vmo_rights},
+    {"protect_own_data_writable_and_executable", case_protect_own_data_writable_and_executable},
     {"cache_policy_while_mapped", case_cache_policy_while_mapped},
     {"cache_policy_before_map", case_cache_policy_before_map},
     {NULL, NULL},

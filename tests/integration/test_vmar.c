@@ -432,6 +432,14 @@ Test(vmar, protect_beyond_what_the_mapping_allows_is_access_denied)
     EXPECT("protect_beyond_vmo_rights", "map_status=ZX_OK", "status=ZX_ERR_ACCESS_DENIED");
 }
 
+/* W+X at run time: a process may make its own start-up mappings writable and executable, as Zircon lets it
+ * (the loader refuses only W+X segments in the file; docs/security.md). */
+Test(vmar, a_process_may_make_its_own_data_writable_and_executable_and_run_it)
+{
+    REQUIRE_KVM();
+    EXPECT("protect_own_data_writable_and_executable", "protect_status=ZX_OK", "returned=42");
+}
+
 Test(vmar, protect_needs_the_vmar_rights_of_the_permissions)
 {
     REQUIRE_KVM();

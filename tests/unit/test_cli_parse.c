@@ -101,3 +101,15 @@ Test(cli_parse, kvm_open_errors_say_how_to_get_access)
     cr_assert(strstr(vm_kvm_open_hint(ENOENT), "kvm_intel or kvm_amd") != NULL);
     cr_assert_str_eq(vm_kvm_open_hint(EINVAL), "");
 }
+
+Test(cli_parse, no_seccomp_is_a_run_option_off_by_default)
+{
+    struct cli_options o;
+    cr_assert_eq(parse(&o, (const char *[]){"run", "prog", NULL}), 0);
+    cr_assert_not(o.no_seccomp);
+    cr_assert_eq(parse(&o, (const char *[]){"run", "--no-seccomp", "prog", NULL}), 0);
+    cr_assert(o.no_seccomp);
+    cr_assert_str_eq(o.main.argv[0], "prog");
+    cr_assert_eq(parse(&o, (const char *[]){"dtb", "--no-seccomp", "-o", "f", NULL}), -EINVAL);
+    cr_assert_str_eq(err, "unknown option '--no-seccomp' for 'dtb'");
+}

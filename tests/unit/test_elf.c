@@ -759,3 +759,38 @@ Test(elf, other_notes_are_accepted)
     struct elf_image img;
     cr_assert_eq(parse(&t, &img), 0, "%s", err);
 }
+
+Test(elf, read_fd_reads_the_whole_file_again_and_again)
+{
+    uint8_t *a, *b;
+    size_t asize, bsize;
+    int fd = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
+    cr_assert(fd >= 0);
+    cr_assert_eq(elf_read_fd(fd, "exe", T_READ_MAX, &a, &asize, err, sizeof(err)), 0, "%s", err);
+    cr_assert_eq(elf_read_fd(fd, "exe", T_READ_MAX, &b, &bsize, err, sizeof(err)), 0, "%s", err);
+    struct stat st;
+    cr_assert_eq(fstat(fd, &st), 0);
+    cr_assert_eq(asize, (size_t)st.st_size);
+    cr_assert_eq(bsize, asize);
+    cr_assert_eq(memcmp(a, "\177ELF", 4), 0);
+    cr_assert_eq(memcmp(a, b, asize), 0);
+    free(a);
+    free(b);
+    close(fd);
+}
+
+Test(elf, read_fd_refuses_what_read_file_refuses)
+{
+    uint8_t *data;
+    size_t size;
+    int fd = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
+    cr_assert(fd >= 0);
+    cr_assert_eq(elf_read_fd(fd, "exe", 16, &data, &size, err, sizeof(err)), -EFBIG);
+    cr_assert_null(data);
+    cr_assert(strstr(err, "larger than the limit") != NULL, "%s", err);
+    close(fd);
+    int dir = open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    cr_assert_eq(elf_read_fd(dir, "/", T_READ_MAX, &data, &size, err, sizeof(err)), -EISDIR);
+    close(dir);
+    cr_assert_eq(elf_read_fd(-1, "nothing", T_READ_MAX, &data, &size, err, sizeof(err)), -EBADF);
+}

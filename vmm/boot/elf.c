@@ -373,7 +373,7 @@ int elf_parse(const uint8_t *file, size_t size, uint64_t lo, uint64_t hi, struct
     return 0;
 }
 
-/* Reads exactly `len` bytes (fewer if the file shrank meanwhile) into a new buffer. */
+/* Reads exactly `len` bytes from offset 0 (fewer if the file shrank meanwhile) into a new buffer. */
 static int elf_read_all(int fd, const char *path, size_t len, uint8_t **data, size_t *size, char *err,
                         size_t errlen)
 {
@@ -383,7 +383,7 @@ static int elf_read_all(int fd, const char *path, size_t len, uint8_t **data, si
     if (buf == NULL)
         return elf_error(err, errlen, -ENOMEM, "%s: cannot allocate %zu bytes", path, len);
     while (got < len) {
-        ssize_t n = read(fd, buf + got, len - got);
+        ssize_t n = pread(fd, buf + got, len - got, (off_t)got);
 
         if (n < 0 && errno == EINTR)
             continue;
@@ -402,20 +402,13 @@ static int elf_read_all(int fd, const char *path, size_t len, uint8_t **data, si
     return 0;
 }
 
-int elf_read_file(const char *path, size_t max, uint8_t **data, size_t *size, char *err, size_t errlen)
+int elf_read_fd(int fd, const char *path, size_t max, uint8_t **data, size_t *size, char *err, size_t errlen)
 {
-    /* O_NONBLOCK: opening a FIFO must not hang; fstat rejects it right after. */
-    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     struct stat st;
     int rc;
 
     *data = NULL;
     *size = 0;
-    if (fd < 0) {
-        int e = errno;
-
-        return elf_error(err, errlen, -e, "cannot open %s: %s", path, strerror(e));
-    }
     if (fstat(fd, &st) < 0) {
         rc = -errno;
         elf_error(err, errlen, rc, "cannot stat %s: %s", path, strerror(-rc));
@@ -429,6 +422,22 @@ int elf_read_file(const char *path, size_t max, uint8_t **data, size_t *size, ch
     } else {
         rc = elf_read_all(fd, path, (size_t)st.st_size, data, size, err, errlen);
     }
+    return rc;
+}
+
+int elf_read_file(const char *path, size_t max, uint8_t **data, size_t *size, char *err, size_t errlen)
+{
+    /* O_NONBLOCK: opening a FIFO must not hang; fstat rejects it right after. */
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+
+    *data = NULL;
+    *size = 0;
+    if (fd < 0) {
+        int e = errno;
+
+        return elf_error(err, errlen, -e, "cannot open %s: %s", path, strerror(e));
+    }
+    int rc = elf_read_fd(fd, path, max, data, size, err, errlen);
     close(fd);
     return rc;
 }

@@ -58,4 +58,8 @@ int elf_parse(const uint8_t *file, size_t size, uint64_t lo, uint64_t hi, struct
  */
 int elf_read_file(const char *path, size_t max, uint8_t **data, size_t *size, char *err, size_t errlen);
 
+/* The same from an open descriptor (read with pread(2) from offset 0, so it can be read again; `path`
+ * names it in errors); open(2) errors aside, the same errors. */
+int elf_read_fd(int fd, const char *path, size_t max, uint8_t **data, size_t *size, char *err, size_t errlen);
+
 #endif

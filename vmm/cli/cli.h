@@ -44,6 +44,7 @@ struct cli_options {
     bool verbose;              /* -v, --verbose: one stderr line per process end */
     bool label_output;         /* --label-output: prefix each console line with [name:koid] */
     bool wait_all;             /* --wait-all: the run ends when every process has ended */
+    bool no_seccomp;           /* --no-seccomp: install no seccomp filters (debugging zxvmm itself) */
     const char *output;        /* dtb -o FILE */
     const char *gdb;           /* --gdb tcp:HOST:PORT | unix:PATH, NULL for none */
     const char *trace;         /* run --trace FILE.jsonl, NULL for none */

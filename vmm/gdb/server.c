@@ -29,6 +29,8 @@ struct gdb_server {
     char unix_path[108];
     pthread_t thread;
     bool started;
+    bool filter_done; /* under the VM lock: the thread has installed its seccomp filter, or failed to */
+    int filter_rc;
     bool finishing; /* under the VM lock */
     bool running;   /* gdb resumed the target and waits for a stop reply (server thread only) */
     bool session_attached;
@@ -365,10 +367,34 @@ static void tell_exit(struct gdb_server *s)
     send_packet(s, s->reply.data, s->reply.len);
 }
 
+/* The gdb stub's seccomp filter, on this thread, when the VM has filters; gdb_server_start waits for it. */
+static int install_filter(struct gdb_server *s)
+{
+    pthread_setname_np(pthread_self(), "zxvmm-gdb"); /* its role, in /proc */
+    const struct vm_seccomp_config *base = s->target.vm->seccomp;
+    if (!base)
+        return 0;
+    struct vm_seccomp_config cfg = *base;
+    cfg.gdb_listen_fd = s->listen_fd;
+    cfg.gdb_wake_fd = s->wake[0];
+    int rc = vm_seccomp_install(VM_SECCOMP_GDB, &cfg);
+    if (rc != 0)
+        fprintf(stderr, "zxvmm: seccomp: cannot install the gdb stub thread's filter: %s\n", strerror(-rc));
+    return rc;
+}
+
 static void *server_main(void *arg)
 {
     struct gdb_server *s = arg;
     struct vm *vm = s->target.vm;
+    int rc = install_filter(s);
+    pthread_mutex_lock(&vm->lock);
+    s->filter_rc = rc;
+    s->filter_done = true;
+    pthread_cond_broadcast(&vm->cond);
+    pthread_mutex_unlock(&vm->lock);
+    if (rc != 0)
+        return NULL;
     for (;;) {
         pthread_mutex_lock(&vm->lock);
         bool finishing = s->finishing;
@@ -411,7 +437,17 @@ int gdb_server_start(struct gdb_server *s, struct vm *vm, struct vcpu *main, con
     if (rc)
         return -rc;
     s->started = true;
-    return 0;
+    pthread_mutex_lock(&vm->lock);
+    while (!s->filter_done)
+        pthread_cond_wait(&vm->cond, &vm->lock);
+    rc = s->filter_rc;
+    pthread_mutex_unlock(&vm->lock);
+    return rc;
+}
+
+int gdb_server_wake_fd(const struct gdb_server *s)
+{
+    return s->wake[1];
 }
 
 void gdb_server_finish(struct gdb_server *s, enum vm_outcome outcome, int64_t code)

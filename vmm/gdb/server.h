@@ -31,12 +31,18 @@ struct gdb_server;
  */
 int gdb_server_open(const struct gdb_address *addr, struct gdb_server **out, char *err, size_t errlen);
 
+/* The write end of the stub's wake-up pipe, which vCPU threads and the main thread write (a seccomp filter
+ * must let them). */
+int gdb_server_wake_fd(const struct gdb_server *s);
+
 /*
  * Holds every process of `vm` before its first instruction, becomes the VM's
  * host debugger and starts the server thread. `programs[i]` is the program
  * path of vm->vcpus[i] (thread names, breakpoints shared by one program's
  * processes); it must outlive the server. Call after the processes are added
- * and before vm_run. Returns 0 or -errno.
+ * and before vm_run. With vm->seccomp, the thread installs the gdb stub's
+ * filter before it serves anything, and this waits for it. Returns 0 or
+ * -errno (the thread could not start, or its filter could not be installed).
  */
 int gdb_server_start(struct gdb_server *s, struct vm *vm, struct vcpu *main, const char *const programs[]);
 

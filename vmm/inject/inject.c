@@ -14,6 +14,7 @@
 #include "object/handle.h"
 #include "object/vmar.h"
 #include "syscall/names.h"
+#include "vm/seccomp.h"
 #include "vm/vcpu.h"
 #include "vm/vm.h"
 
@@ -521,6 +522,11 @@ static void *timer_main(void *arg)
     struct inject *in = arg;
     bool done[SCENARIO_MAX_FAULTS] = {false};
     struct vcpu *main = in->vm->vcpus[in->vm->nvcpus - 1]; /* added last */
+    if (in->vm->seccomp && vm_seccomp_install(VM_SECCOMP_CLOCK, in->vm->seccomp) != 0) {
+        fprintf(stderr,
+                "zxvmm: seccomp: cannot install the scenario clock's filter; its time faults do not fire\n");
+        return NULL;
+    }
     pthread_mutex_lock(&in->timer_lock);
     while (!in->stopping) {
         int next = -1;

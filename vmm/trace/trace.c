@@ -34,6 +34,11 @@ struct trace *trace_open(const char *path, char *err, size_t errlen)
     return t;
 }
 
+int trace_fd(const struct trace *t)
+{
+    return fileno(t->f);
+}
+
 int trace_close(struct trace *t)
 {
     if (!t)

@@ -15,6 +15,9 @@ struct trace;
  */
 struct trace *trace_open(const char *path, char *err, size_t errlen);
 
+/* The file's descriptor, which the seccomp filters let every thread write. */
+int trace_fd(const struct trace *t);
+
 /* The dispatcher sink: writes one row per event, whole, whatever the thread. */
 void trace_on_event(void *trace, struct vm_event *ev);
 

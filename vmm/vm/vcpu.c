@@ -22,7 +22,6 @@
 #include "vm/events.h"
 #include "x86_64/cpu.h"
 
-#define VCPU_KICK_SIGNAL   SIGUSR1
 #define VCPU_KICK_RETRY_NS 2000000ULL /* re-kick a vCPU that has not left KVM_RUN after 2 ms */
 
 /* Ends the process once (first cause wins), and wakes whoever waits on the VM. */
@@ -544,10 +543,32 @@ static bool check_suspend(struct vcpu *v)
     return park_and_resume(v, NULL, park_suspended, NULL) == DEBUG_RESUME;
 }
 
+/* Names the thread, then installs the vCPU role's seccomp filter before the guest runs; a failure ends the
+ * process. */
+static bool install_filter(struct vcpu *v)
+{
+    char name[16]; /* the thread's name in /proc (and top, gdb on zxvmm): its role */
+    snprintf(name, sizeof(name), "zxvmm-vcpu%u", v->id);
+    pthread_setname_np(pthread_self(), name);
+    if (!v->vm->seccomp)
+        return true;
+    struct vm_seccomp_config cfg = *v->vm->seccomp;
+    cfg.vcpu_fd = v->fd;
+    cfg.program_fd = v->program_fd;
+    int rc = vm_seccomp_install(VM_SECCOMP_VCPU, &cfg);
+    if (rc == 0)
+        return true;
+    char line[128];
+    snprintf(line, sizeof(line), "seccomp: cannot install the vCPU thread's filter: %s", strerror(-rc));
+    report(v, line);
+    end_process(v, PROCESS_END_VMM_ERROR, ZX_TASK_RETCODE_EXCEPTION_KILL);
+    return false;
+}
+
 static void *vcpu_thread(void *arg)
 {
     struct vcpu *v = arg;
-    bool resume = thread_start(v);
+    bool resume = install_filter(v) && thread_start(v);
     while (resume && !stop_requested(v)) {
         if (!check_suspend(v))
             break;
@@ -590,6 +611,7 @@ enum vm_status vcpu_create(struct vm *vm, struct process *proc, unsigned id, str
     v->vm = vm;
     v->proc = proc;
     v->id = id;
+    v->program_fd = -1;
     v->sys = (struct syscall_env){&vm->objects, &vm->env, &vm->options, vm->boot_ns, console_write, block, v};
     v->fd = ioctl(vm->vm_fd, KVM_CREATE_VCPU, (unsigned long)id);
     if (v->fd < 0) {
@@ -715,5 +737,7 @@ void vcpu_destroy(struct vcpu *v)
         munmap(v->run, v->vm->run_size);
     if (v->fd >= 0)
         close(v->fd);
+    if (v->program_fd >= 0)
+        close(v->program_fd);
     free(v);
 }

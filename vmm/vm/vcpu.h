@@ -2,12 +2,16 @@
 #ifndef ZXVMM_VM_VCPU_H
 #define ZXVMM_VM_VCPU_H
 
+#include <signal.h>
 #include <stddef.h>
 
 #include <zircon/syscalls/debug.h>
 #include <zxvmm/abi.h>
 
 #include "vm/vm.h"
+
+/* The signal that makes a vCPU thread leave KVM_RUN (immediate_exit set first); its handler does nothing. */
+#define VCPU_KICK_SIGNAL SIGUSR1
 
 /*
  * Creates vCPU `id` for `proc` and sets its registers so that it enters the

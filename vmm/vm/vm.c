@@ -262,6 +262,7 @@ enum vm_status vm_add_process(struct vm *vm, int argc, char *const argv[], struc
     }
     p->host = v;
     v->program = argv[0];
+    v->program_fd = open(argv[0], O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     vm->vcpus[vm->nvcpus++] = v;
     *out = v;
     return VM_OK;
@@ -339,6 +340,12 @@ enum vm_outcome vm_run(struct vm *vm, struct vcpu *main, uint64_t timeout_ns, in
             vcpu_stop_all(vm);
             return VM_RUN_FAILED;
         }
+    }
+    int rc = vm->seccomp ? vm_seccomp_install(VM_SECCOMP_MAIN, vm->seccomp) : 0;
+    if (rc != 0) {
+        fprintf(stderr, "zxvmm: seccomp: cannot install the main thread's filter: %s\n", strerror(-rc));
+        vcpu_stop_all(vm);
+        return VM_RUN_FAILED;
     }
     uint64_t deadline = timeout_ns ? syscall_host_now_ns() + timeout_ns : 0;
     unsigned nstopped;

@@ -12,6 +12,7 @@
 #include "mem/mem.h"
 #include "object/process.h"
 #include "syscall/syscall.h"
+#include "vm/seccomp.h"
 
 #define VM_MAX_PROCESSES 64
 
@@ -46,6 +47,7 @@ struct vcpu {
     struct vm *vm;
     struct process *proc;
     const char *program; /* PROGRAM as given on the command line, whole (proc->name is cut at 32 bytes) */
+    int program_fd;      /* PROGRAM opened read-only at set-up, for the crash report's symbols (-1: none) */
     unsigned id;
     int fd;
     struct kvm_run *run;
@@ -86,6 +88,10 @@ struct vm {
     bool wait_all;     /* the run ends when every process has ended */
     /* Observers (vm/events.h): NULL while none is attached; set before vm_run. */
     struct vm_events *events;
+    /* The descriptors the seccomp filters name (vm/seccomp.h); NULL: no filters (--no-seccomp). Each vCPU
+     * thread installs its filter as it starts, the main thread once every vCPU has started. Set before
+     * vm_run (and before gdb_server_start). */
+    const struct vm_seccomp_config *seccomp;
 };
 
 /*
@@ -132,7 +138,8 @@ enum vm_outcome {
  * running, says so on stderr; with vm->verbose, then prints one stderr line
  * per process, in the order added, naming it, its koid and how it ended.
  * Returns the outcome and, for VM_MAIN_EXITED, the main process's return
- * code in *code.
+ * code in *code. With vm->seccomp, the calling thread's filter is installed
+ * once every vCPU has started (a failure says so on stderr: VM_RUN_FAILED).
  */
 enum vm_outcome vm_run(struct vm *vm, struct vcpu *main, uint64_t timeout_ns, int64_t *code);
 
