@@ -50,6 +50,34 @@ static unsigned cpuid_maxphyaddr(const struct kvm_cpuid2 *cpuid)
     return MAXPHYADDR_DEFAULT;
 }
 
+/* `bytes` (a multiple of 4K) in the largest of G, M, K that divides it, as --mem accepts it. */
+static void format_size(uint64_t bytes, char *out, size_t len)
+{
+    static const char units[] = "GMK";
+    for (int i = 0; i < 3; i++) {
+        uint64_t unit = 1ULL << (30 - 10 * i);
+        if (bytes % unit == 0) {
+            snprintf(out, len, "%llu%c", (unsigned long long)(bytes / unit), units[i]);
+            return;
+        }
+    }
+    snprintf(out, len, "%llu", (unsigned long long)bytes);
+}
+
+int vm_check_mem_width(uint64_t mem_size, unsigned maxphyaddr, char *err, size_t errlen)
+{
+    if (maxphyaddr >= 64 || mem_size <= (1ULL << maxphyaddr))
+        return 0;
+    char size[32], limit[32];
+    format_size(mem_size, size, sizeof(size));
+    format_size(1ULL << maxphyaddr, limit, sizeof(limit));
+    snprintf(err, errlen,
+             "--mem %s: larger than the %u-bit guest-physical address space of this host's vCPUs (CPUID "
+             "MAXPHYADDR %u); at most %s",
+             size, maxphyaddr, maxphyaddr, limit);
+    return -ERANGE;
+}
+
 const char *vm_kvm_open_hint(int error)
 {
     switch (error) {
@@ -100,6 +128,8 @@ static enum vm_status open_kvm(struct vm *vm, const struct vm_config *cfg, char 
         snprintf(err, errlen, "KVM_GET_SUPPORTED_CPUID: %s", strerror(errno));
         return VM_ERR_SETUP;
     }
+    if (vm_check_mem_width(cfg->mem_size, cpuid_maxphyaddr(vm->cpuid), err, errlen) != 0)
+        return VM_ERR_USAGE;
     vm->vm_fd = ioctl(vm->kvm_fd, KVM_CREATE_VM, 0);
     if (vm->vm_fd < 0) {
         snprintf(err, errlen, "KVM_CREATE_VM: %s", strerror(errno));
