@@ -69,6 +69,12 @@ struct objects {
     void (*stop_process)(void *host, struct process *p);
     /* Makes the vCPU of a running process look at its suspend count soon (never blocks). */
     void (*kick_process)(void *host, struct process *p);
+    /*
+     * Asked by long operations on behalf of `p` (lock held, every few
+     * thousand pages): true when `p` is being killed or the whole run is
+     * stopping (--timeout), so the operation should give up now. NULL: never.
+     */
+    bool (*process_stopping)(void *host, struct process *p);
     void *host;
     /* A debugger outside the guest (the gdb stub) that sees every exception first (debug.h); NULL: none. */
     const struct debug_host_debugger *host_debugger;

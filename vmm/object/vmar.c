@@ -10,6 +10,9 @@
 #include "object/vmo.h"
 #include "x86_64/paging.h"
 
+/* A long map asks whether its process is stopping once per this many pages (16 MiB). */
+#define VMAR_STOP_CHECK_PAGES 4096
+
 static struct vmo vmar_internal_tag, vmar_vdso_tag;
 struct vmo *const vmar_internal_vmo = &vmar_internal_tag;
 struct vmo *const vmar_vdso_vmo = &vmar_vdso_tag;
@@ -93,6 +96,12 @@ static void invalidate_add(struct invalidation *inv, gpa_t frame)
     inv->len = MEM_PAGE_SIZE;
 }
 
+/* True when a long operation for `v`'s process should give up (see objects.process_stopping). */
+static bool stop_asked(struct objects *o, struct vmar *v)
+{
+    return o->process_stopping != NULL && o->process_stopping(o->host, v->proc);
+}
+
 zx_status_t vmar_map(struct objects *o, struct vmar *v, uint64_t addr, uint64_t len, struct vmo *vmo,
                      uint64_t vmo_offset, uint32_t perms, uint32_t max_perms)
 {
@@ -107,14 +116,20 @@ zx_status_t vmar_map(struct objects *o, struct vmar *v, uint64_t addr, uint64_t 
     uint64_t flags = vmar_pte_flags(perms, vmo->cache_policy);
     for (uint64_t off = 0; off < len; off += MEM_PAGE_SIZE) {
         gpa_t frame = vmo_page(vmo, (vmo_offset + off) / MEM_PAGE_SIZE);
-        if (process_map_page(v->proc, o->env, addr + off, frame, flags) != 0) {
-            /* Undo: nothing of this mapping may stay (the entries were never used). */
-            for (uint64_t undo = 0; undo < off; undo += MEM_PAGE_SIZE) {
+        bool stop =
+            (off / MEM_PAGE_SIZE) % VMAR_STOP_CHECK_PAGES == VMAR_STOP_CHECK_PAGES - 1 && stop_asked(o, v);
+        if (stop || process_map_page(v->proc, o->env, addr + off, frame, flags) != 0) {
+            /*
+             * Undo: nothing of this mapping may stay (the entries were never
+             * used). A process that is stopping is torn down next, which
+             * needs no page-table work: its entries are left for that.
+             */
+            for (uint64_t undo = 0; !stop && undo < off; undo += MEM_PAGE_SIZE) {
                 gpa_t old;
                 pt_unmap_page(o->env->ram, v->proc->root, gva(addr + undo), &old);
             }
             vmar_space_remove(&v->space, addr, len, NULL, NULL, NULL);
-            return ZX_ERR_NO_MEMORY;
+            return stop ? ZX_ERR_CANCELED : ZX_ERR_NO_MEMORY;
         }
     }
     vmo->mapped_pages += len / MEM_PAGE_SIZE;
@@ -182,8 +197,20 @@ zx_status_t vmar_protect(struct objects *o, struct vmar *v, uint64_t base, uint6
     return rc < 0 ? ZX_ERR_NO_MEMORY : ZX_OK;
 }
 
+/* Teardown: only the VMO references go; the page tables are freed whole with the process. */
+static void piece_dropped(void *arg, const struct vmar_mapping *piece)
+{
+    struct edit *e = arg;
+    struct vmo *vmo = piece->vmo;
+    if (is_real_vmo(vmo)) {
+        vmo->mapped_pages -= piece->size / MEM_PAGE_SIZE;
+        object_unref_many(e->o, &vmo->obj, piece->size / MEM_PAGE_SIZE);
+    }
+}
+
 void vmar_teardown(struct objects *o, struct vmar *v)
 {
-    vmar_unmap(o, v, v->space.base, v->space.size);
+    struct edit e = {o, v, {o->env->ram, gpa(0), 0}};
+    vmar_space_remove(&v->space, v->space.base, v->space.size, piece_dropped, NULL, &e);
     v->dead = true;
 }

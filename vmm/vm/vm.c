@@ -206,6 +206,7 @@ static enum vm_status setup_guest(struct vm *vm, const struct vm_config *cfg, ch
     objects_init(&vm->objects, &vm->lock, &vm->cond, &vm->env);
     vm->objects.stop_process = vcpu_stop_process;
     vm->objects.kick_process = vcpu_kick_process;
+    vm->objects.process_stopping = vcpu_process_stopping;
     vm->objects.host = vm;
     return st;
 }
@@ -318,13 +319,16 @@ static bool wait_main(struct vm *vm, struct vcpu *main, uint64_t deadline, unsig
             pthread_cond_wait(&vm->cond, &vm->lock);
             continue;
         }
-        if (syscall_host_now_ns() >= deadline)
+        if (syscall_host_now_ns() >= deadline) {
+            __atomic_store_n(&vm->timed_out, true, __ATOMIC_RELEASE);
             break;
+        }
         struct timespec ts = {.tv_sec = (time_t)(deadline / 1000000000ULL),
                               .tv_nsec = (long)(deadline % 1000000000ULL)};
         pthread_cond_timedwait(&vm->cond, &vm->lock, &ts);
     }
-    bool ended = run_over(vm, main);
+    /* A long syscall that saw the deadline first stopped its process: that is the timeout too. */
+    bool ended = run_over(vm, main) && !__atomic_load_n(&vm->timed_out, __ATOMIC_ACQUIRE);
     *nstopped = 0;
     for (unsigned i = 0; i < vm->nvcpus; i++) {
         if (process_is_dying(vm->vcpus[i]->proc))
@@ -364,15 +368,15 @@ static void report_end(const struct vcpu *v)
 
 enum vm_outcome vm_run(struct vm *vm, struct vcpu *main, uint64_t timeout_ns, int64_t *code)
 {
+    vm->deadline_ns = timeout_ns ? syscall_host_now_ns() + timeout_ns : 0;
     for (unsigned i = 0; i < vm->nvcpus; i++) {
         if (vcpu_start(vm->vcpus[i]) != 0) {
             vcpu_stop_all(vm);
             return VM_RUN_FAILED;
         }
     }
-    uint64_t deadline = timeout_ns ? syscall_host_now_ns() + timeout_ns : 0;
     unsigned nstopped;
-    bool ended = wait_main(vm, main, deadline, &nstopped);
+    bool ended = wait_main(vm, main, vm->deadline_ns, &nstopped);
     vcpu_stop_all(vm);
     /* Reports come after every vCPU has stopped, so they follow all guest output and keep one order. */
     if (ended && nstopped > 0)

@@ -84,6 +84,9 @@ struct vm {
     bool verbose;      /* one stderr line per process end */
     bool label_output; /* prefix guest console lines with [name:koid] */
     bool wait_all;     /* the run ends when every process has ended */
+    uint64_t
+        deadline_ns; /* --timeout as host monotonic ns, 0 for none (set by vm_run before any vCPU runs) */
+    bool timed_out;  /* the deadline passed (atomic: a long syscall may see it before vm_run does) */
     /* Observers (vm/events.h): NULL while none is attached; set before vm_run. */
     struct vm_events *events;
 };
