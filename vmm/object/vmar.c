@@ -140,11 +140,13 @@ zx_status_t vmar_map(struct objects *o, struct vmar *v, uint64_t addr, uint64_t 
 
 bool vmar_touches_vdso(const struct vmar *v, uint64_t base, uint64_t len)
 {
-    for (size_t i = 0; i < v->space.count; i++) {
-        const struct vmar_mapping *m = &v->space.maps[i];
-        if (m->vmo == vmar_vdso_vmo && base < m->base + m->size && m->base < base + len)
+    if (len == 0)
+        return false;
+    uint64_t last = len - 1 > UINT64_MAX - base ? UINT64_MAX : base + (len - 1);
+    for (const struct vmar_mapping *m = vmar_space_from(&v->space, base); m && m->base <= last;
+         m = vmar_space_next(&v->space, m))
+        if (m->vmo == vmar_vdso_vmo)
             return true;
-    }
     return false;
 }
 
