@@ -11,8 +11,7 @@
 #define STALL_LINE_LEN      256
 #define STALL_SIBLING_POLLS 1000
 #define STALL_POLL_NS       ZX_MSEC(10)
-#define STALL_FILL_NS       ZX_MSEC(500) /* time for a flooding sibling to fill stdout and block */
-#define STALL_WAIT_NS       ZX_SEC(10)   /* how long the kill may take before this guest says it did not */
+#define STALL_WAIT_NS       ZX_SEC(10) /* how long the kill may take before this guest says it did not */
 #define STALL_GIB           (1ULL << 30)
 
 /* Return codes of "kill" (the host cannot read this guest's stdout, so the outcome is the status). */
@@ -35,8 +34,11 @@ static int flood(void)
     return 1;
 }
 
-/* Kills the first sibling (a "flood" stuck on a full stdout) and waits for it to end. */
-static int kill_sibling(void)
+/*
+ * Kills the first sibling after `delay_ms` (time for a "flood" to get stuck on
+ * a full stdout, or a "map" to be deep in its entries) and waits for it to end.
+ */
+static int kill_sibling(const char *delay_ms)
 {
     zx_handle_t victim = ZX_HANDLE_INVALID;
     for (int i = 0; i < STALL_SIBLING_POLLS && victim == ZX_HANDLE_INVALID; i++) {
@@ -45,7 +47,7 @@ static int kill_sibling(void)
     }
     if (victim == ZX_HANDLE_INVALID)
         return STALL_NO_SIBLING;
-    zx_nanosleep(zx_deadline_after(STALL_FILL_NS));
+    zx_nanosleep(zx_deadline_after(ZX_MSEC(strtoll(delay_ms, NULL, 0))));
     if (zx_task_kill(victim) != ZX_OK)
         return STALL_KILL_FAILED;
     zx_signals_t seen = 0;
@@ -78,10 +80,10 @@ int main(int argc, char **argv)
 {
     if (argc == 2 && strcmp(argv[1], "flood") == 0)
         return flood();
-    if (argc == 2 && strcmp(argv[1], "kill") == 0)
-        return kill_sibling();
+    if (argc == 3 && strcmp(argv[1], "kill") == 0)
+        return kill_sibling(argv[2]);
     if (argc == 3 && strcmp(argv[1], "map") == 0)
         return map_huge(argv[2]);
-    printf("usage: stall flood|kill|map GIB\n");
+    printf("usage: stall flood|kill DELAY_MS|map GIB\n");
     return GUEST_USAGE_RETCODE;
 }

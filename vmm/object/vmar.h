@@ -17,7 +17,8 @@ struct vmar {
     struct object obj;
     struct process *proc;
     struct vmar_space space;
-    bool dead; /* its process has died: every operation is ZX_ERR_BAD_STATE */
+    bool dead;    /* its process has died: every operation is ZX_ERR_BAD_STATE */
+    bool mapping; /* a vmar_map is writing entries and may have let the lock go: other syscalls wait */
 };
 
 /*
@@ -42,7 +43,9 @@ int vmar_record(struct vmar *v, uint64_t base, uint64_t size, struct vmo *kind, 
  * objects.process_stopping every VMAR_STOP_CHECK_PAGES pages and returns
  * ZX_ERR_CANCELED once the process or the run is stopping (the mapping is
  * gone from the list; entries already written are left for the teardown that
- * follows). Lock held.
+ * follows). Between those pages it lets a waiting syscall have the lock
+ * (objects_yield), with `v->mapping` set and the mapping already recorded
+ * and holding its VMO references. Lock held.
  */
 zx_status_t vmar_map(struct objects *o, struct vmar *v, uint64_t addr, uint64_t len, struct vmo *vmo,
                      uint64_t vmo_offset, uint32_t perms, uint32_t max_perms);
