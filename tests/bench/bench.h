@@ -88,6 +88,7 @@ struct bench_config {
     long map_small;   /* P9: mappings present for the reference maps */
     long map_large;   /* P9: mappings present for the measured maps */
     long map_timed;   /* P9: maps timed per side and round */
+    long map_cycles;  /* P9: few/many cycles within one run (the guest reports their medians) */
     long map_rounds;  /* P9 rounds: one zxvmm run each */
     struct bench_paths paths;
 };

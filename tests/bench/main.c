@@ -20,7 +20,9 @@
 #define DEFAULT_MAP_SMALL   1000   /* P9: mappings present for the reference maps */
 #define DEFAULT_MAP_LARGE   100000 /* P9: mappings present for the measured maps */
 #define DEFAULT_MAP_TIMED   500    /* P9: maps timed on each side per round */
-#define DEFAULT_MAP_ROUNDS  3      /* P9 rounds: each builds LARGE mappings, seconds under nested KVM */
+#define DEFAULT_MAP_CYCLES  1      /* P9: few/many cycles per run */
+#define DEFAULT_MAP_ROUNDS  3      /* P9 rounds: one zxvmm run each, seconds under nested KVM */
+#define MAX_MAP_CYCLES      64     /* what bench_map accepts */
 #define MAX_COUNT           100000000L
 #define MAX_COPIES          64 /* what bench_wbig accepts */
 #define DECIMAL             10
@@ -122,6 +124,7 @@ static void config_load(struct bench_config *c)
     c->map_small = env_count("ZXVMM_BENCH_MAP_SMALL", DEFAULT_MAP_SMALL, MAX_COUNT);
     c->map_large = env_count("ZXVMM_BENCH_MAP_LARGE", DEFAULT_MAP_LARGE, MAX_COUNT);
     c->map_timed = env_count("ZXVMM_BENCH_MAP_TIMED", DEFAULT_MAP_TIMED, MAX_COUNT);
+    c->map_cycles = env_count("ZXVMM_BENCH_MAP_CYCLES", DEFAULT_MAP_CYCLES, MAX_MAP_CYCLES);
     c->map_rounds = env_count("ZXVMM_BENCH_MAP_ROUNDS", DEFAULT_MAP_ROUNDS, MAX_COUNT);
     struct bench_paths *p = &c->paths;
     const char *guests = env_or("ZXVMM_GUESTS", ZXVMM_GUESTS);
@@ -212,8 +215,8 @@ static void print_figures(const struct bench_config *c, const struct bench_figur
     snprintf(
         what, sizeof(what),
         "zxvmm run bench_map: one-page zx_vmar_map with %ld mappings present, guest clock; median of %ld "
-        "rounds of %ld",
-        c->map_small, c->map_rounds, c->map_timed);
+        "rounds, each the median of %ld cycles of %ld",
+        c->map_small, c->map_rounds, c->map_cycles, c->map_timed);
     print_time("floor", "map_few_us", fig->map_small_ns, NS_PER_US, what);
     snprintf(what, sizeof(what), "same runs: with %ld mappings present", c->map_large);
     print_time("figure", "map_many_us", fig->map_large_ns, NS_PER_US, what);
@@ -263,9 +266,9 @@ int main(void)
     if (!paths_ok(&c.paths))
         return EXIT_MEASURE_BAD;
     printf("zxvmm_bench: %s; P1/P2 %ld rounds of %ld calls; P3 %ld rounds of %ld copies; P4/P5 %ld runs; "
-           "BP %ld rounds of %ld hits; P9 %ld rounds of %ld maps at %ld and %ld mappings\n",
+           "BP %ld rounds of %ld hits; P9 %ld rounds of %ld cycles of %ld maps at %ld and %ld mappings\n",
            c.paths.zxvmm, c.rounds, c.calls, c.copy_rounds, c.copies, c.runs, c.rounds, c.bp_hits,
-           c.map_rounds, c.map_timed, c.map_small, c.map_large);
+           c.map_rounds, c.map_cycles, c.map_timed, c.map_small, c.map_large);
     fflush(stdout);
     const struct bench_stat none = {NAN, NAN, NAN};
     struct bench_figures fig = {none, none, none, none, none, none, none,

@@ -240,10 +240,11 @@ void bench_measure_p9(const struct bench_config *c, struct bench_figures *fig)
 {
     double *small = calloc((size_t)c->map_rounds, sizeof(double)),
            *large = calloc((size_t)c->map_rounds, sizeof(double));
-    char n_small[COUNT_TEXT], n_large[COUNT_TEXT], n_timed[COUNT_TEXT];
+    char n_small[COUNT_TEXT], n_large[COUNT_TEXT], n_timed[COUNT_TEXT], n_cycles[COUNT_TEXT];
     snprintf(n_small, sizeof(n_small), "%ld", c->map_small);
     snprintf(n_large, sizeof(n_large), "%ld", c->map_large);
     snprintf(n_timed, sizeof(n_timed), "%ld", c->map_timed);
+    snprintf(n_cycles, sizeof(n_cycles), "%ld", c->map_cycles);
     char *argv[] = {(char *)c->paths.zxvmm,
                     "run",
                     "--mem",
