@@ -73,6 +73,7 @@ struct bench_paths {
     char bench_wmem[PATH_MAX];
     char bench_wbig[PATH_MAX];
     char bench_bp[PATH_MAX];
+    char bench_map[PATH_MAX];
     char kvm_minimal[PATH_MAX];
 };
 
@@ -84,6 +85,11 @@ struct bench_config {
     long copies;      /* P3: 64 MiB copies per round, on each side */
     long copy_rounds; /* P3 rounds */
     long bp_hits;     /* breakpoint round trips (and null syscalls) per round; as many rounds as P1/P2 */
+    long map_small;   /* P9: mappings present for the reference maps */
+    long map_large;   /* P9: mappings present for the measured maps */
+    long map_timed;   /* P9: maps timed per side and round */
+    long map_cycles;  /* P9: few/many cycles within one run (the guest reports their medians) */
+    long map_rounds;  /* P9 rounds: one zxvmm run each */
     struct bench_paths paths;
 };
 
@@ -106,6 +112,8 @@ struct bench_figures {
     double hello_rss_kib;               /* P5: the largest ru_maxrss of those runs */
     struct bench_stat bp_null_ns;       /* the null syscall, timed by bench_bp's debugger */
     struct bench_stat bp_round_trip_ns; /* one in-guest breakpoint hit, handled and resumed */
+    struct bench_stat map_small_ns;     /* P9 floor: one zx_vmar_map with map_small mappings present */
+    struct bench_stat map_large_ns;     /* P9: one zx_vmar_map with map_large mappings present */
 };
 
 /* The bytes one P3 copy moves: the largest zx_process_write_memory allowed. */
@@ -120,6 +128,7 @@ void bench_measure_p2(const struct bench_config *c, int kvm_fd, struct bench_fig
 void bench_measure_p3(const struct bench_config *c, struct bench_figures *fig);
 void bench_measure_startup(const struct bench_config *c, struct bench_figures *fig);
 void bench_measure_breakpoint(const struct bench_config *c, struct bench_figures *fig);
+void bench_measure_p9(const struct bench_config *c, struct bench_figures *fig);
 
 /* The median of v[0..n); sorts v in place, so v[0] and v[n - 1] are then the extremes. n > 0. */
 double bench_median(double *v, size_t n);

@@ -11,12 +11,18 @@
 
 #include "bench.h"
 
-#define DEFAULT_CALLS       2000 /* hypercalls per P1/P2 round; each is tens of µs under nested KVM */
-#define DEFAULT_ROUNDS      5    /* P1/P2 rounds */
-#define DEFAULT_RUNS        20   /* whole-process runs of hello and of kvm_minimal (P4, P5) */
-#define DEFAULT_COPIES      5    /* P3: 64 MiB copies per round on each side */
-#define DEFAULT_COPY_ROUNDS 3    /* P3 rounds: host floors and one zxvmm run alternate */
-#define DEFAULT_BP_HITS     500  /* breakpoint round trips per round; each is several exits */
+#define DEFAULT_CALLS       2000   /* hypercalls per P1/P2 round; each is tens of µs under nested KVM */
+#define DEFAULT_ROUNDS      5      /* P1/P2 rounds */
+#define DEFAULT_RUNS        20     /* whole-process runs of hello and of kvm_minimal (P4, P5) */
+#define DEFAULT_COPIES      5      /* P3: 64 MiB copies per round on each side */
+#define DEFAULT_COPY_ROUNDS 3      /* P3 rounds: host floors and one zxvmm run alternate */
+#define DEFAULT_BP_HITS     500    /* breakpoint round trips per round; each is several exits */
+#define DEFAULT_MAP_SMALL   1000   /* P9: mappings present for the reference maps */
+#define DEFAULT_MAP_LARGE   100000 /* P9: mappings present for the measured maps */
+#define DEFAULT_MAP_TIMED   500    /* P9: maps timed on each side per round */
+#define DEFAULT_MAP_CYCLES  1      /* P9: few/many cycles per run */
+#define DEFAULT_MAP_ROUNDS  3      /* P9 rounds: one zxvmm run each, seconds under nested KVM */
+#define MAX_MAP_CYCLES      64     /* what bench_map accepts */
 #define MAX_COUNT           100000000L
 #define MAX_COPIES          64 /* what bench_wbig accepts */
 #define DECIMAL             10
@@ -72,6 +78,11 @@ static double ratio_p5(const struct bench_figures *fig)
     return fig->hello_rss_kib / P5_BUDGET_KIB;
 }
 
+static double ratio_p9(const struct bench_figures *fig)
+{
+    return fig->map_large_ns.med / fig->map_small_ns.med;
+}
+
 static const struct bench_target targets[] = {
     {"P1", "ratio", 1.10, false, ratio_p1},
     {"P2", "ratio", 1.10, false, ratio_p2},
@@ -79,6 +90,7 @@ static const struct bench_target targets[] = {
     {"P3", "ratio_vs_process_vm_writev", 1.50, true, ratio_p3_pvw},
     {"P4", "ratio", 1.50, false, ratio_p4},
     {"P5", "ratio", 1.00, false, ratio_p5},
+    {"P9", "ratio", 2.00, false, ratio_p9},
 };
 
 static const char *env_or(const char *name, const char *fallback)
@@ -109,6 +121,11 @@ static void config_load(struct bench_config *c)
     c->copies = env_count("ZXVMM_BENCH_COPIES", DEFAULT_COPIES, MAX_COPIES);
     c->copy_rounds = env_count("ZXVMM_BENCH_COPY_ROUNDS", DEFAULT_COPY_ROUNDS, MAX_COUNT);
     c->bp_hits = env_count("ZXVMM_BENCH_BP_HITS", DEFAULT_BP_HITS, MAX_COUNT);
+    c->map_small = env_count("ZXVMM_BENCH_MAP_SMALL", DEFAULT_MAP_SMALL, MAX_COUNT);
+    c->map_large = env_count("ZXVMM_BENCH_MAP_LARGE", DEFAULT_MAP_LARGE, MAX_COUNT);
+    c->map_timed = env_count("ZXVMM_BENCH_MAP_TIMED", DEFAULT_MAP_TIMED, MAX_COUNT);
+    c->map_cycles = env_count("ZXVMM_BENCH_MAP_CYCLES", DEFAULT_MAP_CYCLES, MAX_MAP_CYCLES);
+    c->map_rounds = env_count("ZXVMM_BENCH_MAP_ROUNDS", DEFAULT_MAP_ROUNDS, MAX_COUNT);
     struct bench_paths *p = &c->paths;
     const char *guests = env_or("ZXVMM_GUESTS", ZXVMM_GUESTS);
     snprintf(p->zxvmm, sizeof(p->zxvmm), "%s", env_or("ZXVMM_BIN", ZXVMM_BIN));
@@ -117,6 +134,7 @@ static void config_load(struct bench_config *c)
     snprintf(p->bench_wmem, sizeof(p->bench_wmem), "%s/bench_wmem", guests);
     snprintf(p->bench_wbig, sizeof(p->bench_wbig), "%s/bench_wbig", guests);
     snprintf(p->bench_bp, sizeof(p->bench_bp), "%s/bench_bp", guests);
+    snprintf(p->bench_map, sizeof(p->bench_map), "%s/bench_map", guests);
     snprintf(p->kvm_minimal, sizeof(p->kvm_minimal), "%s/kvm_minimal",
              env_or("ZXVMM_BENCH_DIR", ZXVMM_BENCH_DIR));
 }
@@ -124,7 +142,7 @@ static void config_load(struct bench_config *c)
 static bool paths_ok(const struct bench_paths *p)
 {
     const char *need[] = {p->zxvmm,      p->hello,    p->bench_null, p->bench_wmem,
-                          p->bench_wbig, p->bench_bp, p->kvm_minimal};
+                          p->bench_wbig, p->bench_bp, p->bench_map,  p->kvm_minimal};
     bool ok = true;
     for (size_t i = 0; i < sizeof(need) / sizeof(need[0]); i++) {
         if (access(need[i], R_OK) != 0) {
@@ -194,6 +212,14 @@ static void print_figures(const struct bench_config *c, const struct bench_figur
     print_time("floor", "bp_null_syscall_us", fig->bp_null_ns, NS_PER_US, what);
     print_time("figure", "breakpoint_round_trip_us", fig->bp_round_trip_ns, NS_PER_US,
                "same runs: int3 hit, exception read, byte restored, rip rewound, resumed");
+    snprintf(
+        what, sizeof(what),
+        "zxvmm run bench_map: one-page zx_vmar_map with %ld mappings present, guest clock; median of %ld "
+        "rounds, each the median of %ld cycles of %ld",
+        c->map_small, c->map_rounds, c->map_cycles, c->map_timed);
+    print_time("floor", "map_few_us", fig->map_small_ns, NS_PER_US, what);
+    snprintf(what, sizeof(what), "same runs: with %ld mappings present", c->map_large);
+    print_time("figure", "map_many_us", fig->map_large_ns, NS_PER_US, what);
 }
 
 /* The breakpoint round trip as a multiple of the null syscall: reported, no target (PERFORMANCE.md has none).
@@ -240,17 +266,20 @@ int main(void)
     if (!paths_ok(&c.paths))
         return EXIT_MEASURE_BAD;
     printf("zxvmm_bench: %s; P1/P2 %ld rounds of %ld calls; P3 %ld rounds of %ld copies; P4/P5 %ld runs; "
-           "BP %ld rounds of %ld hits\n",
-           c.paths.zxvmm, c.rounds, c.calls, c.copy_rounds, c.copies, c.runs, c.rounds, c.bp_hits);
+           "BP %ld rounds of %ld hits; P9 %ld rounds of %ld cycles of %ld maps at %ld and %ld mappings\n",
+           c.paths.zxvmm, c.rounds, c.calls, c.copy_rounds, c.copies, c.runs, c.rounds, c.bp_hits,
+           c.map_rounds, c.map_cycles, c.map_timed, c.map_small, c.map_large);
     fflush(stdout);
     const struct bench_stat none = {NAN, NAN, NAN};
-    struct bench_figures fig = {none, none, none, none, none, none, none, none, none, NAN, none, none};
+    struct bench_figures fig = {none, none, none, none, none, none, none,
+                                none, none, NAN,  none, none, none, none};
     bench_measure_p1(&c, &fig);
     bench_measure_p2(&c, kvm_fd, &fig);
     close(kvm_fd);
     bench_measure_p3(&c, &fig);
     bench_measure_startup(&c, &fig);
     bench_measure_breakpoint(&c, &fig);
+    bench_measure_p9(&c, &fig);
     print_figures(&c, &fig);
     bool measured = print_targets(&fig);
     return print_breakpoint(&fig) && measured ? 0 : EXIT_MEASURE_BAD;

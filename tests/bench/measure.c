@@ -231,3 +231,46 @@ void bench_measure_breakpoint(const struct bench_config *c, struct bench_figures
     free(null);
     free(bp);
 }
+
+/* Guest RAM for P9: the page tables of LARGE one-page mappings, and room to spare. */
+#define MAP_GUEST_MEM "1G"
+
+/* P9: bench_map times one-page maps with few mappings present, then with many; one run per round. */
+void bench_measure_p9(const struct bench_config *c, struct bench_figures *fig)
+{
+    double *small = calloc((size_t)c->map_rounds, sizeof(double)),
+           *large = calloc((size_t)c->map_rounds, sizeof(double));
+    char n_small[COUNT_TEXT], n_large[COUNT_TEXT], n_timed[COUNT_TEXT], n_cycles[COUNT_TEXT];
+    snprintf(n_small, sizeof(n_small), "%ld", c->map_small);
+    snprintf(n_large, sizeof(n_large), "%ld", c->map_large);
+    snprintf(n_timed, sizeof(n_timed), "%ld", c->map_timed);
+    snprintf(n_cycles, sizeof(n_cycles), "%ld", c->map_cycles);
+    char *argv[] = {(char *)c->paths.zxvmm,
+                    "run",
+                    "--mem",
+                    MAP_GUEST_MEM,
+                    (char *)c->paths.bench_map,
+                    n_small,
+                    n_large,
+                    n_timed,
+                    NULL};
+    struct bench_run run;
+    long r = 0;
+    for (; small && large && r < c->map_rounds; r++) {
+        const char *out = run_guest(argv, &run);
+        if (!out)
+            break;
+        small[r] = field(out, "small_ns=") / (double)c->map_timed;
+        large[r] = field(out, "large_ns=") / (double)c->map_timed;
+        if (isnan(small[r]) || isnan(large[r])) {
+            fprintf(stderr, "zxvmm_bench: unexpected bench_map output: %s\n", out);
+            break;
+        }
+    }
+    if (r == c->map_rounds) {
+        fig->map_small_ns = stat_of(small, (size_t)r);
+        fig->map_large_ns = stat_of(large, (size_t)r);
+    }
+    free(small);
+    free(large);
+}

@@ -113,3 +113,20 @@ Test(cli_parse, no_seccomp_is_a_run_option_off_by_default)
     cr_assert_eq(parse(&o, (const char *[]){"dtb", "--no-seccomp", "-o", "f", NULL}), -EINVAL);
     cr_assert_str_eq(err, "unknown option '--no-seccomp' for 'dtb'");
 }
+
+Test(cli_parse, mem_beyond_maxphyaddr_is_refused_naming_the_cause)
+{
+    cr_assert_eq(vm_check_mem_width(1024ULL << 30, 39, err, sizeof(err)), -ERANGE);
+    cr_assert(strstr(err, "--mem 1024G") != NULL, "%s", err);
+    cr_assert(strstr(err, "MAXPHYADDR 39") != NULL, "%s", err);
+    cr_assert(strstr(err, "at most 512G") != NULL, "%s", err);
+    cr_assert_eq(vm_check_mem_width((512ULL << 30) + 4096, 39, err, sizeof(err)), -ERANGE);
+}
+
+Test(cli_parse, mem_within_maxphyaddr_is_accepted)
+{
+    cr_assert_eq(vm_check_mem_width(512ULL << 30, 39, err, sizeof(err)), 0);
+    cr_assert_eq(vm_check_mem_width(1024ULL << 30, 40, err, sizeof(err)), 0);
+    cr_assert_eq(vm_check_mem_width(256ULL << 20, 36, err, sizeof(err)), 0);
+    cr_assert_eq(vm_check_mem_width(UINT64_MAX & ~4095ULL, 64, err, sizeof(err)), 0);
+}

@@ -237,3 +237,58 @@ Test(vmar_pages, pages_without_permissions_are_kept_not_present)
     cr_assert_neq(pt_walk(&w, gva(MAP_AT + MEM_PAGE_SIZE), &r), 0, "an unmap drops kept pages too");
     object_unref(&objects, &v->obj);
 }
+
+/* objects.process_stopping stand-ins: count the questions, answer `stop_answer`. */
+static int stop_questions;
+static bool stop_answer;
+
+static bool fake_stopping(void *host, struct process *p)
+{
+    (void)host;
+    cr_assert_eq(p, &proc);
+    stop_questions++;
+    return stop_answer;
+}
+
+/* Pages of a map long enough to be asked about a stop (the question comes once per 4096 pages). */
+#define LONG_MAP_PAGES 4097
+
+Test(vmar_pages, a_long_map_asks_about_a_stop_as_it_goes_and_completes_when_none_comes)
+{
+    objects.process_stopping = fake_stopping;
+    stop_questions = 0;
+    stop_answer = false;
+    struct vmo *v = new_vmo(LONG_MAP_PAGES * MEM_PAGE_SIZE);
+    pthread_mutex_lock(&lock);
+    zx_status_t st =
+        vmar_map(&objects, &proc.vmar, MAP_AT, LONG_MAP_PAGES * MEM_PAGE_SIZE, v, 0, ZX_VM_PERM_READ, RWX);
+    pthread_mutex_unlock(&lock);
+    cr_assert_eq(st, ZX_OK);
+    cr_assert_eq(stop_questions, 1);
+    cr_assert_not(proc.vmar.mapping, "the VMAR is free again");
+    int rc;
+    struct pt_walk_result r = walk(MAP_AT + (LONG_MAP_PAGES - 1) * MEM_PAGE_SIZE, &rc);
+    cr_assert_eq(rc, 0);
+    cr_assert_eq(r.pa.raw, vmo_page(v, LONG_MAP_PAGES - 1).raw);
+    object_unref(&objects, &v->obj);
+}
+
+Test(vmar_pages, a_long_map_gives_up_when_its_process_is_stopping_and_leaves_no_mapping)
+{
+    objects.process_stopping = fake_stopping;
+    stop_questions = 0;
+    stop_answer = true;
+    struct vmo *v = new_vmo(LONG_MAP_PAGES * MEM_PAGE_SIZE);
+    pthread_mutex_lock(&lock);
+    zx_status_t st =
+        vmar_map(&objects, &proc.vmar, MAP_AT, LONG_MAP_PAGES * MEM_PAGE_SIZE, v, 0, ZX_VM_PERM_READ, RWX);
+    pthread_mutex_unlock(&lock);
+    cr_assert_eq(st, ZX_ERR_CANCELED);
+    cr_assert_eq(stop_questions, 1, "it gave up at the first question");
+    cr_assert_null(vmar_space_find(&proc.vmar.space, MAP_AT), "the mapping is withdrawn");
+    cr_assert_null(vmar_space_find(&proc.vmar.space, MAP_AT + (LONG_MAP_PAGES - 1) * MEM_PAGE_SIZE));
+    cr_assert_eq(v->mapped_pages, 0);
+    cr_assert_eq(v->obj.refs, 1, "only the handle's reference is left");
+    cr_assert_not(proc.vmar.mapping);
+    object_unref(&objects, &v->obj);
+}

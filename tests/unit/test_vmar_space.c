@@ -65,6 +65,15 @@ static void map_pages(struct vmar_space *s, uint64_t first, uint64_t npages, voi
     cr_assert_eq(vmar_space_insert(s, &m), 0);
 }
 
+/* The i-th mapping in address order (NULL past the last). */
+static const struct vmar_mapping *nth(const struct vmar_space *s, size_t i)
+{
+    const struct vmar_mapping *m = vmar_space_first(s);
+    while (m && i-- > 0)
+        m = vmar_space_next(s, m);
+    return m;
+}
+
 static uint64_t page_addr(uint64_t page)
 {
     return VMAR_BASE + page * PAGE;
@@ -94,7 +103,7 @@ Test(vmar_space, insert_then_find_returns_the_mapping)
     cr_assert_null(vmar_space_find(&s, 0));
     cr_assert_null(vmar_space_find(&s, UINT64_MAX));
     cr_assert_eq(s.count, 2);
-    cr_assert_lt(s.maps[0].base, s.maps[1].base);
+    cr_assert_lt(nth(&s, 0)->base, nth(&s, 1)->base);
     vmar_space_destroy(&s);
 }
 
@@ -306,8 +315,8 @@ Test(vmar_space, remove_middle_splits_in_two)
     struct record r = {0};
     cr_assert_eq(vmar_space_remove(&s, page_addr(4), 2 * PAGE, record_piece, record_split, &r), 2 * PAGE);
     cr_assert_eq(s.count, 2);
-    assert_mapping(&s.maps[0], 2, 2, VMO(1), VMO_OFFSET, PERM_RX);
-    assert_mapping(&s.maps[1], 6, 2, VMO(1), VMO_OFFSET + 4 * PAGE, PERM_RX);
+    assert_mapping(nth(&s, 0), 2, 2, VMO(1), VMO_OFFSET, PERM_RX);
+    assert_mapping(nth(&s, 1), 6, 2, VMO(1), VMO_OFFSET + 4 * PAGE, PERM_RX);
     cr_assert_eq(r.nuppers, 1);
     assert_mapping(&r.uppers[0], 6, 2, VMO(1), VMO_OFFSET + 4 * PAGE, PERM_RX);
     cr_assert_eq(r.npieces, 1);
@@ -333,9 +342,9 @@ Test(vmar_space, remove_across_mappings_and_holes_reports_each_piece)
     assert_mapping(&r.pieces[2], 6, 2, VMO(3), VMO_OFFSET, PERM_RX);
     assert_mapping(&r.pieces[3], 9, 1, VMO(4), VMO_OFFSET, PERM_R);
     cr_assert_eq(s.count, 3);
-    assert_mapping(&s.maps[0], 1, 1, VMO(1), VMO_OFFSET, PERM_R);
-    assert_mapping(&s.maps[1], 10, 2, VMO(4), VMO_OFFSET + PAGE, PERM_R);
-    assert_mapping(&s.maps[2], 20, 1, VMO(5), VMO_OFFSET, PERM_R);
+    assert_mapping(nth(&s, 0), 1, 1, VMO(1), VMO_OFFSET, PERM_R);
+    assert_mapping(nth(&s, 1), 10, 2, VMO(4), VMO_OFFSET + PAGE, PERM_R);
+    assert_mapping(nth(&s, 2), 20, 1, VMO(5), VMO_OFFSET, PERM_R);
     vmar_space_destroy(&s);
 }
 
@@ -362,7 +371,7 @@ Test(vmar_space, protect_whole_mapping)
     struct record r = {0};
     cr_assert_eq(vmar_space_protect(&s, page_addr(2), 3 * PAGE, PERM_R, record_piece, record_split, &r), 0);
     cr_assert_eq(s.count, 1);
-    assert_mapping(&s.maps[0], 2, 3, VMO(1), VMO_OFFSET, PERM_R);
+    assert_mapping(nth(&s, 0), 2, 3, VMO(1), VMO_OFFSET, PERM_R);
     cr_assert_eq(r.npieces, 1);
     cr_assert_eq(r.nuppers, 0);
     assert_mapping(&r.pieces[0], 2, 3, VMO(1), VMO_OFFSET, PERM_R);
@@ -376,9 +385,9 @@ Test(vmar_space, protect_middle_makes_three_pieces)
     struct record r = {0};
     cr_assert_eq(vmar_space_protect(&s, page_addr(4), 2 * PAGE, PERM_R, record_piece, record_split, &r), 0);
     cr_assert_eq(s.count, 3);
-    assert_mapping(&s.maps[0], 2, 2, VMO(1), VMO_OFFSET, PERM_RW);
-    assert_mapping(&s.maps[1], 4, 2, VMO(1), VMO_OFFSET + 2 * PAGE, PERM_R);
-    assert_mapping(&s.maps[2], 6, 2, VMO(1), VMO_OFFSET + 4 * PAGE, PERM_RW);
+    assert_mapping(nth(&s, 0), 2, 2, VMO(1), VMO_OFFSET, PERM_RW);
+    assert_mapping(nth(&s, 1), 4, 2, VMO(1), VMO_OFFSET + 2 * PAGE, PERM_R);
+    assert_mapping(nth(&s, 2), 6, 2, VMO(1), VMO_OFFSET + 4 * PAGE, PERM_RW);
     cr_assert_eq(r.nuppers, 2, "two new mappings, two references");
     cr_assert_eq(r.npieces, 1);
     assert_mapping(&r.pieces[0], 4, 2, VMO(1), VMO_OFFSET + 2 * PAGE, PERM_R);
@@ -393,10 +402,10 @@ Test(vmar_space, protect_across_two_adjacent_mappings)
     struct record r = {0};
     cr_assert_eq(vmar_space_protect(&s, page_addr(3), 4 * PAGE, PERM_R, record_piece, record_split, &r), 0);
     cr_assert_eq(s.count, 4);
-    assert_mapping(&s.maps[0], 2, 1, VMO(1), VMO_OFFSET, PERM_RW);
-    assert_mapping(&s.maps[1], 3, 2, VMO(1), VMO_OFFSET + PAGE, PERM_R);
-    assert_mapping(&s.maps[2], 5, 2, VMO(2), VMO_OFFSET, PERM_R);
-    assert_mapping(&s.maps[3], 7, 1, VMO(2), VMO_OFFSET + 2 * PAGE, PERM_RX);
+    assert_mapping(nth(&s, 0), 2, 1, VMO(1), VMO_OFFSET, PERM_RW);
+    assert_mapping(nth(&s, 1), 3, 2, VMO(1), VMO_OFFSET + PAGE, PERM_R);
+    assert_mapping(nth(&s, 2), 5, 2, VMO(2), VMO_OFFSET, PERM_R);
+    assert_mapping(nth(&s, 3), 7, 1, VMO(2), VMO_OFFSET + 2 * PAGE, PERM_RX);
     cr_assert_eq(r.nuppers, 2);
     cr_assert_eq(r.npieces, 2);
     vmar_space_destroy(&s);
@@ -409,7 +418,7 @@ Test(vmar_space, protect_that_changes_nothing_leaves_the_mapping_whole)
     struct record r = {0};
     cr_assert_eq(vmar_space_protect(&s, page_addr(4), 2 * PAGE, PERM_RW, record_piece, record_split, &r), 0);
     cr_assert_eq(s.count, 1);
-    assert_mapping(&s.maps[0], 2, 6, VMO(1), VMO_OFFSET, PERM_RW);
+    assert_mapping(nth(&s, 0), 2, 6, VMO(1), VMO_OFFSET, PERM_RW);
     cr_assert_eq(r.npieces, 0, "nothing changed");
     cr_assert_eq(r.nuppers, 0, "nothing split");
     vmar_space_destroy(&s);
@@ -423,12 +432,12 @@ Test(vmar_space, protecting_a_piece_back_joins_the_mapping_again)
     cr_assert_eq(s.count, 3);
     cr_assert_eq(vmar_space_protect(&s, page_addr(4), PAGE, PERM_RW, NULL, NULL, NULL), 0);
     cr_assert_eq(s.count, 3);
-    assert_mapping(&s.maps[0], 2, 3, VMO(1), VMO_OFFSET, PERM_RW);
-    assert_mapping(&s.maps[1], 5, 1, VMO(1), VMO_OFFSET + 3 * PAGE, PERM_R);
-    assert_mapping(&s.maps[2], 6, 2, VMO(1), VMO_OFFSET + 4 * PAGE, PERM_RW);
+    assert_mapping(nth(&s, 0), 2, 3, VMO(1), VMO_OFFSET, PERM_RW);
+    assert_mapping(nth(&s, 1), 5, 1, VMO(1), VMO_OFFSET + 3 * PAGE, PERM_R);
+    assert_mapping(nth(&s, 2), 6, 2, VMO(1), VMO_OFFSET + 4 * PAGE, PERM_RW);
     cr_assert_eq(vmar_space_protect(&s, page_addr(2), 6 * PAGE, PERM_R, NULL, NULL, NULL), 0);
     cr_assert_eq(s.count, 1);
-    assert_mapping(&s.maps[0], 2, 6, VMO(1), VMO_OFFSET, PERM_R);
+    assert_mapping(nth(&s, 0), 2, 6, VMO(1), VMO_OFFSET, PERM_R);
     vmar_space_destroy(&s);
 }
 
@@ -462,7 +471,7 @@ Test(vmar_space, ranges_ending_at_the_top_of_the_address_space)
     struct vmar_mapping top = {.base = 0 - 2 * PAGE, .size = 2 * PAGE, .vmo = VMO(1), .perms = PERM_RW};
     cr_assert(vmar_space_range_free(&s, top.base, top.size));
     cr_assert_eq(vmar_space_insert(&s, &top), 0);
-    cr_assert_eq(vmar_space_find(&s, UINT64_MAX), &s.maps[0]);
+    cr_assert_eq(vmar_space_find(&s, UINT64_MAX), nth(&s, 0));
     cr_assert_not(vmar_space_range_free(&s, UINT64_MAX, 1));
     cr_assert(vmar_space_fully_mapped(&s, 0 - PAGE, PAGE));
     uint64_t out = 0;
@@ -639,14 +648,18 @@ static void model_check_find_free(const struct model *m, struct run r)
 
 static void model_compare(const struct model *m)
 {
-    for (size_t i = 0; i < m->s.count; i++) {
-        cr_assert_neq(m->s.maps[i].size, 0);
-        if (i > 0)
-            cr_assert_leq(m->s.maps[i - 1].base + m->s.maps[i - 1].size, m->s.maps[i].base);
-        if (i > 0 && m->s.maps[i - 1].id == m->s.maps[i].id &&
-            m->s.maps[i - 1].base + m->s.maps[i - 1].size == m->s.maps[i].base)
-            cr_assert_neq(m->s.maps[i - 1].perms, m->s.maps[i].perms, "pieces of one mapping left unjoined");
+    size_t count = 0;
+    const struct vmar_mapping *prev = NULL;
+    for (const struct vmar_mapping *cur = vmar_space_first(&m->s); cur;
+         prev = cur, cur = vmar_space_next(&m->s, cur)) {
+        count++;
+        cr_assert_neq(cur->size, 0);
+        if (prev)
+            cr_assert_leq(prev->base + prev->size, cur->base);
+        if (prev && prev->id == cur->id && prev->base + prev->size == cur->base)
+            cr_assert_neq(prev->perms, cur->perms, "pieces of one mapping left unjoined");
     }
+    cr_assert_eq(count, m->s.count);
     cr_assert_null(vmar_space_find(&m->s, VMAR_BASE - 1));
     cr_assert_null(vmar_space_find(&m->s, page_addr(MODEL_PAGES)));
     for (int64_t p = 0; p < MODEL_PAGES; p++) {
@@ -686,4 +699,138 @@ Test(vmar_space, random_operations_match_a_page_model)
         model_check_find_free(&m, random_run());
     }
     vmar_space_destroy(&m.s);
+}
+
+/* The balanced tree at scale: a VMAR of BIG_PAGES pages holding up to BIG_COUNT mappings. */
+#define BIG_COUNT 100000
+#define BIG_PAGES (4 * BIG_COUNT)
+
+static struct vmar_space make_big_space(void)
+{
+    struct vmar_space s;
+    cr_assert_eq(vmar_space_init(&s, VMAR_BASE, (uint64_t)BIG_PAGES * PAGE), 0);
+    return s;
+}
+
+/* Inserts one-page mappings at pages 2*i for i in a shuffled order of [0, BIG_COUNT). */
+static void insert_shuffled(struct vmar_space *s)
+{
+    static uint32_t order[BIG_COUNT];
+    for (uint32_t i = 0; i < BIG_COUNT; i++)
+        order[i] = i;
+    uint32_t x = 12345;
+    for (uint32_t i = BIG_COUNT - 1; i > 0; i--) {
+        x = x * 1103515245u + 12345u;
+        uint32_t j = x % (i + 1), t = order[i];
+        order[i] = order[j];
+        order[j] = t;
+    }
+    for (uint32_t i = 0; i < BIG_COUNT; i++) {
+        struct vmar_mapping m = {.base = page_addr(2ULL * order[i]), .size = PAGE, .vmo = VMO(1)};
+        cr_assert_eq(vmar_space_insert(s, &m), 0, "insert %u", order[i]);
+    }
+}
+
+Test(vmar_space, many_mappings_inserted_in_any_order_are_kept_in_address_order)
+{
+    struct vmar_space s = make_big_space();
+    insert_shuffled(&s);
+    cr_assert_eq(s.count, BIG_COUNT);
+    size_t n = 0;
+    for (const struct vmar_mapping *m = vmar_space_first(&s); m; m = vmar_space_next(&s, m), n++)
+        cr_assert_eq(m->base, page_addr(2ULL * n), "mapping %zu", n);
+    cr_assert_eq(n, BIG_COUNT);
+    vmar_space_destroy(&s);
+}
+
+Test(vmar_space, many_mappings_are_each_found_and_the_gaps_are_free)
+{
+    struct vmar_space s = make_big_space();
+    insert_shuffled(&s);
+    for (uint64_t i = 0; i < BIG_COUNT; i++) {
+        const struct vmar_mapping *m = vmar_space_find(&s, page_addr(2 * i) + PAGE - 1);
+        cr_assert_not_null(m, "page %lu", (unsigned long)(2 * i));
+        cr_assert_eq(m->base, page_addr(2 * i));
+        cr_assert_null(vmar_space_find(&s, page_addr(2 * i + 1)));
+        cr_assert(vmar_space_range_free(&s, page_addr(2 * i + 1), PAGE));
+        cr_assert_eq(vmar_space_from(&s, page_addr(2 * i + 1)), vmar_space_find(&s, page_addr(2 * i + 2)));
+    }
+    vmar_space_destroy(&s);
+}
+
+Test(vmar_space, overlapping_inserts_are_refused_among_many)
+{
+    struct vmar_space s = make_big_space();
+    insert_shuffled(&s);
+    uint64_t mid = 2 * (BIG_COUNT / 2);
+    struct vmar_mapping same = {.base = page_addr(mid), .size = PAGE, .vmo = VMO(2)};
+    struct vmar_mapping over_next = {.base = page_addr(mid + 1), .size = 2 * PAGE, .vmo = VMO(2)};
+    struct vmar_mapping over_prev = {.base = page_addr(mid - 1), .size = 2 * PAGE, .vmo = VMO(2)};
+    struct vmar_mapping covering = {.base = page_addr(mid - 5), .size = 20 * PAGE, .vmo = VMO(2)};
+    cr_assert_eq(vmar_space_insert(&s, &same), -EEXIST);
+    cr_assert_eq(vmar_space_insert(&s, &over_next), -EEXIST);
+    cr_assert_eq(vmar_space_insert(&s, &over_prev), -EEXIST);
+    cr_assert_eq(vmar_space_insert(&s, &covering), -EEXIST);
+    cr_assert_eq(s.count, BIG_COUNT);
+    vmar_space_destroy(&s);
+}
+
+Test(vmar_space, unaligned_mappings_are_refused)
+{
+    struct vmar_space s = make_space();
+    struct vmar_mapping base_off = {.base = page_addr(1) + 1, .size = PAGE, .vmo = VMO(1)};
+    struct vmar_mapping size_off = {.base = page_addr(1), .size = PAGE + 1, .vmo = VMO(1)};
+    cr_assert_eq(vmar_space_insert(&s, &base_off), -EINVAL);
+    cr_assert_eq(vmar_space_insert(&s, &size_off), -EINVAL);
+    cr_assert_eq(s.count, 0);
+    vmar_space_destroy(&s);
+}
+
+Test(vmar_space, find_free_among_many_takes_the_lowest_gap_that_fits)
+{
+    struct vmar_space s = make_big_space();
+    /* BIG_COUNT pages mapped back to back from page 0, but for holes of 1 page at 1000 and 3 pages at 70000.
+     */
+    for (uint64_t i = 0; i < BIG_COUNT; i++) {
+        if (i == 1000 || (i >= 70000 && i < 70003))
+            continue;
+        struct vmar_mapping m = {.base = page_addr(i), .size = PAGE, .vmo = VMO(1)};
+        cr_assert_eq(vmar_space_insert(&s, &m), 0);
+    }
+    uint64_t out = 0;
+    cr_assert_eq(vmar_space_find_free(&s, PAGE, VMAR_BASE, &out), 0);
+    cr_assert_eq(out, page_addr(1000));
+    cr_assert_eq(vmar_space_find_free(&s, 2 * PAGE, VMAR_BASE, &out), 0);
+    cr_assert_eq(out, page_addr(70000));
+    cr_assert_eq(vmar_space_find_free(&s, PAGE, page_addr(1001), &out), 0);
+    cr_assert_eq(out, page_addr(70000));
+    cr_assert_eq(vmar_space_find_free(&s, PAGE, page_addr(70002), &out), 0, "a hint inside a hole");
+    cr_assert_eq(out, page_addr(70002));
+    cr_assert_eq(vmar_space_find_free(&s, 4 * PAGE, VMAR_BASE, &out), 0);
+    cr_assert_eq(out, page_addr(BIG_COUNT), "after the last mapping");
+    cr_assert_eq(vmar_space_find_free(&s, (uint64_t)(BIG_PAGES - BIG_COUNT) * PAGE, VMAR_BASE, &out), 0);
+    cr_assert_eq(out, page_addr(BIG_COUNT));
+    cr_assert_eq(vmar_space_find_free(&s, (uint64_t)(BIG_PAGES - BIG_COUNT + 1) * PAGE, VMAR_BASE, &out),
+                 -ENOMEM);
+    vmar_space_destroy(&s);
+}
+
+Test(vmar_space, removing_among_many_keeps_the_rest_ordered_and_found)
+{
+    struct vmar_space s = make_big_space();
+    insert_shuffled(&s);
+    /* Every other mapping (pages 0, 4, 8, ...), one by one, then one range over a stretch of the rest. */
+    for (uint64_t i = 0; i < BIG_COUNT; i += 2)
+        cr_assert_eq(vmar_space_remove(&s, page_addr(2 * i), PAGE, NULL, NULL, NULL), (int64_t)PAGE);
+    cr_assert_eq(s.count, BIG_COUNT / 2);
+    cr_assert_eq(vmar_space_remove(&s, page_addr(0), page_addr(4000) - VMAR_BASE, NULL, NULL, NULL),
+                 (int64_t)(1000 * PAGE), "pages 2, 6, ..., 3998");
+    cr_assert_eq(s.count, BIG_COUNT / 2 - 1000);
+    uint64_t expect = 4002;
+    for (const struct vmar_mapping *m = vmar_space_first(&s); m; m = vmar_space_next(&s, m), expect += 4)
+        cr_assert_eq(m->base, page_addr(expect));
+    cr_assert_eq(expect, 2 * BIG_COUNT + 2);
+    cr_assert_null(vmar_space_find(&s, page_addr(8000)));
+    cr_assert_not_null(vmar_space_find(&s, page_addr(8002)));
+    vmar_space_destroy(&s);
 }

@@ -3,12 +3,19 @@
 
 #include <assert.h>
 #include <errno.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "object/process.h"
 #include "object/thread.h"
 #include "object/vmo.h"
+
+/* How many times objects_yield lets other threads run while it waits for a syscall to take the lock. */
+#define OBJECTS_YIELD_SPINS    1000
+/* How long objects_yield leaves the lock free in any case, for threads that do not count as waiting. */
+#define OBJECTS_YIELD_PAUSE_NS 20000
 
 void objects_init(struct objects *o, pthread_mutex_t *lock, pthread_cond_t *changed,
                   const struct aspace_env *env)
@@ -31,6 +38,34 @@ void objects_destroy(struct objects *o)
     free(o->root_job.children);
     o->root_job.children = NULL;
     o->root_job.nchildren = o->root_job.cap = 0;
+}
+
+void objects_lock(struct objects *o)
+{
+    if (pthread_mutex_trylock(o->lock) == 0)
+        return;
+    __atomic_add_fetch(&o->lock_waiting, 1, __ATOMIC_ACQ_REL);
+    pthread_mutex_lock(o->lock);
+    __atomic_sub_fetch(&o->lock_waiting, 1, __ATOMIC_ACQ_REL);
+    __atomic_add_fetch(&o->lock_handoffs, 1, __ATOMIC_RELEASE);
+}
+
+void objects_yield(struct objects *o)
+{
+    unsigned before = __atomic_load_n(&o->lock_handoffs, __ATOMIC_ACQUIRE);
+    pthread_mutex_unlock(o->lock);
+    /*
+     * A thread woken from a condition wait takes the lock back inside
+     * pthread_cond_wait, uncounted: a short sleep lets it (or any waiter)
+     * in. A counted waiter is waited for until it has the lock.
+     */
+    struct timespec pause = {.tv_sec = 0, .tv_nsec = OBJECTS_YIELD_PAUSE_NS};
+    nanosleep(&pause, NULL);
+    for (int i = 0; i < OBJECTS_YIELD_SPINS && __atomic_load_n(&o->lock_waiting, __ATOMIC_ACQUIRE) > 0 &&
+                    __atomic_load_n(&o->lock_handoffs, __ATOMIC_ACQUIRE) == before;
+         i++)
+        sched_yield();
+    pthread_mutex_lock(o->lock);
 }
 
 zx_koid_t objects_new_koid(struct objects *o)

@@ -69,7 +69,17 @@ struct objects {
     void (*stop_process)(void *host, struct process *p);
     /* Makes the vCPU of a running process look at its suspend count soon (never blocks). */
     void (*kick_process)(void *host, struct process *p);
+    /*
+     * Asked by long operations on behalf of `p` (lock held, every few
+     * thousand pages): true when `p` is being killed or the whole run is
+     * stopping (--timeout), so the operation should give up now. NULL: never.
+     */
+    bool (*process_stopping)(void *host, struct process *p);
     void *host;
+    /* Syscalls waiting for `lock`, and how many got it after waiting (atomics; objects_lock, objects_yield).
+     */
+    unsigned lock_waiting;
+    unsigned lock_handoffs;
     /* A debugger outside the guest (the gdb stub) that sees every exception first (debug.h); NULL: none. */
     const struct debug_host_debugger *host_debugger;
 };
@@ -77,6 +87,19 @@ struct objects {
 void objects_init(struct objects *o, pthread_mutex_t *lock, pthread_cond_t *changed,
                   const struct aspace_env *env);
 void objects_destroy(struct objects *o);
+
+/* Takes `lock` for a syscall; one that had to wait counts a handoff once it has it (objects_yield). */
+void objects_lock(struct objects *o);
+
+/*
+ * For long operations, every so often, lock held: lets the lock go for a
+ * moment (20 us), and when a syscall is waiting for it, until that syscall
+ * has it (or a few milliseconds passed), then takes it back, so that a
+ * zx_task_kill, or a thread woken from a wait, is not held up. The
+ * caller must leave its objects consistent first and look again at anything
+ * another syscall may have changed.
+ */
+void objects_yield(struct objects *o);
 
 /* A fresh koid; never reused. Call with the lock held. */
 zx_koid_t objects_new_koid(struct objects *o);

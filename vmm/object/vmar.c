@@ -2,6 +2,7 @@
 #include "object/vmar.h"
 
 #include <errno.h>
+#include <pthread.h>
 
 #include <zircon/errors.h>
 #include <zxvmm/abi.h>
@@ -9,6 +10,9 @@
 #include "object/process.h"
 #include "object/vmo.h"
 #include "x86_64/paging.h"
+
+/* A long map asks whether its process is stopping once per this many pages (16 MiB). */
+#define VMAR_STOP_CHECK_PAGES 4096
 
 static struct vmo vmar_internal_tag, vmar_vdso_tag;
 struct vmo *const vmar_internal_vmo = &vmar_internal_tag;
@@ -93,6 +97,52 @@ static void invalidate_add(struct invalidation *inv, gpa_t frame)
     inv->len = MEM_PAGE_SIZE;
 }
 
+/* True when a long operation for `v`'s process should give up (see objects.process_stopping). */
+static bool stop_asked(struct objects *o, struct vmar *v)
+{
+    return o->process_stopping != NULL && o->process_stopping(o->host, v->proc);
+}
+
+/* Drops the VMO references of a piece (taken per page at map time). */
+static void drop_refs(struct objects *o, const struct vmar_mapping *piece)
+{
+    struct vmo *vmo = piece->vmo;
+    if (is_real_vmo(vmo)) {
+        vmo->mapped_pages -= piece->size / MEM_PAGE_SIZE;
+        object_unref_many(o, &vmo->obj, piece->size / MEM_PAGE_SIZE);
+    }
+}
+
+static void piece_dropped(void *arg, const struct vmar_mapping *piece)
+{
+    drop_refs(arg, piece);
+}
+
+/*
+ * Between two batches of a long map: lets a waiting syscall (a kill) run,
+ * then says whether to give up. True to go on.
+ */
+static bool map_checkpoint(struct objects *o, struct vmar *v)
+{
+    objects_yield(o);
+    return !stop_asked(o, v);
+}
+
+/* Writes the entries of [addr, addr + len); 0, -ENOMEM (no page table) or -ECANCELED (stopping). */
+static int map_entries(struct objects *o, struct vmar *v, uint64_t addr, uint64_t len, struct vmo *vmo,
+                       uint64_t vmo_offset, uint64_t flags, uint64_t *done)
+{
+    for (*done = 0; *done < len; *done += MEM_PAGE_SIZE) {
+        uint64_t page = *done / MEM_PAGE_SIZE;
+        if (page % VMAR_STOP_CHECK_PAGES == VMAR_STOP_CHECK_PAGES - 1 && !map_checkpoint(o, v))
+            return -ECANCELED;
+        gpa_t frame = vmo_page(vmo, (vmo_offset + *done) / MEM_PAGE_SIZE);
+        if (process_map_page(v->proc, o->env, addr + *done, frame, flags) != 0)
+            return -ENOMEM;
+    }
+    return 0;
+}
+
 zx_status_t vmar_map(struct objects *o, struct vmar *v, uint64_t addr, uint64_t len, struct vmo *vmo,
                      uint64_t vmo_offset, uint32_t perms, uint32_t max_perms)
 {
@@ -104,32 +154,40 @@ zx_status_t vmar_map(struct objects *o, struct vmar *v, uint64_t addr, uint64_t 
                              .max_perms = max_perms};
     if (vmar_space_insert(&v->space, &m) != 0)
         return ZX_ERR_NO_MEMORY;
-    uint64_t flags = vmar_pte_flags(perms, vmo->cache_policy);
-    for (uint64_t off = 0; off < len; off += MEM_PAGE_SIZE) {
-        gpa_t frame = vmo_page(vmo, (vmo_offset + off) / MEM_PAGE_SIZE);
-        if (process_map_page(v->proc, o->env, addr + off, frame, flags) != 0) {
-            /* Undo: nothing of this mapping may stay (the entries were never used). */
-            for (uint64_t undo = 0; undo < off; undo += MEM_PAGE_SIZE) {
-                gpa_t old;
-                pt_unmap_page(o->env->ram, v->proc->root, gva(addr + undo), &old);
-            }
-            vmar_space_remove(&v->space, addr, len, NULL, NULL, NULL);
-            return ZX_ERR_NO_MEMORY;
-        }
-    }
+    /* Recorded with its references before any entry: consistent whenever the lock is let go. */
     vmo->mapped_pages += len / MEM_PAGE_SIZE;
-    vmo->committed = true;
     object_ref_many(&vmo->obj, len / MEM_PAGE_SIZE);
-    return ZX_OK;
+    v->mapping = true;
+    uint64_t done;
+    int rc = map_entries(o, v, addr, len, vmo, vmo_offset, vmar_pte_flags(perms, vmo->cache_policy), &done);
+    v->mapping = false;
+    pthread_cond_broadcast(o->changed);
+    if (rc == 0) {
+        vmo->committed = true;
+        return ZX_OK;
+    }
+    /*
+     * Undo: nothing of this mapping may stay (the entries were never used).
+     * A process that is stopping is torn down next, which needs no
+     * page-table work: its entries are left for that.
+     */
+    for (uint64_t undo = 0; rc == -ENOMEM && undo < done; undo += MEM_PAGE_SIZE) {
+        gpa_t old;
+        pt_unmap_page(o->env->ram, v->proc->root, gva(addr + undo), &old);
+    }
+    vmar_space_remove(&v->space, addr, len, piece_dropped, NULL, o);
+    return rc == -ECANCELED ? ZX_ERR_CANCELED : ZX_ERR_NO_MEMORY;
 }
 
 bool vmar_touches_vdso(const struct vmar *v, uint64_t base, uint64_t len)
 {
-    for (size_t i = 0; i < v->space.count; i++) {
-        const struct vmar_mapping *m = &v->space.maps[i];
-        if (m->vmo == vmar_vdso_vmo && base < m->base + m->size && m->base < base + len)
+    if (len == 0)
+        return false;
+    uint64_t last = len - 1 > UINT64_MAX - base ? UINT64_MAX : base + (len - 1);
+    for (const struct vmar_mapping *m = vmar_space_from(&v->space, base); m && m->base <= last;
+         m = vmar_space_next(&v->space, m))
+        if (m->vmo == vmar_vdso_vmo)
             return true;
-    }
     return false;
 }
 
@@ -147,12 +205,9 @@ static void piece_removed(void *arg, const struct vmar_mapping *piece)
         if (pt_unmap_page(e->o->env->ram, e->v->proc->root, gva(piece->base + off), &old) == 0)
             invalidate_add(&e->inv, old);
     }
-    struct vmo *vmo = piece->vmo;
-    if (is_real_vmo(vmo)) {
+    if (is_real_vmo(piece->vmo))
         invalidate_flush(&e->inv); /* before the frames can be freed */
-        vmo->mapped_pages -= piece->size / MEM_PAGE_SIZE;
-        object_unref_many(e->o, &vmo->obj, piece->size / MEM_PAGE_SIZE);
-    }
+    drop_refs(e->o, piece);
 }
 
 int64_t vmar_unmap(struct objects *o, struct vmar *v, uint64_t base, uint64_t len)
@@ -182,8 +237,16 @@ zx_status_t vmar_protect(struct objects *o, struct vmar *v, uint64_t base, uint6
     return rc < 0 ? ZX_ERR_NO_MEMORY : ZX_OK;
 }
 
+/* Teardown: only the VMO references go; the page tables are freed whole with the process. */
+static void piece_released(void *arg, const struct vmar_mapping *piece)
+{
+    struct edit *e = arg;
+    drop_refs(e->o, piece);
+}
+
 void vmar_teardown(struct objects *o, struct vmar *v)
 {
-    vmar_unmap(o, v, v->space.base, v->space.size);
+    struct edit e = {o, v, {o->env->ram, gpa(0), 0}};
+    vmar_space_remove(&v->space, v->space.base, v->space.size, piece_released, NULL, &e);
     v->dead = true;
 }

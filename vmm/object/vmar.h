@@ -17,7 +17,8 @@ struct vmar {
     struct object obj;
     struct process *proc;
     struct vmar_space space;
-    bool dead; /* its process has died: every operation is ZX_ERR_BAD_STATE */
+    bool dead;    /* its process has died: every operation is ZX_ERR_BAD_STATE */
+    bool mapping; /* a vmar_map is writing entries and may have let the lock go: other syscalls wait */
 };
 
 /*
@@ -38,7 +39,13 @@ int vmar_record(struct vmar *v, uint64_t base, uint64_t size, struct vmo *kind, 
  * must be free; installs every page's entry now (ABI v1 commits at map time)
  * with the VMO's cache policy; takes a reference on the VMO. `max_perms`
  * bounds later protects. ZX_ERR_NO_MEMORY
- * when a page table can't be had (nothing is left mapped). Lock held.
+ * when a page table can't be had (nothing is left mapped). A long map asks
+ * objects.process_stopping every VMAR_STOP_CHECK_PAGES pages and returns
+ * ZX_ERR_CANCELED once the process or the run is stopping (the mapping is
+ * gone from the list; entries already written are left for the teardown that
+ * follows). Between those pages it lets a waiting syscall have the lock
+ * (objects_yield), with `v->mapping` set and the mapping already recorded
+ * and holding its VMO references. Lock held.
  */
 zx_status_t vmar_map(struct objects *o, struct vmar *v, uint64_t addr, uint64_t len, struct vmo *vmo,
                      uint64_t vmo_offset, uint32_t perms, uint32_t max_perms);
@@ -56,7 +63,11 @@ int64_t vmar_unmap(struct objects *o, struct vmar *v, uint64_t base, uint64_t le
 /* Sets perms on [base, base + len), every byte of which is mapped; same guarantees as unmap. Lock held. */
 zx_status_t vmar_protect(struct objects *o, struct vmar *v, uint64_t base, uint64_t len, uint32_t perms);
 
-/* Unmaps everything and marks the VMAR dead (its process died). Lock held. */
+/*
+ * Drops every mapping and its VMO references and marks the VMAR dead (its
+ * process died). Costs one step per mapping, not per page: the entries stay
+ * in the process's page tables, which are freed whole right after. Lock held.
+ */
 void vmar_teardown(struct objects *o, struct vmar *v);
 
 /*

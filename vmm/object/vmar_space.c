@@ -1,4 +1,5 @@
-/* vmar_space.c: a VMAR's mappings as a sorted array: lookup, gap search, insert, unmap and protect. */
+/* vmar_space.c: a VMAR's mappings as a balanced search tree: lookup, gap search, insert, unmap and protect.
+ */
 #include "object/vmar_space.h"
 
 #include <errno.h>
@@ -7,9 +8,27 @@
 
 #include <zircon/limits.h>
 
-#define VMAR_PAGE_SIZE   ((uint64_t)ZX_PAGE_SIZE)
-#define VMAR_PAGE_MASK   (VMAR_PAGE_SIZE - 1)
-#define VMAR_INITIAL_CAP 8
+#define VMAR_PAGE_SIZE ((uint64_t)ZX_PAGE_SIZE)
+#define VMAR_PAGE_MASK (VMAR_PAGE_SIZE - 1)
+
+/*
+ * The tree is a treap: a binary search tree by base whose nodes also carry a
+ * pseudo-random priority, kept in heap order by rotations, which makes its
+ * expected depth logarithmic whatever order mappings come in. Each node also
+ * keeps three facts about its subtree, so that the lowest gap of a given size
+ * is found without visiting every mapping: the lowest base, the highest last
+ * byte, and the largest gap between two neighbouring mappings inside it.
+ * Nodes are never copied or moved, so a mapping's address stays valid until
+ * that mapping is removed.
+ */
+struct vmar_node {
+    struct vmar_mapping m; /* first: a mapping pointer is its node's */
+    struct vmar_node *left, *right, *parent;
+    uint32_t priority;
+    uint64_t min_base; /* of the subtree */
+    uint64_t max_last;
+    uint64_t max_gap; /* the most free bytes between two neighbours of the subtree (0: none) */
+};
 
 /*
  * Ranges are handled by their last byte, not their end, so a range that
@@ -31,56 +50,171 @@ static uint64_t map_last(const struct vmar_mapping *m)
     return range_last(m->base, m->size);
 }
 
-/* The lowest index whose mapping ends at or after `addr` (count if none). */
-static size_t first_ending_at_or_after(const struct vmar_space *s, uint64_t addr)
+static struct vmar_node *node_of(const struct vmar_mapping *m)
 {
-    size_t lo = 0, hi = s->count;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (map_last(&s->maps[mid]) < addr)
-            lo = mid + 1;
-        else
-            hi = mid;
+    return (struct vmar_node *)m;
+}
+
+/* The free bytes between `lo` and the higher, disjoint `hi`. */
+static uint64_t gap_between(uint64_t lo_last, uint64_t hi_base)
+{
+    return hi_base - lo_last - 1;
+}
+
+static uint64_t max_u64(uint64_t a, uint64_t b)
+{
+    return a > b ? a : b;
+}
+
+/* Recomputes n's subtree facts from its children's. */
+static void node_update(struct vmar_node *n)
+{
+    uint64_t gap = 0;
+    n->min_base = n->m.base;
+    n->max_last = map_last(&n->m);
+    if (n->left) {
+        n->min_base = n->left->min_base;
+        gap = max_u64(n->left->max_gap, gap_between(n->left->max_last, n->m.base));
     }
-    return lo;
-}
-
-/* The lowest index whose mapping starts after `addr` (count if none). */
-static size_t first_starting_after(const struct vmar_space *s, uint64_t addr)
-{
-    size_t lo = 0, hi = s->count;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (s->maps[mid].base <= addr)
-            lo = mid + 1;
-        else
-            hi = mid;
+    if (n->right) {
+        n->max_last = n->right->max_last;
+        gap = max_u64(gap, max_u64(n->right->max_gap, gap_between(map_last(&n->m), n->right->min_base)));
     }
-    return lo;
+    n->max_gap = gap;
 }
 
-/* Makes room for `extra` more mappings without changing anything else; 0 or -ENOMEM. */
-static int reserve(struct vmar_space *s, size_t extra)
+/* Recomputes the facts of n and every ancestor (after n's mapping or children changed). */
+static void update_path(struct vmar_node *n)
 {
-    if (s->count + extra <= s->cap)
-        return 0;
-    size_t cap = s->cap ? s->cap * 2 : VMAR_INITIAL_CAP;
-    if (cap < s->count + extra)
-        cap = s->count + extra;
-    struct vmar_mapping *maps = realloc(s->maps, cap * sizeof(*maps));
-    if (maps == NULL)
-        return -ENOMEM;
-    s->maps = maps;
-    s->cap = cap;
-    return 0;
+    for (; n != NULL; n = n->parent)
+        node_update(n);
 }
 
-/* Inserts `m` at index `i` (room already reserved). */
-static void insert_at(struct vmar_space *s, size_t i, const struct vmar_mapping *m)
+/* The link that points at n: the root or a child field of its parent. */
+static struct vmar_node **link_of(struct vmar_space *s, struct vmar_node *n)
 {
-    memmove(&s->maps[i + 1], &s->maps[i], (s->count - i) * sizeof(*m));
-    s->maps[i] = *m;
+    if (n->parent == NULL)
+        return &s->root;
+    return n->parent->left == n ? &n->parent->left : &n->parent->right;
+}
+
+/* Rotates child x above its parent, keeping the order; updates both nodes' facts. */
+static void rotate_up(struct vmar_space *s, struct vmar_node *x)
+{
+    struct vmar_node *p = x->parent;
+    struct vmar_node **link = link_of(s, p);
+    if (p->left == x) {
+        p->left = x->right;
+        if (x->right)
+            x->right->parent = p;
+        x->right = p;
+    } else {
+        p->right = x->left;
+        if (x->left)
+            x->left->parent = p;
+        x->left = p;
+    }
+    x->parent = p->parent;
+    p->parent = x;
+    *link = x;
+    node_update(p);
+    node_update(x);
+}
+
+/* The next priority: a xorshift sequence (any fixed sequence keeps the expected depth logarithmic). */
+static uint32_t next_priority(struct vmar_space *s)
+{
+    uint32_t x = s->prio_state;
+    x ^= x << 13;
+    x ^= x >> 17;
+    x ^= x << 5;
+    s->prio_state = x;
+    return x;
+}
+
+static struct vmar_node *leftmost(struct vmar_node *n)
+{
+    while (n && n->left)
+        n = n->left;
+    return n;
+}
+
+static struct vmar_node *successor(const struct vmar_node *n)
+{
+    if (n->right)
+        return leftmost(n->right);
+    while (n->parent && n->parent->right == n)
+        n = n->parent;
+    return n->parent;
+}
+
+static struct vmar_node *predecessor(const struct vmar_node *n)
+{
+    if (n->left) {
+        n = n->left;
+        while (n->right)
+            n = n->right;
+        return (struct vmar_node *)n;
+    }
+    while (n->parent && n->parent->left == n)
+        n = n->parent;
+    return n->parent;
+}
+
+/* The lowest mapping that ends at or after `addr` (NULL if none). */
+static struct vmar_node *first_ending_at_or_after(const struct vmar_space *s, uint64_t addr)
+{
+    struct vmar_node *n = s->root, *best = NULL;
+    while (n) {
+        if (map_last(&n->m) >= addr) {
+            best = n;
+            n = n->left;
+        } else {
+            n = n->right;
+        }
+    }
+    return best;
+}
+
+/* Links the fresh node `n` (whose range is free) in by base, then restores heap order. */
+static void link_node(struct vmar_space *s, struct vmar_node *n)
+{
+    struct vmar_node **link = &s->root, *parent = NULL;
+    while (*link) {
+        parent = *link;
+        link = n->m.base < parent->m.base ? &parent->left : &parent->right;
+    }
+    n->left = n->right = NULL;
+    n->parent = parent;
+    n->priority = next_priority(s);
+    *link = n;
+    update_path(n);
+    while (n->parent && n->parent->priority < n->priority)
+        rotate_up(s, n);
+    update_path(n->parent);
     s->count++;
+}
+
+/* Unlinks n (rotating it down to a leaf first) and frees it. */
+static void unlink_node(struct vmar_space *s, struct vmar_node *n)
+{
+    while (n->left && n->right)
+        rotate_up(s, n->left->priority > n->right->priority ? n->left : n->right);
+    struct vmar_node *child = n->left ? n->left : n->right;
+    *link_of(s, n) = child;
+    if (child)
+        child->parent = n->parent;
+    update_path(n->parent);
+    free(n);
+    s->count--;
+}
+
+static struct vmar_node *new_node(const struct vmar_mapping *m)
+{
+    struct vmar_node *n = calloc(1, sizeof(*n));
+    if (n)
+        n->m = *m;
+    return n;
 }
 
 int vmar_space_init(struct vmar_space *s, uint64_t base, uint64_t size)
@@ -89,19 +223,47 @@ int vmar_space_init(struct vmar_space *s, uint64_t base, uint64_t size)
         return -EINVAL;
     s->base = base;
     s->size = size;
-    s->maps = NULL;
+    s->root = NULL;
     s->count = 0;
-    s->cap = 0;
     s->last_id = 0;
+    s->prio_state = 0x9e3779b9u;
     return 0;
+}
+
+static void free_subtree(struct vmar_node *n)
+{
+    while (n) {
+        free_subtree(n->left);
+        struct vmar_node *right = n->right;
+        free(n);
+        n = right;
+    }
 }
 
 void vmar_space_destroy(struct vmar_space *s)
 {
-    free(s->maps);
-    s->maps = NULL;
+    free_subtree(s->root);
+    s->root = NULL;
     s->count = 0;
-    s->cap = 0;
+}
+
+const struct vmar_mapping *vmar_space_first(const struct vmar_space *s)
+{
+    struct vmar_node *n = leftmost(s->root);
+    return n ? &n->m : NULL;
+}
+
+const struct vmar_mapping *vmar_space_next(const struct vmar_space *s, const struct vmar_mapping *m)
+{
+    (void)s;
+    struct vmar_node *n = successor(node_of(m));
+    return n ? &n->m : NULL;
+}
+
+const struct vmar_mapping *vmar_space_from(const struct vmar_space *s, uint64_t addr)
+{
+    struct vmar_node *n = first_ending_at_or_after(s, addr);
+    return n ? &n->m : NULL;
 }
 
 /* True when the well-formed range [base, last] lies inside the VMAR. */
@@ -117,8 +279,8 @@ bool vmar_space_range_free(const struct vmar_space *s, uint64_t base, uint64_t s
     uint64_t last = range_last(base, size);
     if (!inside(s, base, last))
         return false;
-    size_t i = first_ending_at_or_after(s, base);
-    return i == s->count || s->maps[i].base > last;
+    struct vmar_node *n = first_ending_at_or_after(s, base);
+    return n == NULL || n->m.base > last;
 }
 
 /* Rounds `addr` up to a page; false when that would pass 2^64. */
@@ -130,71 +292,122 @@ static bool page_align_up(uint64_t addr, uint64_t *out)
     return true;
 }
 
+/* In subtree t, whose max_gap is at least `size`: the start of its lowest gap of `size` bytes or more. */
+static uint64_t lowest_gap_in(const struct vmar_node *t, uint64_t size)
+{
+    for (;;) {
+        if (t->left && t->left->max_gap >= size) {
+            t = t->left;
+            continue;
+        }
+        if (t->left && gap_between(t->left->max_last, t->m.base) >= size)
+            return t->left->max_last + 1;
+        if (t->right && gap_between(map_last(&t->m), t->right->min_base) >= size)
+            return map_last(&t->m) + 1;
+        t = t->right;
+    }
+}
+
+/*
+ * The start of the lowest gap of `size` bytes or more that follows mapping
+ * n or a later one and ends at a mapping; false when there is none (the gap
+ * after the last mapping is the caller's). Climbs from n once and descends
+ * once: O(depth).
+ */
+static bool gap_after(const struct vmar_node *n, uint64_t size, uint64_t *start)
+{
+    for (;;) {
+        uint64_t last = map_last(&n->m);
+        if (n->right) {
+            if (gap_between(last, n->right->min_base) >= size) {
+                *start = last + 1;
+                return true;
+            }
+            if (n->right->max_gap >= size) {
+                *start = lowest_gap_in(n->right, size);
+                return true;
+            }
+            last = n->right->max_last;
+        }
+        while (n->parent && n->parent->right == n)
+            n = n->parent;
+        if (n->parent == NULL)
+            return false;
+        n = n->parent; /* the first mapping above everything seen so far */
+        if (gap_between(last, n->m.base) >= size) {
+            *start = last + 1;
+            return true;
+        }
+    }
+}
+
 int vmar_space_find_free(const struct vmar_space *s, uint64_t size, uint64_t hint, uint64_t *out)
 {
     uint64_t vmar_last = range_last(s->base, s->size);
     uint64_t cand;
     if (size == 0)
         return -EINVAL;
-    if (!page_align_up(hint < s->base ? s->base : hint, &cand))
+    if (!page_align_up(hint < s->base ? s->base : hint, &cand) || cand > vmar_last)
         return -ENOMEM;
-    for (size_t i = first_ending_at_or_after(s, cand);; i++) {
-        if (cand > vmar_last)
+    const struct vmar_node *n = first_ending_at_or_after(s, cand);
+    if (n == NULL || (cand < n->m.base && n->m.base - cand >= size)) {
+        /* cand is free and so is what follows it, up to n or the VMAR's end. */
+        if (n == NULL && vmar_last - cand < size - 1)
             return -ENOMEM;
-        /* The gap before mapping i (or before the VMAR's end) starts at or after cand. */
-        if (i == s->count) {
-            if (vmar_last - cand >= size - 1)
-                break;
-            return -ENOMEM;
-        }
-        const struct vmar_mapping *m = &s->maps[i];
-        if (cand < m->base && m->base - cand >= size)
-            break;
-        uint64_t last = map_last(m);
-        if (last == UINT64_MAX || !page_align_up(last + 1, &cand))
-            return -ENOMEM;
+        *out = cand;
+        return 0;
     }
-    *out = cand;
+    /* Mappings are page-aligned, so each gap after one starts on a page. */
+    if (gap_after(n, size, &cand)) {
+        *out = cand;
+        return 0;
+    }
+    uint64_t top = s->root->max_last;
+    if (top >= vmar_last || vmar_last - (top + 1) < size - 1)
+        return -ENOMEM;
+    *out = top + 1;
     return 0;
 }
 
 int vmar_space_insert(struct vmar_space *s, const struct vmar_mapping *m)
 {
-    if (!range_ok(m->base, m->size))
+    if (!range_ok(m->base, m->size) || (m->base & VMAR_PAGE_MASK) || (m->size & VMAR_PAGE_MASK))
         return -EINVAL;
     uint64_t last = map_last(m);
     if (!inside(s, m->base, last))
         return -EINVAL;
-    size_t i = first_ending_at_or_after(s, m->base);
-    if (i < s->count && s->maps[i].base <= last)
+    struct vmar_node *next = first_ending_at_or_after(s, m->base);
+    if (next && next->m.base <= last)
         return -EEXIST;
-    if (reserve(s, 1) != 0)
+    struct vmar_node *n = new_node(m);
+    if (n == NULL)
         return -ENOMEM;
-    insert_at(s, i, m);
-    s->maps[i].id = ++s->last_id;
+    n->m.id = ++s->last_id;
+    link_node(s, n);
     return 0;
 }
 
 const struct vmar_mapping *vmar_space_find(const struct vmar_space *s, uint64_t addr)
 {
-    size_t i = first_ending_at_or_after(s, addr);
-    if (i < s->count && s->maps[i].base <= addr)
-        return &s->maps[i];
+    struct vmar_node *n = first_ending_at_or_after(s, addr);
+    if (n && n->m.base <= addr)
+        return &n->m;
     return NULL;
 }
 
 /* True when `b` continues `a`: cut from the same inserted mapping, no gap between them. */
 static bool continues(const struct vmar_mapping *a, const struct vmar_mapping *b)
 {
-    return a->id == b->id && map_last(a) + 1 == b->base;
+    return a->id == b->id && map_last(a) != UINT64_MAX && map_last(a) + 1 == b->base;
 }
 
 uint64_t vmar_space_whole_last(const struct vmar_space *s, const struct vmar_mapping *m)
 {
-    size_t i = (size_t)(m - s->maps);
-    while (i + 1 < s->count && map_last(&s->maps[i]) != UINT64_MAX && continues(&s->maps[i], &s->maps[i + 1]))
-        i++;
-    return map_last(&s->maps[i]);
+    (void)s;
+    const struct vmar_node *n = node_of(m), *next;
+    while ((next = successor(n)) != NULL && continues(&n->m, &next->m))
+        n = next;
+    return map_last(&n->m);
 }
 
 bool vmar_space_fully_mapped(const struct vmar_space *s, uint64_t base, uint64_t size)
@@ -203,10 +416,10 @@ bool vmar_space_fully_mapped(const struct vmar_space *s, uint64_t base, uint64_t
         return false;
     uint64_t last = range_last(base, size);
     uint64_t cursor = base;
-    for (size_t i = first_ending_at_or_after(s, base); i < s->count; i++) {
-        if (s->maps[i].base > cursor)
+    for (const struct vmar_node *n = first_ending_at_or_after(s, base); n; n = successor(n)) {
+        if (n->m.base > cursor)
             return false;
-        uint64_t m_last = map_last(&s->maps[i]);
+        uint64_t m_last = map_last(&n->m);
         if (m_last >= last)
             return true;
         cursor = m_last + 1;
@@ -233,46 +446,31 @@ static struct vmar_mapping piece_of(const struct vmar_mapping *m, uint64_t from,
     return p;
 }
 
-/* Cuts [base, last] out of the middle of mapping i (room reserved): split() sees the upper part first. */
-static void remove_middle(struct vmar_space *s, size_t i, uint64_t base, uint64_t last,
-                          vmar_space_piece_fn removed, vmar_space_piece_fn split, void *arg)
+/* Cuts n at `addr` (inside it, above its base): n keeps the lower part, `upper` (fresh) gets the rest. */
+static void cut_at(struct vmar_space *s, struct vmar_node *n, uint64_t addr, struct vmar_node *upper)
 {
-    struct vmar_mapping *m = &s->maps[i];
-    struct vmar_mapping upper = tail_from(m, last + 1);
-    struct vmar_mapping piece = piece_of(m, base, last);
-    m->size = base - m->base;
-    insert_at(s, i + 1, &upper);
-    if (split != NULL)
-        split(arg, &upper);
-    if (removed != NULL)
-        removed(arg, &piece);
+    upper->m = tail_from(&n->m, addr);
+    n->m.size = addr - n->m.base;
+    update_path(n);
+    link_node(s, upper);
 }
 
-/* Removes [base, last] from mappings lo .. hi-1, none of which straddles both ends; returns bytes removed. */
-static int64_t remove_span(struct vmar_space *s, size_t lo, size_t hi, uint64_t base, uint64_t last,
-                           vmar_space_piece_fn removed, void *arg)
+/* Cuts [base, last] out of the middle of n: split() sees the upper part first. */
+static int64_t remove_middle(struct vmar_space *s, struct vmar_node *n, uint64_t base, uint64_t last,
+                             vmar_space_piece_fn removed, vmar_space_piece_fn split, void *arg)
 {
-    size_t del_lo = lo, del_hi = hi; /* the mappings removed whole */
-    uint64_t bytes = 0;
-    for (size_t i = lo; i < hi; i++) {
-        struct vmar_mapping *m = &s->maps[i];
-        uint64_t from = m->base < base ? base : m->base;
-        uint64_t to = map_last(m) > last ? last : map_last(m);
-        struct vmar_mapping piece = piece_of(m, from, to);
-        if (m->base < base) {
-            m->size = base - m->base;
-            del_lo = i + 1;
-        } else if (map_last(m) > last) {
-            *m = tail_from(m, last + 1);
-            del_hi = i;
-        }
-        bytes += piece.size;
-        if (removed != NULL)
-            removed(arg, &piece);
-    }
-    memmove(&s->maps[del_lo], &s->maps[del_hi], (s->count - del_hi) * sizeof(s->maps[0]));
-    s->count -= del_hi - del_lo;
-    return (int64_t)bytes;
+    struct vmar_node *upper = new_node(&n->m);
+    if (upper == NULL)
+        return -ENOMEM;
+    struct vmar_mapping piece = piece_of(&n->m, base, last);
+    cut_at(s, n, last + 1, upper);
+    n->m.size = base - n->m.base;
+    update_path(n);
+    if (split != NULL)
+        split(arg, &upper->m);
+    if (removed != NULL)
+        removed(arg, &piece);
+    return (int64_t)piece.size;
 }
 
 int64_t vmar_space_remove(struct vmar_space *s, uint64_t base, uint64_t size, vmar_space_piece_fn removed,
@@ -283,59 +481,73 @@ int64_t vmar_space_remove(struct vmar_space *s, uint64_t base, uint64_t size, vm
     if (!range_ok(base, size) || size > (uint64_t)INT64_MAX)
         return -EINVAL;
     uint64_t last = range_last(base, size);
-    size_t lo = first_ending_at_or_after(s, base);
-    size_t hi = first_starting_after(s, last);
-    if (lo >= hi)
-        return 0;
-    const struct vmar_mapping *m = &s->maps[lo];
-    if (hi - lo == 1 && m->base < base && map_last(m) > last) {
-        if (reserve(s, 1) != 0)
-            return -ENOMEM;
-        remove_middle(s, lo, base, last, removed, split, arg);
-        return (int64_t)size;
+    struct vmar_node *n = first_ending_at_or_after(s, base);
+    if (n && n->m.base < base && map_last(&n->m) > last)
+        return remove_middle(s, n, base, last, removed, split, arg);
+    uint64_t bytes = 0;
+    while (n && n->m.base <= last) {
+        struct vmar_node *next = successor(n);
+        uint64_t from = n->m.base < base ? base : n->m.base;
+        uint64_t to = map_last(&n->m) > last ? last : map_last(&n->m);
+        struct vmar_mapping piece = piece_of(&n->m, from, to);
+        if (n->m.base < base) {
+            n->m.size = base - n->m.base;
+            update_path(n);
+        } else if (map_last(&n->m) > last) {
+            n->m = tail_from(&n->m, last + 1);
+            update_path(n);
+        } else {
+            unlink_node(s, n);
+        }
+        bytes += piece.size;
+        if (removed != NULL)
+            removed(arg, &piece);
+        n = next;
     }
-    return remove_span(s, lo, hi, base, last, removed, arg);
+    return (int64_t)bytes;
 }
 
 /*
- * True when a mapping holds `addr` and starts below it, so that a cut at addr
- * splits it, and its perms are not already `perms` (then no cut is needed).
+ * The mapping that holds `addr` and starts below it, so that a cut at addr
+ * splits it, when its perms are not already `perms` (then no cut is needed);
+ * NULL otherwise.
  */
-static bool straddles(const struct vmar_space *s, uint64_t addr, uint32_t perms)
+static struct vmar_node *straddler(const struct vmar_space *s, uint64_t addr, uint32_t perms)
 {
-    size_t i = first_ending_at_or_after(s, addr);
-    return i < s->count && s->maps[i].base < addr && s->maps[i].perms != perms;
+    struct vmar_node *n = first_ending_at_or_after(s, addr);
+    return n && n->m.base < addr && n->m.perms != perms ? n : NULL;
 }
 
-/* Makes a mapping boundary at `addr` (room reserved), telling split() about the new upper mapping. */
-static void split_at(struct vmar_space *s, uint64_t addr, uint32_t perms, vmar_space_piece_fn split,
-                     void *arg)
+/* Makes a mapping boundary at `addr` with the fresh node `upper`, telling split() about it. */
+static void split_at(struct vmar_space *s, struct vmar_node *n, uint64_t addr, struct vmar_node *upper,
+                     vmar_space_piece_fn split, void *arg)
 {
-    if (!straddles(s, addr, perms))
-        return;
-    size_t i = first_ending_at_or_after(s, addr);
-    struct vmar_mapping upper = tail_from(&s->maps[i], addr);
-    s->maps[i].size = addr - s->maps[i].base;
-    insert_at(s, i + 1, &upper);
+    cut_at(s, n, addr, upper);
     if (split != NULL)
-        split(arg, &upper);
+        split(arg, &upper->m);
 }
 
 /* Joins neighbours touching [base, last] that continue one another and have the same perms again. */
 static void join_around(struct vmar_space *s, uint64_t base, uint64_t last)
 {
-    size_t i = first_ending_at_or_after(s, base);
-    if (i > 0)
-        i--; /* the piece just below the range may be the lower part of a cut */
-    while (i + 1 < s->count && s->maps[i].base <= last) {
-        struct vmar_mapping *a = &s->maps[i], *b = &s->maps[i + 1];
-        if (!continues(a, b) || a->perms != b->perms) {
-            i++;
+    struct vmar_node *a = first_ending_at_or_after(s, base);
+    if (a == NULL)
+        return;
+    struct vmar_node *below = predecessor(a);
+    if (below)
+        a = below; /* the piece just below the range may be the lower part of a cut */
+    while (a->m.base <= last) {
+        struct vmar_node *b = successor(a);
+        if (b == NULL)
+            return;
+        if (!continues(&a->m, &b->m) || a->m.perms != b->m.perms) {
+            a = b;
             continue;
         }
-        a->size += b->size;
-        memmove(b, b + 1, (s->count - i - 2) * sizeof(*b));
-        s->count--;
+        uint64_t more = b->m.size;
+        unlink_node(s, b);
+        a->m.size += more;
+        update_path(a);
     }
 }
 
@@ -345,18 +557,26 @@ int vmar_space_protect(struct vmar_space *s, uint64_t base, uint64_t size, uint3
     if (!range_ok(base, size))
         return -EINVAL;
     uint64_t last = range_last(base, size);
-    bool cut_high = last != UINT64_MAX && straddles(s, last + 1, perms);
-    if (reserve(s, (size_t)straddles(s, base, perms) + (size_t)cut_high) != 0)
+    struct vmar_node *low = straddler(s, base, perms);
+    struct vmar_node *high = last != UINT64_MAX ? straddler(s, last + 1, perms) : NULL;
+    struct vmar_mapping blank = {0};
+    struct vmar_node *low_upper = low ? new_node(&blank) : NULL;
+    struct vmar_node *high_upper = high ? new_node(&blank) : NULL;
+    if ((low && !low_upper) || (high && !high_upper)) {
+        free(low_upper);
+        free(high_upper);
         return -ENOMEM;
-    split_at(s, base, perms, split, arg);
-    if (cut_high)
-        split_at(s, last + 1, perms, split, arg);
-    for (size_t i = first_ending_at_or_after(s, base); i < s->count && s->maps[i].base <= last; i++) {
-        if (s->maps[i].perms == perms)
+    }
+    if (low)
+        split_at(s, low, base, low_upper, split, arg);
+    if (high) /* after the low cut, the piece holding last + 1 may be the new upper node */
+        split_at(s, first_ending_at_or_after(s, last + 1), last + 1, high_upper, split, arg);
+    for (struct vmar_node *n = first_ending_at_or_after(s, base); n && n->m.base <= last; n = successor(n)) {
+        if (n->m.perms == perms)
             continue;
-        s->maps[i].perms = perms;
+        n->m.perms = perms;
         if (changed != NULL)
-            changed(arg, &s->maps[i]);
+            changed(arg, &n->m);
     }
     join_around(s, base, last);
     return 0;

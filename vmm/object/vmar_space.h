@@ -1,4 +1,4 @@
-/* vmar_space.h: the mappings of a VMAR as a sorted list of non-overlapping ranges (pure logic, no locking).
+/* vmar_space.h: the mappings of a VMAR as a balanced tree of non-overlapping ranges (pure logic, no locking).
  */
 #ifndef ZXVMM_OBJECT_VMAR_SPACE_H
 #define ZXVMM_OBJECT_VMAR_SPACE_H
@@ -18,20 +18,36 @@ struct vmar_mapping {
     uint64_t id;        /* the mapping as inserted, set by vmar_space_insert; pieces cut from it keep it */
 };
 
+struct vmar_node;
+
+/*
+ * Lookups, inserts and gap searches cost O(log n) for n mappings (expected;
+ * a treap, see vmar_space.c); removing or re-protecting k mappings costs
+ * O(k log n). A mapping's address stays valid until it is removed or cut.
+ */
 struct vmar_space {
     uint64_t base; /* the VMAR's range [base, base + size), page-aligned */
     uint64_t size;
-    struct vmar_mapping *maps; /* sorted by base, never overlapping */
-    size_t count;
-    size_t cap;
-    uint64_t last_id; /* the id the latest insert gave */
+    struct vmar_node *root; /* ordered by base, never overlapping */
+    size_t count;           /* mappings (pieces) in the tree */
+    uint64_t last_id;       /* the id the latest insert gave */
+    uint32_t prio_state;    /* the tree's pseudo-random priorities */
 };
 
 /* An empty space for [base, base + size): page-aligned, non-empty, not wrapping; 0 or -EINVAL. */
 int vmar_space_init(struct vmar_space *s, uint64_t base, uint64_t size);
 
-/* Frees the list; the caller has released the mappings' VMOs first. */
+/* Frees the tree; the caller has released the mappings' VMOs first. */
 void vmar_space_destroy(struct vmar_space *s);
+
+/* The lowest mapping, or NULL when there is none. */
+const struct vmar_mapping *vmar_space_first(const struct vmar_space *s);
+
+/* The mapping after `m` (an entry of `s`) in address order, or NULL. */
+const struct vmar_mapping *vmar_space_next(const struct vmar_space *s, const struct vmar_mapping *m);
+
+/* The lowest mapping that ends at or after `addr` (holds it or lies above it), or NULL. */
+const struct vmar_mapping *vmar_space_from(const struct vmar_space *s, uint64_t addr);
 
 /*
  * True when [base, base + size) lies inside the VMAR and touches no mapping
@@ -48,8 +64,8 @@ int vmar_space_find_free(const struct vmar_space *s, uint64_t size, uint64_t hin
 
 /*
  * Inserts a mapping that must lie in a free range, with a new id (m->id is
- * ignored); 0, -EEXIST on overlap, -EINVAL when empty, wrapping or out of
- * the VMAR, or -ENOMEM.
+ * ignored); 0, -EEXIST on overlap, -EINVAL when empty, wrapping, not
+ * page-aligned (base or size) or out of the VMAR, or -ENOMEM.
  */
 int vmar_space_insert(struct vmar_space *s, const struct vmar_mapping *m);
 
@@ -87,7 +103,7 @@ typedef void (*vmar_space_piece_fn)(void *arg, const struct vmar_mapping *piece)
  * caller can take another reference on the VMO before dropping the piece's
  * (either callback may be NULL). Returns the number of bytes removed (0 when
  * nothing was mapped or size is 0), -EINVAL when the range wraps past 2^64
- * or is larger than INT64_MAX, or -ENOMEM if a split could not grow the list
+ * or is larger than INT64_MAX, or -ENOMEM if a split could not get a node
  * (then nothing changed).
  */
 int64_t vmar_space_remove(struct vmar_space *s, uint64_t base, uint64_t size, vmar_space_piece_fn removed,
@@ -100,7 +116,7 @@ int64_t vmar_space_remove(struct vmar_space *s, uint64_t base, uint64_t size, vm
  * `changed(arg, piece)` for each piece whose perms changed, in address
  * order. Then neighbours cut from one inserted mapping (same id) whose perms
  * are equal again are joined, so a protect that changes nothing leaves the
- * list as it was, and protecting a piece back restores one mapping. The
+ * tree as it was, and protecting a piece back restores one mapping. The
  * caller has checked vmar_space_fully_mapped (holes are skipped). Returns 0,
  * -EINVAL for an empty or wrapping range, or -ENOMEM (nothing changed).
  */

@@ -85,9 +85,10 @@ static void single_record(const struct info_topic *t, struct object *obj, zx_rig
     }
 }
 
-/* Fills entry `i` of a process's ZX_INFO_PROCESS_MAPS list: the address space, the root VMAR, its mappings.
+/* Fills entry `i` of a process's ZX_INFO_PROCESS_MAPS list: the address space, the root VMAR, its mappings
+ * (`m`, the mapping for entries from 2 on).
  */
-static void maps_entry(const struct process *p, size_t i, zx_info_maps_t *e)
+static void maps_entry(const struct process *p, size_t i, const struct vmar_mapping *m, zx_info_maps_t *e)
 {
     const struct vmar_space *s = &p->vmar.space;
     memset(e, 0, sizeof(*e));
@@ -106,7 +107,6 @@ static void maps_entry(const struct process *p, size_t i, zx_info_maps_t *e)
         return;
     }
     /* Each piece of the list is one protection range, as Zircon reports them. */
-    const struct vmar_mapping *m = &s->maps[i - 2];
     const struct vmo *vmo = m->vmo;
     bool real = vmo != vmar_internal_vmo && vmo != vmar_vdso_vmo;
     e->base = m->base;
@@ -128,9 +128,12 @@ static zx_status_t write_maps(struct syscall_call *c, const struct process *p, s
         return ZX_ERR_BAD_STATE;
     *avail = 2 + p->vmar.space.count;
     *actual = fit < *avail ? fit : *avail;
+    const struct vmar_mapping *m = vmar_space_first(&p->vmar.space);
     for (size_t i = 0; i < *actual; i++) {
         zx_info_maps_t e;
-        maps_entry(p, i, &e);
+        maps_entry(p, i, m, &e);
+        if (i >= 2)
+            m = vmar_space_next(&p->vmar.space, m);
         zx_status_t st = syscall_store(c, buffer + i * sizeof(e), &e, sizeof(e));
         if (st != ZX_OK)
             return st;

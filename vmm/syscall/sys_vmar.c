@@ -1,4 +1,5 @@
 /* sys_vmar.c: VMAR syscalls: zx_vmar_map, zx_vmar_unmap, zx_vmar_protect. */
+#include <errno.h>
 #include <zircon/errors.h>
 #include <zircon/rights.h>
 #include <zircon/types.h>
@@ -28,6 +29,10 @@ static zx_status_t get_vmar(const struct syscall_call *c, zx_handle_t value, str
     if (obj->type != ZX_OBJ_TYPE_VMAR)
         return ZX_ERR_WRONG_TYPE;
     *out = (struct vmar *)obj;
+    /* A map into this VMAR by another thread is writing entries with the lock let go: wait for its end. */
+    while ((*out)->mapping)
+        if (c->env->block(c->env->host, UINT64_MAX) == -EINTR)
+            return ZX_ERR_CANCELED; /* the caller is being stopped and never sees this */
     return ZX_OK;
 }
 

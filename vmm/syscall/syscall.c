@@ -19,7 +19,7 @@ uint64_t syscall_dispatch(struct syscall_call *call, uint64_t number)
 {
     if (number >= ZXVMM_SYSCALL_COUNT || syscall_table[number] == NULL)
         return (uint64_t)(int64_t)ZX_ERR_BAD_SYSCALL;
-    pthread_mutex_lock(call->env->objects->lock);
+    objects_lock(call->env->objects);
     uint64_t ret = syscall_table[number](call);
     pthread_mutex_unlock(call->env->objects->lock);
     return ret;

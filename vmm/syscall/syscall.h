@@ -22,7 +22,12 @@ struct syscall_env {
     const struct aspace_env *aspace;
     const struct boot_options *options;
     uint64_t boot_ns; /* host CLOCK_MONOTONIC at VM creation: zx time 0 */
-    /* Writes guest console output to stdout, whole and unmixed with other writers. */
+    /*
+     * Writes guest console output to stdout, whole and unmixed with other
+     * writers. Called with the object lock held, it lets the lock go while it
+     * waits for stdout (a handler must not rely on anything it looked at
+     * before), and gives the write up once the caller is being stopped.
+     */
     void (*console_write)(void *host, const void *buf, size_t len);
     /*
      * Waits, releasing the object lock, until something changes (a signal

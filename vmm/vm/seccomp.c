@@ -211,6 +211,11 @@ static int add_vcpu(scmp_filter_ctx ctx, const struct vm_seccomp_config *cfg)
     if (rc == 0)
         rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(pread64), 1,
                               SCMP_A0_32(SCMP_CMP_EQ, (uint32_t)cfg->program_fd));
+    /* zx_debug_write waits for a stdout that takes no bytes in slices of poll(2), to see a stop. */
+    if (rc == 0)
+        rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(poll), 0);
+    if (rc == 0)
+        rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(ppoll), 0);
     return rc;
 }
 

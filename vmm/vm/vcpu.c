@@ -3,12 +3,14 @@
 
 #include <errno.h>
 #include <linux/kvm.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <zircon/errors.h>
@@ -22,7 +24,8 @@
 #include "vm/events.h"
 #include "x86_64/cpu.h"
 
-#define VCPU_KICK_RETRY_NS 2000000ULL /* re-kick a vCPU that has not left KVM_RUN after 2 ms */
+#define VCPU_KICK_RETRY_NS   2000000ULL /* re-kick a vCPU that has not left KVM_RUN after 2 ms */
+#define VCPU_CONSOLE_POLL_MS 10         /* a console write waiting for stdout looks for a stop this often */
 
 /* Ends the process once (first cause wins), and wakes whoever waits on the VM. */
 static void end_process(struct vcpu *v, enum process_end end, int64_t code)
@@ -59,15 +62,45 @@ static void exception_kill(struct vcpu *v, const char *what, const struct zxvmm_
     end_process(v, PROCESS_END_EXCEPTION, ZX_TASK_RETCODE_EXCEPTION_KILL);
 }
 
-/* Writes all of buf to stdout; console_lock held. */
-static void console_put(const char *p, size_t len)
+static bool stop_requested(struct vcpu *v)
+{
+    return __atomic_load_n(&v->stop, __ATOMIC_ACQUIRE);
+}
+
+/*
+ * Waits until stdout takes bytes; true when it may be written. Once `v` is
+ * being stopped, only a stdout that takes bytes at once is written. The wait
+ * is cut into slices so that a stop whose kick came just before poll() is
+ * still seen within one slice.
+ */
+static bool console_wait_writable(struct vcpu *v)
+{
+    struct pollfd pfd = {.fd = STDOUT_FILENO, .events = POLLOUT};
+    for (;;) {
+        bool stopping = stop_requested(v);
+        int n = poll(&pfd, 1, stopping ? 0 : VCPU_CONSOLE_POLL_MS);
+        if (n > 0 || (n < 0 && errno != EINTR))
+            return true; /* writable, or an error write() will report */
+        if (stopping)
+            return false;
+    }
+}
+
+/*
+ * Writes all of buf to stdout; console_lock held. Gives up (dropping the
+ * rest) once `v` is being stopped: a stdout that nobody reads never holds up
+ * a timeout or a kill. The guest's output is also dropped when stdout is gone.
+ */
+static void console_put(struct vcpu *v, const char *p, size_t len)
 {
     while (len > 0) {
+        if (!console_wait_writable(v))
+            return;
         ssize_t n = write(STDOUT_FILENO, p, len);
-        if (n < 0 && errno == EINTR)
-            continue;
+        if (n < 0 && (errno == EINTR || errno == EAGAIN))
+            continue; /* a kick: the loop looks at the stop flag again */
         if (n <= 0)
-            break; /* stdout is gone: the guest's output is dropped, the guest goes on */
+            return;
         p += n;
         len -= (size_t)n;
     }
@@ -81,12 +114,12 @@ static void console_flush_line(struct vcpu *v)
         return;
     char koid[32];
     int n = snprintf(koid, sizeof(koid), ":%llu] ", (unsigned long long)v->proc->obj.koid);
-    console_put("[", 1);
-    console_put(vcpu_program(v), strlen(vcpu_program(v)));
-    console_put(koid, (size_t)n);
-    console_put(v->line, v->line_len);
+    console_put(v, "[", 1);
+    console_put(v, vcpu_program(v), strlen(vcpu_program(v)));
+    console_put(v, koid, (size_t)n);
+    console_put(v, v->line, v->line_len);
     if (v->line[v->line_len - 1] != '\n')
-        console_put("\n", 1);
+        console_put(v, "\n", 1);
     v->line_len = 0;
 }
 
@@ -107,15 +140,37 @@ static void console_write_labelled(struct vcpu *v, const char *p, size_t len)
     }
 }
 
+/* Takes console_lock; once `v` is being stopped, only if it is free (its holder may wait on stdout). */
+static bool console_acquire(struct vcpu *v)
+{
+    for (;;) {
+        if (stop_requested(v))
+            return pthread_mutex_trylock(&v->vm->console_lock) == 0;
+        uint64_t at = syscall_host_now_ns() + VCPU_CONSOLE_POLL_MS * 1000000ULL;
+        struct timespec ts = {.tv_sec = (time_t)(at / 1000000000ULL), .tv_nsec = (long)(at % 1000000000ULL)};
+        if (pthread_mutex_clocklock(&v->vm->console_lock, CLOCK_MONOTONIC, &ts) == 0)
+            return true;
+    }
+}
+
+/*
+ * Called by zx_debug_write with the object lock held. Writing may wait for
+ * stdout as long as nobody reads it, so the object lock is let go meanwhile:
+ * the timeout, kills and every other process's syscalls go on. The handler
+ * touches nothing guest-visible after this call.
+ */
 static void console_write(void *host, const void *buf, size_t len)
 {
     struct vcpu *v = host;
-    pthread_mutex_lock(&v->vm->console_lock);
-    if (v->vm->label_output)
-        console_write_labelled(v, buf, len);
-    else
-        console_put(buf, len);
-    pthread_mutex_unlock(&v->vm->console_lock);
+    pthread_mutex_unlock(&v->vm->lock);
+    if (console_acquire(v)) {
+        if (v->vm->label_output)
+            console_write_labelled(v, buf, len);
+        else
+            console_put(v, buf, len);
+        pthread_mutex_unlock(&v->vm->console_lock);
+    }
+    pthread_mutex_lock(&v->vm->lock);
 }
 
 /* Waits (lock held) until something changes, the deadline passes or the vCPU must stop. */
@@ -492,11 +547,6 @@ static bool handle_other_exit(struct vcpu *v)
     return false;
 }
 
-static bool stop_requested(struct vcpu *v)
-{
-    return __atomic_load_n(&v->stop, __ATOMIC_ACQUIRE);
-}
-
 /* True when the thread has a debugger or is held at start, so its start goes through the debug core. */
 static bool start_is_watched(struct vcpu *v)
 {
@@ -586,9 +636,10 @@ static void *vcpu_thread(void *arg)
         resume = v->run->exit_reason == KVM_EXIT_IO ? handle_io(v) : handle_other_exit(v);
     }
     /* A last line without its newline still comes out, labelled, when the process ends. */
-    pthread_mutex_lock(&v->vm->console_lock);
-    console_flush_line(v);
-    pthread_mutex_unlock(&v->vm->console_lock);
+    if (console_acquire(v)) {
+        console_flush_line(v);
+        pthread_mutex_unlock(&v->vm->console_lock);
+    }
     end_process(v, PROCESS_END_KILL, ZX_TASK_RETCODE_SYSCALL_KILL);
     /* Event site: the process has ended (its end and return code are final). */
     if (VM_EVENTS_ATTACHED(v->vm))
@@ -696,6 +747,21 @@ void vcpu_stop_process(void *vm_host, struct process *p)
         pthread_kill(v->thread, VCPU_KICK_SIGNAL);
     }
     pthread_cond_broadcast(&v->vm->cond);
+}
+
+bool vcpu_process_stopping(void *vm_host, struct process *p)
+{
+    struct vm *vm = vm_host;
+    struct vcpu *v = p->host;
+    if (stop_requested(v))
+        return true;
+    if (vm->deadline_ns == 0 || syscall_host_now_ns() < vm->deadline_ns)
+        return false;
+    __atomic_store_n(&vm->timed_out, true, __ATOMIC_RELEASE);
+    v->stopped_by = VCPU_STOPPED_AT_TIMEOUT;
+    __atomic_store_n(&v->stop, true, __ATOMIC_RELEASE);
+    pthread_cond_broadcast(&vm->cond);
+    return true;
 }
 
 /* Kicks one vCPU until its thread has left the run loop, then joins it. */

@@ -38,6 +38,14 @@ void vcpu_stop_process(void *vm, struct process *p);
  * held; never blocks. */
 void vcpu_kick_process(void *vm, struct process *p);
 
+/*
+ * The object room's hook for long operations: true when `p`'s vCPU is being
+ * stopped, or when the run's --timeout has passed (then the run is marked
+ * timed out and `p`'s vCPU told to stop, as the timeout would once it had the
+ * lock). Called on `p`'s own vCPU thread, lock held; never blocks.
+ */
+bool vcpu_process_stopping(void *vm, struct process *p);
+
 /* The program as given on the command line (whole), for messages; the process name when none was recorded. */
 const char *vcpu_program(const struct vcpu *v);
 

@@ -50,6 +50,34 @@ static unsigned cpuid_maxphyaddr(const struct kvm_cpuid2 *cpuid)
     return MAXPHYADDR_DEFAULT;
 }
 
+/* `bytes` (a multiple of 4K) in the largest of G, M, K that divides it, as --mem accepts it. */
+static void format_size(uint64_t bytes, char *out, size_t len)
+{
+    static const char units[] = "GMK";
+    for (int i = 0; i < 3; i++) {
+        uint64_t unit = 1ULL << (30 - 10 * i);
+        if (bytes % unit == 0) {
+            snprintf(out, len, "%llu%c", (unsigned long long)(bytes / unit), units[i]);
+            return;
+        }
+    }
+    snprintf(out, len, "%llu", (unsigned long long)bytes);
+}
+
+int vm_check_mem_width(uint64_t mem_size, unsigned maxphyaddr, char *err, size_t errlen)
+{
+    if (maxphyaddr >= 64 || mem_size <= (1ULL << maxphyaddr))
+        return 0;
+    char size[32], limit[32];
+    format_size(mem_size, size, sizeof(size));
+    format_size(1ULL << maxphyaddr, limit, sizeof(limit));
+    snprintf(err, errlen,
+             "--mem %s: larger than the %u-bit guest-physical address space of this host's vCPUs (CPUID "
+             "MAXPHYADDR %u); at most %s",
+             size, maxphyaddr, maxphyaddr, limit);
+    return -ERANGE;
+}
+
 const char *vm_kvm_open_hint(int error)
 {
     switch (error) {
@@ -100,6 +128,8 @@ static enum vm_status open_kvm(struct vm *vm, const struct vm_config *cfg, char 
         snprintf(err, errlen, "KVM_GET_SUPPORTED_CPUID: %s", strerror(errno));
         return VM_ERR_SETUP;
     }
+    if (vm_check_mem_width(cfg->mem_size, cpuid_maxphyaddr(vm->cpuid), err, errlen) != 0)
+        return VM_ERR_USAGE;
     vm->vm_fd = ioctl(vm->kvm_fd, KVM_CREATE_VM, 0);
     if (vm->vm_fd < 0) {
         snprintf(err, errlen, "KVM_CREATE_VM: %s", strerror(errno));
@@ -176,6 +206,7 @@ static enum vm_status setup_guest(struct vm *vm, const struct vm_config *cfg, ch
     objects_init(&vm->objects, &vm->lock, &vm->cond, &vm->env);
     vm->objects.stop_process = vcpu_stop_process;
     vm->objects.kick_process = vcpu_kick_process;
+    vm->objects.process_stopping = vcpu_process_stopping;
     vm->objects.host = vm;
     return st;
 }
@@ -289,13 +320,16 @@ static bool wait_main(struct vm *vm, struct vcpu *main, uint64_t deadline, unsig
             pthread_cond_wait(&vm->cond, &vm->lock);
             continue;
         }
-        if (syscall_host_now_ns() >= deadline)
+        if (syscall_host_now_ns() >= deadline) {
+            __atomic_store_n(&vm->timed_out, true, __ATOMIC_RELEASE);
             break;
+        }
         struct timespec ts = {.tv_sec = (time_t)(deadline / 1000000000ULL),
                               .tv_nsec = (long)(deadline % 1000000000ULL)};
         pthread_cond_timedwait(&vm->cond, &vm->lock, &ts);
     }
-    bool ended = run_over(vm, main);
+    /* A long syscall that saw the deadline first stopped its process: that is the timeout too. */
+    bool ended = run_over(vm, main) && !__atomic_load_n(&vm->timed_out, __ATOMIC_ACQUIRE);
     *nstopped = 0;
     for (unsigned i = 0; i < vm->nvcpus; i++) {
         if (process_is_dying(vm->vcpus[i]->proc))
@@ -335,6 +369,7 @@ static void report_end(const struct vcpu *v)
 
 enum vm_outcome vm_run(struct vm *vm, struct vcpu *main, uint64_t timeout_ns, int64_t *code)
 {
+    vm->deadline_ns = timeout_ns ? syscall_host_now_ns() + timeout_ns : 0;
     for (unsigned i = 0; i < vm->nvcpus; i++) {
         if (vcpu_start(vm->vcpus[i]) != 0) {
             vcpu_stop_all(vm);
@@ -347,9 +382,8 @@ enum vm_outcome vm_run(struct vm *vm, struct vcpu *main, uint64_t timeout_ns, in
         vcpu_stop_all(vm);
         return VM_RUN_FAILED;
     }
-    uint64_t deadline = timeout_ns ? syscall_host_now_ns() + timeout_ns : 0;
     unsigned nstopped;
-    bool ended = wait_main(vm, main, deadline, &nstopped);
+    bool ended = wait_main(vm, main, vm->deadline_ns, &nstopped);
     vcpu_stop_all(vm);
     /* Reports come after every vCPU has stopped, so they follow all guest output and keep one order. */
     if (ended && nstopped > 0)

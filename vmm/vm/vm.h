@@ -86,6 +86,9 @@ struct vm {
     bool verbose;      /* one stderr line per process end */
     bool label_output; /* prefix guest console lines with [name:koid] */
     bool wait_all;     /* the run ends when every process has ended */
+    uint64_t
+        deadline_ns; /* --timeout as host monotonic ns, 0 for none (set by vm_run before any vCPU runs) */
+    bool timed_out;  /* the deadline passed (atomic: a long syscall may see it before vm_run does) */
     /* Observers (vm/events.h): NULL while none is attached; set before vm_run. */
     struct vm_events *events;
     /* The descriptors the seccomp filters name (vm/seccomp.h); NULL: no filters (--no-seccomp). Each vCPU
@@ -100,6 +103,14 @@ struct vm {
  */
 int vm_build_fdt(const struct vm_config *cfg, void **fdt, size_t *size);
 
+/*
+ * Checks that `mem_size` bytes of guest RAM, from guest-physical 0, lie within
+ * the MAXPHYADDR-bit address space the vCPUs are given (larger RAM could not
+ * be reached by the guest's page tables). Returns 0, or -ERANGE with one line
+ * naming the cause and the largest --mem that fits in `err`.
+ */
+int vm_check_mem_width(uint64_t mem_size, unsigned maxphyaddr, char *err, size_t errlen);
+
 /* What to tell the user after "cannot open /dev/kvm" failed with errno `error` (" (...)", or ""). */
 const char *vm_kvm_open_hint(int error);
 
@@ -108,7 +119,8 @@ const char *vm_kvm_open_hint(int error);
  * device tree and reads the boot options back from its /chosen/bootargs, and
  * loads the kernel shim and the vDSO. On failure writes one line naming the
  * call to `err` and returns VM_ERR_SETUP (or VM_ERR_USAGE for bad boot
- * options); everything acquired is released.
+ * options, or RAM larger than the vCPUs' MAXPHYADDR can address); everything
+ * acquired is released.
  */
 enum vm_status vm_create(struct vm *vm, const struct vm_config *cfg, char *err, size_t errlen);
 
