@@ -228,6 +228,17 @@ static const char *option_value(int argc, char **argv, int *i, const char *name,
     return argv[++*i];
 }
 
+/* The value of an option naming a file, which may not be empty; NULL with `err` set. */
+static const char *file_value(int argc, char **argv, int *i, const char *name, char *err, size_t errlen)
+{
+    const char *v = option_value(argc, argv, i, name, err, errlen);
+    if (v && *v == '\0') {
+        snprintf(err, errlen, "%s: the file name is empty", name);
+        return NULL;
+    }
+    return v;
+}
+
 static bool is_option(const char *arg, const char *name)
 {
     size_t len = strlen(name);
@@ -311,21 +322,11 @@ static int parse_option(int argc, char **argv, int *i, struct cli_options *o, ch
             return -EINVAL;
         o->gdb = v;
     } else if (o->command == CLI_RUN && is_option(arg, "--trace")) {
-        if (!(v = option_value(argc, argv, i, "--trace", err, errlen)))
+        if (!(o->trace = file_value(argc, argv, i, "--trace", err, errlen)))
             return -EINVAL;
-        if (*v == '\0') {
-            snprintf(err, errlen, "--trace: the file name is empty");
-            return -EINVAL;
-        }
-        o->trace = v;
     } else if (o->command == CLI_RUN && is_option(arg, "--scenario")) {
-        if (!(v = option_value(argc, argv, i, "--scenario", err, errlen)))
+        if (!(o->scenario = file_value(argc, argv, i, "--scenario", err, errlen)))
             return -EINVAL;
-        if (*v == '\0') {
-            snprintf(err, errlen, "--scenario: the file name is empty");
-            return -EINVAL;
-        }
-        o->scenario = v;
     } else if (o->command == CLI_RUN && is_option(arg, "--seed")) {
         if (!(v = option_value(argc, argv, i, "--seed", err, errlen)))
             return -EINVAL;
@@ -416,13 +417,8 @@ static int parse_campaign_option(int argc, char **argv, int *i, struct cli_optio
             return -EINVAL;
         o->replay_given = true;
     } else if (is_option(arg, "--trace")) {
-        if (!(v = option_value(argc, argv, i, "--trace", err, errlen)))
+        if (!(o->trace = file_value(argc, argv, i, "--trace", err, errlen)))
             return -EINVAL;
-        if (*v == '\0') {
-            snprintf(err, errlen, "--trace: the file name is empty");
-            return -EINVAL;
-        }
-        o->trace = v;
     } else {
         const char *near = nearest_option(CLI_CAMPAIGN, arg);
         int k = snprintf(err, errlen, "unknown option '%s' for 'campaign'", arg);

@@ -255,6 +255,15 @@ static int apply_resume_state(struct vcpu *v, const struct resume_state *r)
     return rc;
 }
 
+/* KVM refused a register access (`what`, -errno `rc`): reported, the process ends as the VMM's failure. */
+static void fail_regs(struct vcpu *v, const char *what, int rc)
+{
+    char line[96];
+    snprintf(line, sizeof(line), "%s: %s", what, strerror(-rc));
+    report(v, line);
+    end_process(v, PROCESS_END_VMM_ERROR, ZX_TASK_RETCODE_EXCEPTION_KILL);
+}
+
 /*
  * Runs `park` (a debug-core call that may leave the thread parked) with the
  * thread's user registers captured first and applied afterwards, so that a
@@ -278,10 +287,7 @@ static enum debug_verdict park_and_resume(struct vcpu *v, const struct zxvmm_exc
     if (rc == 0 && verdict == DEBUG_RESUME)
         rc = apply_resume_state(v, &r);
     if (rc) {
-        char line[96];
-        snprintf(line, sizeof(line), "KVM_GET/SET_REGS while resuming: %s", strerror(-rc));
-        report(v, line);
-        end_process(v, PROCESS_END_VMM_ERROR, ZX_TASK_RETCODE_EXCEPTION_KILL);
+        fail_regs(v, "KVM_GET/SET_REGS while resuming", rc);
         return DEBUG_STOPPED;
     }
     return verdict;
@@ -399,10 +405,7 @@ static bool park_in_syscall(struct vcpu *v, bool *restart)
         return false;
     int rc = vcpu_arch_sync_regs(v);
     if (rc) {
-        char line[96];
-        snprintf(line, sizeof(line), "KVM_GET_REGS after a suspension: %s", strerror(-rc));
-        report(v, line);
-        end_process(v, PROCESS_END_VMM_ERROR, ZX_TASK_RETCODE_EXCEPTION_KILL);
+        fail_regs(v, "KVM_GET_REGS after a suspension", rc);
         return false;
     }
     *restart = r->rip == rip;
