@@ -1,12 +1,15 @@
 /* test_hostile.c: hostile guests (privileged instructions, every int N, port I/O, vDSO entry at odd offsets,
  * forged syscalls, resource exhaustion, output floods): zxvmm reports each cleanly and stays healthy. */
 /*
- * Software virtualization on the development machines differs from hardware
- * (docs/security.md, PLATFORM.md): `syscall` at CPL3 ends in a page fault at
- * rip 0, `int N` through a DPL0 or absent gate reports #UD for most N, and
- * `vmmcall` returns. These tests assert what zxvmm does with whatever the CPU
- * reports (a crash report naming a vector and a rip, the documented exit
- * status, the other processes going on), not which vector it is.
+ * Software virtualization on the development machines (kvm-pvm, and QEMU's
+ * emulated SVM in the lab) differs from hardware: `syscall` at CPL3 ends in a
+ * page fault at rip 0 (hardware: #UD), `int N` through a DPL0 or absent gate
+ * reports #UD for most N (hardware: #GP), and `vmmcall` returns. These tests
+ * assert what zxvmm does with whatever the CPU reports (a crash report with a
+ * rip, the documented exit status, the other processes going on), not which
+ * vector it is. Kill and unmap races between processes are in
+ * test_memory_stress.c; a stalled stdout and huge mappings are tested with
+ * --timeout elsewhere.
  */
 #include <stdio.h>
 #include <stdlib.h>
