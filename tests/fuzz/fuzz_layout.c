@@ -136,12 +136,19 @@ static bool in_fuzz_ram(const void *addr, size_t len)
  * What DONTNEED means for the contents: zero. Pages not resident (mincore(2)) have not been touched since the
  * RAM was mapped and are zero already, so a freed VMO that was never written costs nothing (before: a page
  * fault and a zero-fill per page). Resident pages are zero-filled: on this kind of machine a real madvise
- * (a TLB flush, then a page fault per page touched again) was measured slower even for 64 MiB.
+ * (a TLB flush, then a page fault per page touched again) was measured slower even for 64 MiB. Small ranges
+ * (page tables, a kernel stack) are zero-filled without asking: a syscall costs more than 16 pages of memset.
  */
+#define FUZZ_MINCORE_MIN (64 * 1024) /* below this, zero-filling is cheaper than asking mincore */
+
 static void zero_resident(void *addr, size_t len)
 {
     static unsigned char resident[4096];
     uint8_t *p = addr;
+    if (len < FUZZ_MINCORE_MIN) {
+        memset(p, 0, len);
+        return;
+    }
     uintptr_t misalign = (uintptr_t)p & (MEM_PAGE_SIZE - 1);
     if (misalign != 0) {
         size_t head = MEM_PAGE_SIZE - misalign < len ? MEM_PAGE_SIZE - misalign : len;
