@@ -4,7 +4,6 @@
 #include <assert.h>
 #include <errno.h>
 #include <stdlib.h>
-#include <string.h>
 
 /*
  * A value is ((generation << HANDLE_SLOT_BITS | slot) << HANDLE_FIXED_BITS
@@ -12,11 +11,10 @@
  * so the fixed bits survive the mix and no value is ZX_HANDLE_INVALID; the
  * remaining 16 bits hold the slot's generation.
  */
-#define HANDLE_FIXED_BITS    2u
-#define HANDLE_SLOT_MASK     (HANDLE_TABLE_MAX_CAPACITY - 1u)
-#define HANDLE_GEN_BITS      (32u - HANDLE_FIXED_BITS - HANDLE_SLOT_BITS)
-#define HANDLE_GEN_MASK      ((1u << HANDLE_GEN_BITS) - 1u)
-#define HANDLE_TABLE_INITIAL 32u /* slots a new table has room for before it first grows */
+#define HANDLE_FIXED_BITS 2u
+#define HANDLE_SLOT_MASK  (HANDLE_TABLE_MAX_CAPACITY - 1u)
+#define HANDLE_GEN_BITS   (32u - HANDLE_FIXED_BITS - HANDLE_SLOT_BITS)
+#define HANDLE_GEN_MASK   ((1u << HANDLE_GEN_BITS) - 1u)
 
 static zx_handle_t handle_encode(const struct handle_table *t, uint32_t slot)
 {
@@ -34,7 +32,7 @@ static uint32_t handle_decode(const struct handle_table *t, zx_handle_t value)
     uint32_t raw = (value ^ t->secret) >> HANDLE_FIXED_BITS;
     uint32_t slot = raw & HANDLE_SLOT_MASK;
     uint32_t gen = raw >> HANDLE_SLOT_BITS;
-    if (slot >= t->used)
+    if (slot >= t->capacity)
         return HANDLE_SLOT_NONE;
     const struct handle_entry *e = &t->entries[slot];
     if (e->obj == NULL || (e->generation & HANDLE_GEN_MASK) != gen)
@@ -46,33 +44,17 @@ int handle_table_init(struct handle_table *t, uint32_t capacity, uint32_t secret
 {
     if (capacity == 0 || capacity > HANDLE_TABLE_MAX_CAPACITY)
         return -EINVAL;
-    /* Slots are handed out from `used` upwards once the freed ones run out, and the array grows as they
-       are, so a new table costs one small zeroed allocation, not 4096 slots threaded onto a free list
-       (process creation, and the syscall fuzzer's inputs, spent a fifth of their time there). */
-    uint32_t first = capacity < HANDLE_TABLE_INITIAL ? capacity : HANDLE_TABLE_INITIAL;
-    t->entries = calloc(first, sizeof(*t->entries));
+    /* Slots are handed out from `used` upwards once the freed ones run out, so a new table costs one
+       zeroed allocation, not a pass over every slot (process creation, and the syscall fuzzer's inputs). */
+    t->entries = calloc(capacity, sizeof(*t->entries));
     if (t->entries == NULL)
         return -ENOMEM;
     t->capacity = capacity;
-    t->allocated = first;
     t->count = 0;
     t->secret = secret & ~(uint32_t)ZX_HANDLE_FIXED_BITS_MASK;
     t->next_free = HANDLE_SLOT_NONE;
     t->used = 0;
     return 0;
-}
-
-/* Doubles the entries array (up to capacity); the new slots are zero. */
-static bool handle_table_grow(struct handle_table *t)
-{
-    uint32_t more = t->allocated * 2 < t->capacity ? t->allocated * 2 : t->capacity;
-    struct handle_entry *e = realloc(t->entries, (size_t)more * sizeof(*e));
-    if (e == NULL)
-        return false;
-    memset(e + t->allocated, 0, (size_t)(more - t->allocated) * sizeof(*e));
-    t->entries = e;
-    t->allocated = more;
-    return true;
 }
 
 void handle_table_destroy(struct handle_table *t)
@@ -83,7 +65,6 @@ void handle_table_destroy(struct handle_table *t)
     t->count = 0;
     t->next_free = HANDLE_SLOT_NONE;
     t->used = 0;
-    t->allocated = 0;
 }
 
 zx_status_t handle_table_add(struct handle_table *t, struct object *obj, zx_rights_t rights, zx_handle_t *out)
@@ -92,12 +73,10 @@ zx_status_t handle_table_add(struct handle_table *t, struct object *obj, zx_righ
     uint32_t slot = t->next_free;
     if (slot != HANDLE_SLOT_NONE)
         t->next_free = t->entries[slot].next_free;
-    else if (t->used == t->capacity)
-        return ZX_ERR_NO_RESOURCES;
-    else if (t->used == t->allocated && !handle_table_grow(t))
-        return ZX_ERR_NO_MEMORY;
-    else
+    else if (t->used < t->capacity)
         slot = t->used++;
+    else
+        return ZX_ERR_NO_RESOURCES;
     struct handle_entry *e = &t->entries[slot];
     e->obj = obj;
     e->rights = rights;

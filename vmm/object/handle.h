@@ -34,8 +34,7 @@ struct handle_table {
     uint32_t count;
     uint32_t secret;    /* per-process random mix; low two bits zero */
     uint32_t next_free; /* head of the list of freed slots, or HANDLE_SLOT_NONE when there is none */
-    uint32_t used;      /* slots [used, capacity) were never handed out: on no list */
-    uint32_t allocated; /* entries has room for this many slots (grows by doubling up to capacity) */
+    uint32_t used;      /* slots [used, capacity) were never handed out: zeroed, on no list */
 };
 
 /*
@@ -52,10 +51,7 @@ int handle_table_init(struct handle_table *t, uint32_t capacity, uint32_t secret
 /* Frees the table's memory; the caller has taken every object out first. */
 void handle_table_destroy(struct handle_table *t);
 
-/*
- * Adds `obj` (not NULL) with `rights`; ZX_OK and the value, ZX_ERR_NO_RESOURCES when full, or
- * ZX_ERR_NO_MEMORY when the host cannot grow the table (it starts small and doubles up to `capacity`).
- */
+/* Adds `obj` (not NULL) with `rights`; ZX_OK and the value, or ZX_ERR_NO_RESOURCES when full. */
 zx_status_t handle_table_add(struct handle_table *t, struct object *obj, zx_rights_t rights,
                              zx_handle_t *out);
 
