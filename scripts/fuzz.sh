@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # fuzz.sh: builds the libFuzzer targets with clang in build-fuzz/ and runs each for SECONDS (default 30).
 #
-# Usage: scripts/fuzz.sh [SECONDS]
+# Usage: scripts/fuzz.sh [SECONDS] [TARGET...]
+#        scripts/fuzz.sh --long TARGET...
+# TARGET is a name such as elf or syscalls (default: every target). --long runs each named target
+# until 100 million executions or 2 hours, whichever comes first (the budget of issue 12).
 # First replays every saved crash input in tests/fuzz/regressions/<target>/, then fuzzes each
 # target with its corpus in build-fuzz/corpus/<target>/ (kept between runs), starting from the
 # seeds in tests/fuzz/seeds/<target>/ where there are some. Exits non-zero on
@@ -10,17 +13,35 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-seconds=${1:-30}
-if ! [[ "$seconds" =~ ^[1-9][0-9]*$ ]]; then
-    echo "usage: $0 [SECONDS]" >&2
+all_targets=(fuzz_walker fuzz_syscalls fuzz_gdb_packet fuzz_scenario fuzz_elf fuzz_cli fuzz_options fuzz_fdt)
+usage() {
+    echo "usage: $0 [SECONDS] [TARGET...] | $0 --long TARGET...  (targets: ${all_targets[*]#fuzz_})" >&2
     exit 2
+}
+
+seconds=30
+runs=-1
+if [ "${1:-}" = --long ]; then
+    shift
+    [ $# -gt 0 ] || usage
+    seconds=7200
+    runs=100000000
+elif [ $# -gt 0 ] && [[ "$1" =~ ^[0-9]+$ ]]; then
+    seconds=$1
+    shift
 fi
+[[ "$seconds" =~ ^[1-9][0-9]*$ ]] || usage
+targets=()
+for name in "$@"; do
+    [[ " ${all_targets[*]} " == *" fuzz_${name#fuzz_} "* ]] || usage
+    targets+=("fuzz_${name#fuzz_}")
+done
+[ ${#targets[@]} -gt 0 ] || targets=("${all_targets[@]}")
 
 # clang, and libFuzzer with the sanitizer runtimes (Debian 12: libclang-rt-14-dev).
 scripts/setup.sh clang libclang-rt-14-dev
 
 build=build-fuzz
-targets=(fuzz_walker fuzz_syscalls fuzz_gdb_packet fuzz_scenario)
 echo "== build $build (clang, libFuzzer, ASan, UBSan)"
 cmake -S . -B "$build" -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=RelWithDebInfo -DZXVMM_FUZZ=ON \
     -DZXVMM_BUILD_GUESTS=ON -DZXVMM_BUILD_TESTS=ON >/dev/null
@@ -49,8 +70,8 @@ for target in "${targets[@]}"; do
             continue
         fi
     fi
-    echo "== $target: fuzzing for ${seconds}s"
-    if ! "$bin" -max_total_time="$seconds" -max_len=1024 -timeout=10 -rss_limit_mb=4096 \
+    echo "== $target: fuzzing for ${seconds}s$([ "$runs" -gt 0 ] && echo " or $runs executions")"
+    if ! "$bin" -max_total_time="$seconds" -runs="$runs" -max_len=1024 -timeout=10 -rss_limit_mb=4096 \
         -artifact_prefix="$crashes/" -print_final_stats=1 "$corpus" "${seeds[@]}" >"$crashes/fuzz.log" 2>&1; then
         echo "fuzz: $target crashed; log: $crashes/fuzz.log" >&2
         grep -E "^(==[0-9]+==ERROR|fuzz invariant broken|SUMMARY|artifact_prefix|Test unit written)" \
@@ -59,5 +80,6 @@ for target in "${targets[@]}"; do
         continue
     fi
     grep -E "^(Done|stat::number_of_executed_units|stat::average_exec_per_sec)" "$crashes/fuzz.log" || true
+    echo "corpus: $(find "$corpus" -type f | wc -l) inputs"
 done
 exit $status

@@ -1,14 +1,23 @@
 #!/usr/bin/env python3
-"""make_seeds.py: writes the seed inputs of fuzz_syscalls (tests/fuzz/seeds/syscalls/), one per scenario.
+"""make_seeds.py: writes the seed inputs of the fuzz targets (tests/fuzz/seeds/<target>/).
 
-Each seed is a short call sequence that succeeds, so that the fuzzer starts from
-inputs that reach deep into every handler instead of having to find valid
-handles and user pointers by chance. The encoding is the one fuzz_syscalls.c
-decodes; run this script again after changing it.
+fuzz_syscalls: each seed is a short call sequence that succeeds, so that the
+fuzzer starts from inputs that reach deep into every handler instead of having
+to find valid handles and user pointers by chance. The encoding is the one
+fuzz_syscalls.c decodes; run this script again after changing it.
+
+fuzz_elf: small programs the loader accepts, with a symbol table; fuzz_options
+and fuzz_cli: command lines; fuzz_fdt: trees to build and one blob to read
+(compiled by dtc(1) when it is installed).
+
+Usage: make_seeds.py [SEEDS_DIR]   (default: the seeds/ folder next to this script)
 """
 import os
+import shutil
 import struct
+import subprocess
 import sys
+import tempfile
 
 # Syscall numbers (abi/include/zxvmm/abi.h).
 CLOSE, DUP, REPLACE, GET_INFO, GET_CHILD, WAIT_ONE, EXIT, KILL = 1, 2, 3, 4, 5, 6, 7, 8
@@ -158,12 +167,117 @@ SEEDS = {
 FLAGS = {"get_child_and_kill": FLAG_SIBLING_EXIT, "job_kill_from_b": FLAG_SIBLING_EXIT}
 
 
-def main():
-    out = sys.argv[1] if len(sys.argv) > 1 else os.path.join(os.path.dirname(__file__), "seeds", "syscalls")
+USER_BASE = 0x1000000
+PT_LOAD, PT_NOTE, PT_GNU_STACK = 1, 4, 0x6474E551
+PF_X, PF_W, PF_R = 1, 2, 4
+
+
+def elf(segments, entry, symbols=True):
+    """An x86-64 ET_EXEC: segments are (offset, vaddr, filesz, memsz, flags, type); code and data bytes
+    fill the file up to 0x140, then a symbol table naming _start and data_word."""
+    phoff, nph = 64, len(segments)
+    body = bytearray(0x140)
+    body[0x100:0x110] = b"\x31\xc0\x0f\x0b" + b"\xcc" * 12  # xor eax,eax; ud2; int3...
+    body[0x120:0x128] = struct.pack("<Q", 0x1122334455667788)
+    shoff = shnum = 0
+    if symbols:
+        strtab = b"\0_start\0data_word\0"
+        syms = bytes(24)
+        syms += struct.pack("<IBBHQQ", 1, 0x12, 0, 1, USER_BASE + 0x100, 16)
+        syms += struct.pack("<IBBHQQ", 8, 0x11, 0, 2, USER_BASE + 0x1120, 8)
+        body += syms + strtab
+        body += bytes(-len(body) % 8)
+        shoff, shnum = len(body), 3
+        body += bytes(64)
+        body += struct.pack("<IIQQQQIIQQ", 0, 2, 0, 0, 0x140, len(syms), 2, 1, 8, 24)
+        body += struct.pack("<IIQQQQIIQQ", 0, 3, 0, 0, 0x140 + len(syms), len(strtab), 0, 0, 1, 0)
+    ident = b"\x7fELF" + bytes([2, 1, 1, 0]) + bytes(8)
+    ehdr = ident + struct.pack("<HHIQQQIHHHHHH", 2, 62, 1, entry, phoff, shoff, 0, 64, 56, nph, 64, shnum, 0)
+    phdrs = b"".join(struct.pack("<IIQQQQQQ", t, f, o, v, v, fs, ms, 0x1000) for (o, v, fs, ms, f, t) in segments)
+    out = bytearray(body)
+    out[0 : 64 + len(phdrs)] = ehdr + phdrs
+    return bytes(out)
+
+
+def elf_seeds():
+    text = (0, USER_BASE, 0x120, 0x120, PF_R | PF_X, PT_LOAD)
+    data = (0x120, USER_BASE + 0x1120, 0x20, 0x2000, PF_R | PF_W, PT_LOAD)
+    stack = (0, 0, 0, 0, PF_R | PF_W, PT_GNU_STACK)
+    note = (0x128, 0, 8, 8, PF_R, PT_NOTE)
+    rodata = (0x110, USER_BASE + 0x4110, 0x10, 0x10, PF_R, PT_LOAD)
+    return {
+        "text_data_symbols": elf([text, data, stack], USER_BASE + 0x100),
+        "three_segments_note": elf([text, data, rodata, note], USER_BASE + 0x100),
+        "text_only_stripped": elf([text], USER_BASE + 0x104, symbols=False),
+    }
+
+
+def words(*argv):
+    return b"\0".join(a.encode() for a in argv)
+
+
+CLI_SEEDS = {
+    "run_everything": words("run", "--cmdline", "kernel.enable-debugging-syscalls=true", "--mem=64MiB",
+                            "--timeout", "2.5", "-v", "--label-output", "--wait-all", "--trace=t.jsonl",
+                            "--spawn", "child 'a b' \"c\\\"d\" e\\ f", "--spawn-stopped=dbg x",
+                            "--gdb", "tcp:127.0.0.1:1234", "--", "-prog", "arg"),
+    "run_gdb_unix": words("run", "--gdb=unix:/tmp/s", "--mem", "1G", "hello"),
+    "dtb": words("dtb", "--cmdline=a=b", "--mem", "16M", "-o", "out.dtb"),
+    "help_run": words("help", "run"),
+    "misspelled": words("run", "--tiemout=1", "hello"),
+}
+
+OPTIONS_SEEDS = {
+    "both_keys": b"kernel.enable-debugging-syscalls=true kernel.enable-serial-syscalls=off",
+    "bare_and_unknown": b"kernel.enable-debugging-syscalls\tfoo=bar\nkernel.enable-seral-syscalls=1",
+    "bad_value": b"kernel.enable-serial-syscalls=maybe",
+}
+
+FDT_DTS = """/dts-v1/;
+/ {
+    #address-cells = <2>; #size-cells = <2>; compatible = "zxvmm,virt";
+    memory@0 { device_type = "memory"; reg = <0 0 0 0x10000000>; };
+    cpus { #address-cells = <1>; #size-cells = <0>;
+        cpu@0 { device_type = "cpu"; reg = <0>; compatible = "zxvmm,vcpu"; }; };
+    chosen { bootargs = "kernel.enable-debugging-syscalls=true"; };
+};
+"""
+
+
+def fdt_seeds():
+    seeds = {
+        "build_two_cpus": b"\x01" + struct.pack("<Q", 256 << 20) + bytes([2, 255]) + b"kernel.enable-debugging-syscalls=1",
+        "build_tight_buffer": b"\x01" + struct.pack("<Q", 16 << 20) + bytes([1, 40]) + b"x",
+    }
+    dtc = shutil.which("dtc")
+    if dtc:
+        with tempfile.TemporaryDirectory() as tmp:
+            src, blob = os.path.join(tmp, "t.dts"), os.path.join(tmp, "t.dtb")
+            with open(src, "w") as f:
+                f.write(FDT_DTS)
+            subprocess.run([dtc, "-q", "-I", "dts", "-O", "dtb", "-o", blob, src], check=True)
+            with open(blob, "rb") as f:
+                seeds["read_blob"] = b"\x00" + f.read()
+    else:
+        print("make_seeds.py: dtc not found; fdt/read_blob left as it is", file=sys.stderr)
+    return seeds
+
+
+def write_dir(root, name, seeds):
+    out = os.path.join(root, name)
     os.makedirs(out, exist_ok=True)
-    for name, calls in SEEDS.items():
-        with open(os.path.join(out, name), "wb") as f:
-            f.write(bytes([FLAGS.get(name, 0)]) + b"".join(calls))
+    for seed, data in seeds.items():
+        with open(os.path.join(out, seed), "wb") as f:
+            f.write(data)
+
+
+def main():
+    root = sys.argv[1] if len(sys.argv) > 1 else os.path.join(os.path.dirname(__file__), "seeds")
+    write_dir(root, "syscalls", {n: bytes([FLAGS.get(n, 0)]) + b"".join(c) for n, c in SEEDS.items()})
+    write_dir(root, "elf", elf_seeds())
+    write_dir(root, "cli", CLI_SEEDS)
+    write_dir(root, "options", OPTIONS_SEEDS)
+    write_dir(root, "fdt", fdt_seeds())
 
 
 if __name__ == "__main__":

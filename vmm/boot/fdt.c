@@ -123,6 +123,10 @@ int boot_fdt_bootargs(const void *fdt, const char **bootargs)
     int len, node;
     int rc = fdt_check_header(fdt);
 
+    /* Only the version libfdt writes (17): fdt_check_full of Debian 12's libfdt (1.6.1) dereferences NULL on
+       some malformed blobs of the old versions it still accepts (fuzz_fdt found one with version 9). */
+    if (rc == 0 && fdt_version(fdt) != FDT_LAST_SUPPORTED_VERSION)
+        rc = -FDT_ERR_BADVERSION;
     if (rc == 0)
         rc = fdt_check_full(fdt, fdt_totalsize(fdt));
     if (rc < 0)

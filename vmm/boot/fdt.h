@@ -25,7 +25,8 @@ int boot_fdt_build(void *buf, size_t bufsize, uint64_t mem_size, unsigned ncpus,
  * checked that its buffer holds at least fdt_totalsize(fdt) bytes (and at
  * least a header's worth before reading that field). Returns 0 and a pointer
  * into the blob (NUL-terminated string), or a negative libfdt error when the
- * blob is malformed (-FDT_ERR_BADMAGIC, -FDT_ERR_TRUNCATED, ...), the node or
+ * blob is malformed (-FDT_ERR_BADMAGIC, -FDT_ERR_TRUNCATED, ...) or of
+ * another version than the 17 boot_fdt_build writes (-FDT_ERR_BADVERSION), the node or
  * property is missing (-FDT_ERR_NOTFOUND) or the value is not one string
  * (-FDT_ERR_BADVALUE).
  */

@@ -44,15 +44,16 @@ int handle_table_init(struct handle_table *t, uint32_t capacity, uint32_t secret
 {
     if (capacity == 0 || capacity > HANDLE_TABLE_MAX_CAPACITY)
         return -EINVAL;
+    /* Slots are handed out from `used` upwards once the freed ones run out, so a new table costs one
+       zeroed allocation, not a pass over every slot (process creation, and the syscall fuzzer's inputs). */
     t->entries = calloc(capacity, sizeof(*t->entries));
     if (t->entries == NULL)
         return -ENOMEM;
-    for (uint32_t i = 0; i < capacity; i++)
-        t->entries[i].next_free = i + 1 < capacity ? i + 1 : HANDLE_SLOT_NONE;
     t->capacity = capacity;
     t->count = 0;
     t->secret = secret & ~(uint32_t)ZX_HANDLE_FIXED_BITS_MASK;
-    t->next_free = 0;
+    t->next_free = HANDLE_SLOT_NONE;
+    t->used = 0;
     return 0;
 }
 
@@ -63,16 +64,20 @@ void handle_table_destroy(struct handle_table *t)
     t->capacity = 0;
     t->count = 0;
     t->next_free = HANDLE_SLOT_NONE;
+    t->used = 0;
 }
 
 zx_status_t handle_table_add(struct handle_table *t, struct object *obj, zx_rights_t rights, zx_handle_t *out)
 {
     assert(obj != NULL);
     uint32_t slot = t->next_free;
-    if (slot == HANDLE_SLOT_NONE)
+    if (slot != HANDLE_SLOT_NONE)
+        t->next_free = t->entries[slot].next_free;
+    else if (t->used < t->capacity)
+        slot = t->used++;
+    else
         return ZX_ERR_NO_RESOURCES;
     struct handle_entry *e = &t->entries[slot];
-    t->next_free = e->next_free;
     e->obj = obj;
     e->rights = rights;
     t->count++;
@@ -129,7 +134,7 @@ bool handle_table_pop(struct handle_table *t, struct object **obj)
 {
     if (t->count == 0)
         return false;
-    for (uint32_t slot = 0; slot < t->capacity; slot++) {
+    for (uint32_t slot = 0; slot < t->used; slot++) {
         if (t->entries[slot].obj != NULL) {
             *obj = t->entries[slot].obj;
             handle_free_slot(t, slot);

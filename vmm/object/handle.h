@@ -33,7 +33,8 @@ struct handle_table {
     uint32_t capacity;
     uint32_t count;
     uint32_t secret;    /* per-process random mix; low two bits zero */
-    uint32_t next_free; /* head of the free list, or HANDLE_SLOT_NONE when full */
+    uint32_t next_free; /* head of the list of freed slots, or HANDLE_SLOT_NONE when there is none */
+    uint32_t used;      /* slots [used, capacity) were never handed out: zeroed, on no list */
 };
 
 /*
