@@ -1,11 +1,13 @@
 /* syscall.c: the table from syscall number to handler. */
 #include "syscall/syscall.h"
 
+#include <pthread.h>
 #include <time.h>
 
 #include <zircon/errors.h>
 #include <zircon/rights.h>
 
+#include "syscall/names.h"
 #include "syscall/uaccess.h"
 #include <zxvmm/abi.h>
 
@@ -69,4 +71,19 @@ bool syscall_derive_rights(zx_rights_t have, zx_rights_t want, zx_rights_t *out)
 {
     *out = want == ZX_RIGHT_SAME_RIGHTS ? have : want;
     return (have & *out) == *out;
+}
+
+bool syscall_stored_actual(const struct syscall_call *c, uint32_t number, uint64_t ret, uint64_t *actual)
+{
+    unsigned index;
+    size_t size;
+    if ((int64_t)ret != ZX_OK || !syscall_actual_arg(number, &index, &size) || c->arg[index] == 0)
+        return false;
+    struct pt_walk_ctx w = syscall_caller_walk(c);
+    uint64_t value = 0; /* little-endian: a 4-byte count fills the low half */
+    pthread_mutex_lock(c->env->objects->lock);
+    zx_status_t st = uaccess_copy_in(&w, &value, c->arg[index], size);
+    pthread_mutex_unlock(c->env->objects->lock);
+    *actual = value;
+    return st == ZX_OK;
 }

@@ -84,6 +84,13 @@ static inline uint64_t syscall_restart(struct syscall_call *c)
 /* The caller's own page tables. */
 struct pt_walk_ctx syscall_caller_walk(const struct syscall_call *c);
 
+/*
+ * The `actual` count syscall `number` stored for `c` when it returned `ret`,
+ * read back through the caller's page tables (taking the object lock); false
+ * when the call has none, failed, or was given no pointer for it.
+ */
+bool syscall_stored_actual(const struct syscall_call *c, uint32_t number, uint64_t ret, uint64_t *actual);
+
 /* Looks up a handle of the caller: ZX_OK, or ZX_ERR_BAD_HANDLE. */
 zx_status_t syscall_handle(const struct syscall_call *c, zx_handle_t value, struct object **obj,
                            zx_rights_t *rights);

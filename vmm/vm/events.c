@@ -4,12 +4,6 @@
 #include <errno.h>
 #include <string.h>
 
-#include <pthread.h>
-
-#include <zircon/errors.h>
-
-#include "syscall/names.h"
-#include "syscall/uaccess.h"
 #include "vm/vcpu.h"
 #include "vm/vm.h"
 
@@ -93,20 +87,4 @@ void vm_events_fault(struct vcpu *v, const char *id, const char *action)
     ev.fault_id = id;
     ev.fault_action = action;
     dispatch(v->vm, &ev);
-}
-
-bool vm_event_actual(const struct vm_event *ev, uint64_t *actual)
-{
-    unsigned index;
-    size_t size;
-    if (ev->kind != VM_EVENT_SYSCALL_AFTER || (int64_t)ev->ret != ZX_OK ||
-        !syscall_actual_arg(ev->number, &index, &size) || ev->call->arg[index] == 0)
-        return false;
-    struct pt_walk_ctx w = syscall_caller_walk(ev->call);
-    uint64_t value = 0; /* little-endian: a 4-byte count fills the low half */
-    pthread_mutex_lock(ev->call->env->objects->lock);
-    zx_status_t st = uaccess_copy_in(&w, &value, ev->call->arg[index], size);
-    pthread_mutex_unlock(ev->call->env->objects->lock);
-    *actual = value;
-    return st == ZX_OK;
 }

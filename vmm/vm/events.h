@@ -78,7 +78,10 @@ int vm_events_add(struct vm_events *e, void (*on_event)(void *ctx, struct vm_eve
 uint64_t vm_events_syscall(struct vcpu *v, struct syscall_call *call, uint32_t number);
 
 /* The `actual` an AFTER event's call stored (read back through its page tables); false when it has none. */
-bool vm_event_actual(const struct vm_event *ev, uint64_t *actual);
+static inline bool vm_event_actual(const struct vm_event *ev, uint64_t *actual)
+{
+    return ev->kind == VM_EVENT_SYSCALL_AFTER && syscall_stored_actual(ev->call, ev->number, ev->ret, actual);
+}
 
 /* Reports a process start, a CPU exception, a process end. */
 void vm_events_start(struct vcpu *v);
