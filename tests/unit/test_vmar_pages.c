@@ -292,3 +292,84 @@ Test(vmar_pages, a_long_map_gives_up_when_its_process_is_stopping_and_leaves_no_
     cr_assert_not(proc.vmar.mapping);
     object_unref(&objects, &v->obj);
 }
+
+/* Maps LONG_MAP_PAGES pages at MAP_AT without stop questions (read-write), for a long unmap or protect. */
+static struct vmo *map_long(void)
+{
+    objects.process_stopping = NULL;
+    struct vmo *v = new_vmo(LONG_MAP_PAGES * MEM_PAGE_SIZE);
+    pthread_mutex_lock(&lock);
+    zx_status_t st = vmar_map(&objects, &proc.vmar, MAP_AT, LONG_MAP_PAGES * MEM_PAGE_SIZE, v, 0,
+                              ZX_VM_PERM_READ | ZX_VM_PERM_WRITE, RWX);
+    pthread_mutex_unlock(&lock);
+    cr_assert_eq(st, ZX_OK);
+    objects.process_stopping = fake_stopping;
+    stop_questions = 0;
+    return v;
+}
+
+Test(vmar_pages, a_long_unmap_asks_about_a_stop_as_it_goes_and_clears_every_entry_when_none_comes)
+{
+    struct vmo *v = map_long();
+    stop_answer = false;
+    pthread_mutex_lock(&lock);
+    int64_t removed = vmar_unmap(&objects, &proc.vmar, MAP_AT, LONG_MAP_PAGES * MEM_PAGE_SIZE);
+    pthread_mutex_unlock(&lock);
+    cr_assert_eq(removed, (int64_t)(LONG_MAP_PAGES * MEM_PAGE_SIZE));
+    cr_assert_eq(stop_questions, 1);
+    cr_assert_not(proc.vmar.mapping, "the VMAR is free again");
+    int rc;
+    walk(MAP_AT + (LONG_MAP_PAGES - 1) * MEM_PAGE_SIZE, &rc);
+    cr_assert_neq(rc, 0, "the last page is unmapped too");
+    cr_assert_eq(v->mapped_pages, 0);
+    cr_assert_eq(v->obj.refs, 1);
+    object_unref(&objects, &v->obj);
+}
+
+Test(vmar_pages, a_long_unmap_stops_clearing_entries_once_its_process_is_stopping_but_drops_every_reference)
+{
+    struct vmo *v = map_long();
+    stop_answer = true;
+    pthread_mutex_lock(&lock);
+    int64_t removed = vmar_unmap(&objects, &proc.vmar, MAP_AT, LONG_MAP_PAGES * MEM_PAGE_SIZE);
+    pthread_mutex_unlock(&lock);
+    cr_assert_eq(removed, (int64_t)(LONG_MAP_PAGES * MEM_PAGE_SIZE), "the list lost the whole range");
+    cr_assert_eq(stop_questions, 1, "it gave up at the first question");
+    cr_assert_null(vmar_space_find(&proc.vmar.space, MAP_AT));
+    int rc;
+    walk(MAP_AT, &rc);
+    cr_assert_neq(rc, 0, "the pages before the question are cleared");
+    walk(MAP_AT + (LONG_MAP_PAGES - 1) * MEM_PAGE_SIZE, &rc);
+    cr_assert_eq(rc, 0, "the entries after it are left for the teardown");
+    cr_assert_eq(v->mapped_pages, 0);
+    cr_assert_eq(v->obj.refs, 1, "only the handle's reference is left");
+    cr_assert_not(proc.vmar.mapping);
+    object_unref(&objects, &v->obj);
+}
+
+Test(vmar_pages, a_long_protect_asks_about_a_stop_and_stops_changing_entries_once_its_process_is_stopping)
+{
+    struct vmo *v = map_long();
+    stop_answer = false;
+    pthread_mutex_lock(&lock);
+    zx_status_t st =
+        vmar_protect(&objects, &proc.vmar, MAP_AT, LONG_MAP_PAGES * MEM_PAGE_SIZE, ZX_VM_PERM_READ);
+    pthread_mutex_unlock(&lock);
+    cr_assert_eq(st, ZX_OK);
+    cr_assert_eq(stop_questions, 1);
+    int rc;
+    cr_assert_not(walk(MAP_AT + (LONG_MAP_PAGES - 1) * MEM_PAGE_SIZE, &rc).writable, "every page changed");
+    stop_answer = true;
+    stop_questions = 0;
+    pthread_mutex_lock(&lock);
+    st = vmar_protect(&objects, &proc.vmar, MAP_AT, LONG_MAP_PAGES * MEM_PAGE_SIZE,
+                      ZX_VM_PERM_READ | ZX_VM_PERM_WRITE);
+    pthread_mutex_unlock(&lock);
+    cr_assert_eq(st, ZX_OK);
+    cr_assert_eq(stop_questions, 1);
+    cr_assert(walk(MAP_AT, &rc).writable, "the pages before the question changed");
+    cr_assert_not(walk(MAP_AT + (LONG_MAP_PAGES - 1) * MEM_PAGE_SIZE, &rc).writable,
+                  "the entries after it were left alone");
+    cr_assert_not(proc.vmar.mapping);
+    object_unref(&objects, &v->obj);
+}

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <stdlib.h>
 
 #include <zircon/errors.h>
 #include <zxvmm/abi.h>
@@ -191,49 +192,111 @@ bool vmar_touches_vdso(const struct vmar *v, uint64_t base, uint64_t len)
     return false;
 }
 
+/*
+ * One piece an unmap or protect took out of (or changed in) the list, whose
+ * entries are still to change: the list is edited first, in one step, and
+ * the entries after it, page by page with stop checks between batches.
+ */
+struct piece_work {
+    uint64_t base, size;
+    struct vmo *vmo; /* unmap: the references to drop once its entries are gone */
+    uint64_t flags;  /* protect: the new leaf flags */
+};
+
 struct edit {
     struct objects *o;
     struct vmar *v;
     struct invalidation inv;
+    bool protect;
+    struct piece_work *work; /* the pieces left for edit_entries, in address order */
+    size_t nwork, cap;
+    bool stopped; /* the process is stopping: the entries still to change are left for its teardown */
+    uint64_t pages;
 };
 
-static void piece_removed(void *arg, const struct vmar_mapping *piece)
+/* Changes one page's entry for `w`; the frame it pointed at joins the invalidation batch. */
+static void edit_page(struct edit *e, const struct piece_work *w, uint64_t va)
+{
+    gpa_t frame;
+    int rc = e->protect ? pt_protect_page(e->o->env->ram, e->v->proc->root, gva(va), w->flags, &frame)
+                        : pt_unmap_page(e->o->env->ram, e->v->proc->root, gva(va), &frame);
+    if (rc == 0)
+        invalidate_add(&e->inv, frame);
+}
+
+/*
+ * The entries of one piece, then (unmap) its references. Between batches of
+ * VMAR_STOP_CHECK_PAGES pages, when `may_yield`, it lets a waiting syscall in
+ * and stops changing entries once the process is stopping.
+ */
+static void edit_piece(struct edit *e, const struct piece_work *w, bool may_yield)
+{
+    for (uint64_t off = 0; off < w->size && !e->stopped; off += MEM_PAGE_SIZE) {
+        if (may_yield && ++e->pages % VMAR_STOP_CHECK_PAGES == 0 && !map_checkpoint(e->o, e->v)) {
+            e->stopped = true;
+            break;
+        }
+        edit_page(e, w, w->base + off);
+    }
+    if (!e->protect) {
+        if (is_real_vmo(w->vmo))
+            invalidate_flush(&e->inv); /* before the frames can be freed */
+        drop_refs(e->o, &(struct vmar_mapping){.size = w->size, .vmo = w->vmo});
+    }
+}
+
+/* A piece the list gave up: kept for edit_entries, or edited at once (without stop checks) when the host is
+ * out of memory. */
+static void piece_edited(void *arg, const struct vmar_mapping *piece)
 {
     struct edit *e = arg;
-    for (uint64_t off = 0; off < piece->size; off += MEM_PAGE_SIZE) {
-        gpa_t old;
-        if (pt_unmap_page(e->o->env->ram, e->v->proc->root, gva(piece->base + off), &old) == 0)
-            invalidate_add(&e->inv, old);
+    struct piece_work w = {piece->base, piece->size, piece->vmo,
+                           e->protect ? vmar_pte_flags(piece->perms, cache_of(piece->vmo)) : 0};
+    if (e->nwork == e->cap) {
+        size_t cap = e->cap ? 2 * e->cap : 16;
+        struct piece_work *grown = realloc(e->work, cap * sizeof(*grown));
+        if (!grown) {
+            edit_piece(e, &w, false);
+            return;
+        }
+        e->work = grown;
+        e->cap = cap;
     }
-    if (is_real_vmo(piece->vmo))
-        invalidate_flush(&e->inv); /* before the frames can be freed */
-    drop_refs(e->o, piece);
+    e->work[e->nwork++] = w;
+}
+
+/*
+ * The entries of every kept piece, once the list is edited. `v->mapping` is
+ * set meanwhile, so that the VMAR's other syscalls wait while the lock is let
+ * go; the pieces' VMOs are held by their references until their entries are
+ * gone.
+ */
+static void edit_entries(struct edit *e)
+{
+    bool was_mapping = e->v->mapping;
+    e->v->mapping = true;
+    for (size_t i = 0; i < e->nwork; i++)
+        edit_piece(e, &e->work[i], true);
+    invalidate_flush(&e->inv);
+    e->v->mapping = was_mapping;
+    if (!was_mapping)
+        pthread_cond_broadcast(e->o->changed);
+    free(e->work);
 }
 
 int64_t vmar_unmap(struct objects *o, struct vmar *v, uint64_t base, uint64_t len)
 {
-    struct edit e = {o, v, {o->env->ram, gpa(0), 0}};
-    int64_t removed = vmar_space_remove(&v->space, base, len, piece_removed, NULL, &e);
-    invalidate_flush(&e.inv);
+    struct edit e = {.o = o, .v = v, .inv = {o->env->ram, gpa(0), 0}};
+    int64_t removed = vmar_space_remove(&v->space, base, len, piece_edited, NULL, &e);
+    edit_entries(&e);
     return removed < 0 ? ZX_ERR_NO_MEMORY : removed;
-}
-
-static void piece_protected(void *arg, const struct vmar_mapping *piece)
-{
-    struct edit *e = arg;
-    uint64_t flags = vmar_pte_flags(piece->perms, cache_of(piece->vmo));
-    for (uint64_t off = 0; off < piece->size; off += MEM_PAGE_SIZE) {
-        gpa_t frame;
-        if (pt_protect_page(e->o->env->ram, e->v->proc->root, gva(piece->base + off), flags, &frame) == 0)
-            invalidate_add(&e->inv, frame);
-    }
 }
 
 zx_status_t vmar_protect(struct objects *o, struct vmar *v, uint64_t base, uint64_t len, uint32_t perms)
 {
-    struct edit e = {o, v, {o->env->ram, gpa(0), 0}};
-    int rc = vmar_space_protect(&v->space, base, len, perms, piece_protected, NULL, &e);
-    invalidate_flush(&e.inv);
+    struct edit e = {.o = o, .v = v, .inv = {o->env->ram, gpa(0), 0}, .protect = true};
+    int rc = vmar_space_protect(&v->space, base, len, perms, piece_edited, NULL, &e);
+    edit_entries(&e);
     return rc < 0 ? ZX_ERR_NO_MEMORY : ZX_OK;
 }
 
@@ -246,7 +309,7 @@ static void piece_released(void *arg, const struct vmar_mapping *piece)
 
 void vmar_teardown(struct objects *o, struct vmar *v)
 {
-    struct edit e = {o, v, {o->env->ram, gpa(0), 0}};
+    struct edit e = {.o = o, .v = v};
     vmar_space_remove(&v->space, v->space.base, v->space.size, piece_released, NULL, &e);
     v->dead = true;
 }

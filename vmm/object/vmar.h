@@ -56,11 +56,19 @@ bool vmar_touches_vdso(const struct vmar *v, uint64_t base, uint64_t len);
 /*
  * Unmaps whatever lies in [base, base + len): clears the entries, makes the
  * guest forget them, drops VMO references. Returns the bytes unmapped, or
- * ZX_ERR_NO_MEMORY (nothing changed). Lock held.
+ * ZX_ERR_NO_MEMORY (nothing changed). The list changes first; then a long
+ * unmap, like a long map, lets a waiting syscall have the lock every
+ * VMAR_STOP_CHECK_PAGES pages (with `v->mapping` set) and, once the process
+ * or the run is stopping, leaves the entries still to clear for the teardown
+ * that follows (the references are dropped all the same). Lock held.
  */
 int64_t vmar_unmap(struct objects *o, struct vmar *v, uint64_t base, uint64_t len);
 
-/* Sets perms on [base, base + len), every byte of which is mapped; same guarantees as unmap. Lock held. */
+/*
+ * Sets perms on [base, base + len), every byte of which is mapped; same
+ * guarantees as unmap, stop checks included (a stopping process keeps some
+ * old entries). Lock held.
+ */
 zx_status_t vmar_protect(struct objects *o, struct vmar *v, uint64_t base, uint64_t len, uint32_t perms);
 
 /*
