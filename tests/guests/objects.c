@@ -466,6 +466,21 @@ GUEST_CASE(child_same_rights)
     printf("related_is_job=%d\n", info.related_koid == guest_koid(zx_job_default()));
 }
 
+/* ZX_PROP_NAME of this process and of its sibling: their programs' basenames. */
+GUEST_CASE(process_name)
+{
+    char name[ZX_MAX_NAME_LEN];
+    memset(name, 0, sizeof(name));
+    guest_put_status("self_status",
+                     zx_object_get_property(zx_process_self(), ZX_PROP_NAME, name, sizeof(name)));
+    printf("self=%s\n", name);
+    zx_handle_t h = ZX_HANDLE_INVALID;
+    zx_object_get_child(zx_job_default(), guest_sibling_koid(), ZX_RIGHT_SAME_RIGHTS, &h);
+    memset(name, 0, sizeof(name));
+    guest_put_status("sibling_status", zx_object_get_property(h, ZX_PROP_NAME, name, sizeof(name)));
+    printf("sibling=%s\n", name);
+}
+
 GUEST_CASE(child_reduced_rights)
 {
     zx_handle_t h = ZX_HANDLE_INVALID;
@@ -679,6 +694,7 @@ static const struct guest_case cases[] = {
     {"info_job_processes", case_info_job_processes},
     {"info_job_processes_small", case_info_job_processes_small},
     {"info_vmar", case_info_vmar},
+    {"process_name", case_process_name},
     {"child_same_rights", case_child_same_rights},
     {"child_reduced_rights", case_child_reduced_rights},
     {"child_self", case_child_self},

@@ -38,6 +38,12 @@ static void expect_lines(int spawns, const char *name, const char *const lines[]
 
 #define EXPECT(spawns, name, ...) expect_lines(spawns, name, (const char *const[]){__VA_ARGS__, NULL})
 
+Test(objects, a_process_is_named_after_its_program_basename)
+{
+    REQUIRE_KVM();
+    EXPECT(1, "process_name", "self_status=ZX_OK", "self=objects", "sibling_status=ZX_OK", "sibling=spin");
+}
+
 Test(objects, handle_basic_reports_one_record)
 {
     REQUIRE_KVM();

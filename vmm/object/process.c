@@ -308,7 +308,9 @@ int process_create(struct process *p, struct objects *o, int argc, char *const a
     const struct aspace_env *env = o->env;
     memset(p, 0, sizeof(*p));
     p->obj = (struct object){.type = ZX_OBJ_TYPE_PROCESS, .koid = objects_new_koid(o)};
-    snprintf(p->name, sizeof(p->name), "%s", argv[0]);
+    const char *slash = strrchr(argv[0], '/');
+    /* As a Fuchsia launcher names a process: its program's basename (cut at 31 bytes). */
+    snprintf(p->name, sizeof(p->name), "%s", slash && slash[1] ? slash + 1 : argv[0]);
     p->pat = PT_PAT_ZIRCON;
     p->vdso_lo = ZXVMM_VDSO_BASE;
     p->vdso_hi = ZXVMM_VDSO_BASE + image_span(env->vdso);
