@@ -17,12 +17,14 @@
 #
 # The kernel (linux-image-cloud-amd64, downloaded and unpacked, never installed) and the image
 # (busybox, the modules, scripts/lab-init.sh) are cached in ZXVMM_LAB_DIR (default build/lab),
-# the image keyed by what it holds. ZXVMM_LAB_MEM sets the VM's memory (default 4G).
+# the image keyed by what it holds. ZXVMM_LAB_MEM sets the VM's memory (default 4G), ZXVMM_LAB_CPU
+# QEMU's -cpu model (default max; e.g. max,phys-bits=39 for vCPUs with a narrower physical address width).
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd -P)
 lab=${ZXVMM_LAB_DIR:-$top/build/lab}
 mem=${ZXVMM_LAB_MEM:-4G}
+cpu=${ZXVMM_LAB_CPU:-max}
 limit=${ZXVMM_LAB_TIMEOUT:-3600}
 shell=0
 
@@ -197,7 +199,7 @@ for _ in $(seq 100); do
 done
 [ -S "$run/host.sock" ] && [ -S "$run/top.sock" ] || die "virtiofsd did not start: $(cat "$run"/virtiofsd-*.log)"
 
-qemu=(qemu-system-x86_64 -accel tcg -cpu max -smp 1 -m "$mem"
+qemu=(qemu-system-x86_64 -accel tcg -cpu "$cpu" -smp 1 -m "$mem"
     -object "memory-backend-memfd,id=mem,size=$mem,share=on" -numa node,memdev=mem
     -nodefaults -no-user-config -no-reboot -display none
     -kernel "$kdir/vmlinuz" -initrd "$run/initrd"

@@ -74,6 +74,8 @@ fi
 if [ "$mode" = lab ]; then
     step "lab self-test (tests/lab/test_lab.sh)"
     tests/lab/test_lab.sh
+    step "--mem beyond the vCPUs' address width, in a lab with 39-bit vCPUs (tests/lab/test_mem_width.sh)"
+    tests/lab/test_mem_width.sh build
 fi
 integration build
 
