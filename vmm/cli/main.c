@@ -345,9 +345,8 @@ static int scenario_options(const struct cli_options *o, const struct scenario *
 
 /* The class line: "zxvmm: class CLASS: ID xN, ..." (the faults that fired), and a line per fault not applied.
  */
-static void print_class(const struct scenario *sc, const struct campaign_run *run, const char *class)
+static void print_class(const struct campaign_run *run, const char *class)
 {
-    (void)sc;
     for (const char *line = run->faults.log; *line;) { /* zx.log's lines, then the class */
         const char *nl = strchr(line, '\n');
         int len = nl ? (int)(nl - line) : (int)strlen(line);
@@ -409,7 +408,7 @@ static int run_scenario_runs(const struct cli_options *eff, const struct scenari
     const char *class = campaign_class_of(sc, &golden, &faulted, campaign_class_names, CAMPAIGN_CLASSES);
     if (faulted.faults.failed && faulted.ran) /* only classify failed; the run said nothing of it yet */
         fprintf(stderr, "zxvmm: scenario: %s\n", faulted.faults.failure);
-    print_class(sc, &faulted, class);
+    print_class(&faulted, class);
     if (row && row->out)
         campaign_write_row(row->out, row->name, sc, row->campaign_seed, (int64_t)row->index, &faulted, class,
                            (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6);
