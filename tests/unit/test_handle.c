@@ -271,3 +271,41 @@ Test(handle, restrict_takes_rights_away_and_keeps_the_value)
     handle_table_remove(&t, h, &obj, NULL);
     handle_table_destroy(&t);
 }
+
+Test(handle, a_new_table_allocates_few_slots_and_grows_keeping_every_handle)
+{
+    static zx_handle_t values[HANDLE_TABLE_CAPACITY];
+    struct handle_table t = make_table(HANDLE_TABLE_CAPACITY, SECRET_A);
+    cr_assert_eq(t.allocated, HANDLE_TABLE_FIRST_SLOTS, "a new table is small");
+    for (unsigned i = 0; i < HANDLE_TABLE_CAPACITY; i++) {
+        values[i] = add(&t, i, (zx_rights_t)i);
+        cr_assert_leq(t.allocated, HANDLE_TABLE_CAPACITY);
+        cr_assert_geq(t.allocated, t.used);
+    }
+    cr_assert_eq(t.allocated, HANDLE_TABLE_CAPACITY);
+    for (unsigned i = 0; i < HANDLE_TABLE_CAPACITY; i++) {
+        struct object *obj;
+        zx_rights_t rights;
+        cr_assert_eq(handle_table_get(&t, values[i], &obj, &rights), ZX_OK, "handle %u after growing", i);
+        cr_assert_eq(obj, fake(i));
+        cr_assert_eq(rights, (zx_rights_t)i);
+    }
+    handle_table_destroy(&t);
+}
+
+Test(handle, a_value_naming_a_slot_never_handed_out_is_bad_handle)
+{
+    struct handle_table t = make_table(HANDLE_TABLE_CAPACITY, SECRET_A);
+    zx_handle_t first = add(&t, 0, ZX_RIGHT_NONE);
+    /* The same encoding for a slot past the allocated ones: the next values this table would give. */
+    struct handle_table twin = make_table(HANDLE_TABLE_CAPACITY, SECRET_A);
+    zx_handle_t later[HANDLE_TABLE_FIRST_SLOTS + 2];
+    for (unsigned i = 0; i < HANDLE_TABLE_FIRST_SLOTS + 2; i++)
+        later[i] = add(&twin, i, ZX_RIGHT_NONE);
+    cr_assert_eq(later[0], first, "tables with one secret encode alike");
+    struct object *obj;
+    for (unsigned i = 1; i < HANDLE_TABLE_FIRST_SLOTS + 2; i++)
+        cr_assert_eq(handle_table_get(&t, later[i], &obj, NULL), ZX_ERR_BAD_HANDLE, "slot %u", i);
+    handle_table_destroy(&twin);
+    handle_table_destroy(&t);
+}

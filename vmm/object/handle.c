@@ -4,6 +4,7 @@
 #include <assert.h>
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 
 /*
  * A value is ((generation << HANDLE_SLOT_BITS | slot) << HANDLE_FIXED_BITS
@@ -32,8 +33,8 @@ static uint32_t handle_decode(const struct handle_table *t, zx_handle_t value)
     uint32_t raw = (value ^ t->secret) >> HANDLE_FIXED_BITS;
     uint32_t slot = raw & HANDLE_SLOT_MASK;
     uint32_t gen = raw >> HANDLE_SLOT_BITS;
-    if (slot >= t->capacity)
-        return HANDLE_SLOT_NONE;
+    if (slot >= t->used)
+        return HANDLE_SLOT_NONE; /* never handed out */
     const struct handle_entry *e = &t->entries[slot];
     if (e->obj == NULL || (e->generation & HANDLE_GEN_MASK) != gen)
         return HANDLE_SLOT_NONE;
@@ -44,9 +45,11 @@ int handle_table_init(struct handle_table *t, uint32_t capacity, uint32_t secret
 {
     if (capacity == 0 || capacity > HANDLE_TABLE_MAX_CAPACITY)
         return -EINVAL;
-    /* Slots are handed out from `used` upwards once the freed ones run out, so a new table costs one
-       zeroed allocation, not a pass over every slot (process creation, and the syscall fuzzer's inputs). */
-    t->entries = calloc(capacity, sizeof(*t->entries));
+    /* Slots are handed out from `used` upwards once the freed ones run out, and the array grows as they
+       are, so a new table costs one small allocation, not `capacity` zeroed slots (process creation, and
+       the syscall fuzzer's inputs). */
+    t->allocated = capacity < HANDLE_TABLE_FIRST_SLOTS ? capacity : HANDLE_TABLE_FIRST_SLOTS;
+    t->entries = calloc(t->allocated, sizeof(*t->entries));
     if (t->entries == NULL)
         return -ENOMEM;
     t->capacity = capacity;
@@ -61,10 +64,25 @@ void handle_table_destroy(struct handle_table *t)
 {
     free(t->entries);
     t->entries = NULL;
-    t->capacity = 0;
+    t->capacity = t->allocated = 0;
     t->count = 0;
     t->next_free = HANDLE_SLOT_NONE;
     t->used = 0;
+}
+
+/* Makes room for slot `used` (doubling the array, at most to the capacity); false when the host has none. */
+static bool handle_table_grow(struct handle_table *t)
+{
+    if (t->used < t->allocated)
+        return true;
+    uint32_t allocated = t->allocated * 2 < t->capacity ? t->allocated * 2 : t->capacity;
+    struct handle_entry *grown = realloc(t->entries, allocated * sizeof(*grown));
+    if (grown == NULL)
+        return false;
+    memset(&grown[t->allocated], 0, (allocated - t->allocated) * sizeof(*grown));
+    t->entries = grown;
+    t->allocated = allocated;
+    return true;
 }
 
 zx_status_t handle_table_add(struct handle_table *t, struct object *obj, zx_rights_t rights, zx_handle_t *out)
@@ -73,10 +91,12 @@ zx_status_t handle_table_add(struct handle_table *t, struct object *obj, zx_righ
     uint32_t slot = t->next_free;
     if (slot != HANDLE_SLOT_NONE)
         t->next_free = t->entries[slot].next_free;
-    else if (t->used < t->capacity)
-        slot = t->used++;
-    else
+    else if (t->used == t->capacity)
         return ZX_ERR_NO_RESOURCES;
+    else if (!handle_table_grow(t))
+        return ZX_ERR_NO_MEMORY;
+    else
+        slot = t->used++;
     struct handle_entry *e = &t->entries[slot];
     e->obj = obj;
     e->rights = rights;

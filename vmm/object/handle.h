@@ -8,7 +8,8 @@
 #include <zircon/types.h>
 
 /* Handles per process; one more gives ZX_ERR_NO_RESOURCES. */
-#define HANDLE_TABLE_CAPACITY 4096
+#define HANDLE_TABLE_CAPACITY    4096
+#define HANDLE_TABLE_FIRST_SLOTS 32 /* slots a new table allocates; the array doubles as more are used */
 
 /* Slot bits in a value: a table holds at most HANDLE_TABLE_MAX_CAPACITY handles. */
 #define HANDLE_SLOT_BITS          14u
@@ -34,7 +35,8 @@ struct handle_table {
     uint32_t count;
     uint32_t secret;    /* per-process random mix; low two bits zero */
     uint32_t next_free; /* head of the list of freed slots, or HANDLE_SLOT_NONE when there is none */
-    uint32_t used;      /* slots [used, capacity) were never handed out: zeroed, on no list */
+    uint32_t used;      /* slots [used, capacity) were never handed out: on no list */
+    uint32_t allocated; /* slots in `entries` (used <= allocated <= capacity); those past `used` are zeroed */
 };
 
 /*
@@ -51,7 +53,8 @@ int handle_table_init(struct handle_table *t, uint32_t capacity, uint32_t secret
 /* Frees the table's memory; the caller has taken every object out first. */
 void handle_table_destroy(struct handle_table *t);
 
-/* Adds `obj` (not NULL) with `rights`; ZX_OK and the value, or ZX_ERR_NO_RESOURCES when full. */
+/* Adds `obj` (not NULL) with `rights`; ZX_OK and the value, ZX_ERR_NO_RESOURCES when full, or
+ * ZX_ERR_NO_MEMORY when the host has no memory to grow the table. */
 zx_status_t handle_table_add(struct handle_table *t, struct object *obj, zx_rights_t rights,
                              zx_handle_t *out);
 
