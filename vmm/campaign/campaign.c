@@ -225,7 +225,7 @@ int campaign_run(const struct campaign_config *c, uint64_t counts[CAMPAIGN_CLASS
         return -ECHILD;
     }
     if (!c->golden_written)
-        write_row(c, -1, g, "golden", ms_since(start));
+        write_row(c, -1, g, "golden", c->golden ? c->golden_ms : ms_since(start));
     struct schedule s = {.start_ns = syscall_host_now_ns()};
     int64_t n = campaign_select(c->runs, &c->shard, c->done, &s.list);
     s.n = n > 0 ? (uint64_t)n : 0;

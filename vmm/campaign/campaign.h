@@ -36,6 +36,7 @@ struct campaign_config {
     bool progress;               /* redraw a progress line on stderr (a terminal) */
     /* --systematic (all NULL for a sampled campaign): */
     const struct campaign_run *golden;          /* the golden run, made already (its row is still written) */
+    double golden_ms;                           /* how long it took */
     const struct systematic_space *space;       /* run i fails space->runs[i]; rows say which */
     void (*prepare)(void *arg, uint64_t index); /* called before run `index`'s child is made, which sees what
                                                    it set */

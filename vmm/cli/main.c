@@ -22,6 +22,7 @@
 #include "inject/inject.h"
 #include "inject/scenario.h"
 #include "object/process.h"
+#include "syscall/syscall.h"
 #include "trace/trace.h"
 #include "vm/events.h"
 #include "vm/seccomp.h"
@@ -479,6 +480,7 @@ static int run_scenario(const struct cli_options *o)
 /* --systematic: the golden run (traced), the space it gives, the scenarios of its runs. */
 struct systematic_setup {
     struct campaign_run golden;
+    double golden_ms;
     struct systematic_space space;
     struct systematic_scenarios *ss; /* two whole scenarios: on the heap */
 };
@@ -536,7 +538,9 @@ static int systematic_prepare(const struct cli_options *o, const struct scenario
     memset(sys, 0, sizeof(*sys));
     struct systematic_call *calls = NULL;
     size_t ncalls = 0;
+    uint64_t start = syscall_host_now_ns();
     int status = systematic_golden(eff, sc, &sys->golden, &calls, &ncalls);
+    sys->golden_ms = (double)(syscall_host_now_ns() - start) / 1e6;
     if (status != 0) {
         systematic_setup_free(sys);
         return status;
@@ -679,6 +683,7 @@ static int campaign_runs(const struct cli_options *o, const struct scenario *sc,
                                 .golden_written = res.golden,
                                 .progress = isatty(STDERR_FILENO) == 1,
                                 .golden = sys ? &sys->golden : NULL,
+                                .golden_ms = sys ? sys->golden_ms : 0,
                                 .space = sys ? &sys->space : NULL,
                                 .prepare = sys ? systematic_prepare_run : NULL,
                                 .prepare_arg = sys ? sys->ss : NULL};
