@@ -183,7 +183,7 @@ Test(systematic, one_row_per_call_and_documented_status_in_trace_then_docs_order
     char line[128];
     snprintf(line, sizeof(line), "zxvmm: systematic: %d runs (%d syscall occurrences)", n, calls);
     harness_assert_line(r.err, line);
-    snprintf(line, sizeof(line), "total              %5d\n", n);
+    snprintf(line, sizeof(line), "%-14s %8d\n", "total", n);
     assert_contains(r.err, line);
     harness_free(&r);
     char *text = slurp(out), *lines[MAX_RUNS + 2];

@@ -335,4 +335,8 @@ Test(scenario, bad_systematic_tables_are_refused_with_line_and_key)
     expect_refused(
         "return { program = {'p'},\n systematic = {\n syscalls = { 'zx_vmo_write', 'zx_vmo_write' } } }",
         "s.lua:3: key 'syscalls': 'zx_vmo_write' is named twice");
+    /* A `syscalls=` earlier in the text (a boot option) does not take the line. */
+    expect_refused("return { program = {'p'}, cmdline = 'kernel.enable-serial-syscalls=true',\n"
+                   " systematic = {\n syscalls = { 'zx_vmo_wrte' } } }",
+                   "s.lua:3: key 'syscalls': unknown syscall 'zx_vmo_wrte'");
 }

@@ -896,6 +896,8 @@ static int read_systematic(struct check *c, struct scenario *s)
         return fail(c, "systematic", "expected {process = NAME, syscalls = {NAME, ...}}, got %s",
                     luaL_typename(L, -1));
     int t = lua_gettop(L);
+    size_t at = find_assignment(c, "systematic", 0);
+    c->from = at == SIZE_MAX ? 0 : at; /* its keys' lines are looked for from there */
     if (check_keys(c, t, keys))
         return -1;
     if (field(c, t, "process") != LUA_TNIL &&
@@ -905,6 +907,7 @@ static int read_systematic(struct check *c, struct scenario *s)
     if (field(c, t, "syscalls") != LUA_TNIL && read_systematic_syscalls(c, &s->systematic))
         return -1;
     lua_pop(L, 1);
+    c->from = 0;
     return 0;
 }
 
