@@ -12,6 +12,7 @@
 
 #include "../syscall_docs.h"
 #include "campaign/systematic.h"
+#include "cli/cli.h"
 #include "syscall/errors.h"
 #include "syscall/names.h"
 
@@ -289,4 +290,37 @@ Test(systematic, rows_name_the_call_and_the_status)
     fclose(f);
     cr_assert_str_eq(buf, "\"systematic\":{\"process\":\"in\\\"t\",\"syscall\":\"zx_vmo_write\",\"n\":3,"
                           "\"status\":\"ZX_ERR_BAD_STATE\"},");
+}
+
+/* cli_parse on a word list. */
+static int parse_words(struct cli_options *o, char *msg, size_t len, const char *const *words)
+{
+    int argc = 0;
+    while (words[argc])
+        argc++;
+    return cli_parse(argc, (char **)words, o, msg, len);
+}
+
+Test(systematic, the_flag_makes_runs_optional_and_replay_still_checks_it)
+{
+    struct cli_options o;
+    char msg[256] = "";
+    const char *systematic[] = {"zxvmm", "campaign", "s.lua", "--systematic", NULL};
+    cr_assert_eq(parse_words(&o, msg, sizeof(msg), systematic), 0, "%s", msg);
+    cr_assert(o.systematic);
+    cr_assert_eq(o.runs, 0, "no --runs: the whole space");
+    cli_options_free(&o);
+    const char *sampled[] = {"zxvmm", "campaign", "s.lua", NULL};
+    cr_assert_neq(parse_words(&o, msg, sizeof(msg), sampled), 0);
+    cr_assert_str_eq(msg, "campaign needs --runs N (or --systematic)");
+    cli_options_free(&o);
+    const char *past[] = {"zxvmm",  "campaign", "s.lua", "--systematic", "--runs", "3", "--replay", "5",
+                          "--seed", "1",        NULL};
+    cr_assert_neq(parse_words(&o, msg, sizeof(msg), past), 0);
+    cr_assert_str_eq(msg, "--replay 5: not a run of --runs 3 (runs are numbered from 0)");
+    cli_options_free(&o);
+    const char *misspelt[] = {"zxvmm", "campaign", "s.lua", "--systematc", NULL};
+    cr_assert_neq(parse_words(&o, msg, sizeof(msg), misspelt), 0);
+    cr_assert(strstr(msg, "did you mean '--systematic'?") != NULL, "%s", msg);
+    cli_options_free(&o);
 }
