@@ -10,6 +10,7 @@
 #include <zircon/rights.h>
 
 #include "inject/scenario.h"
+#include "syscall/names.h"
 
 static struct scenario sc;
 static char err[512];
@@ -288,4 +289,54 @@ Test(scenario, a_missing_file_is_refused_with_its_cause)
 {
     cr_assert_eq(scenario_load("/nonexistent/s.lua", &sc, err, sizeof(err)), -1);
     cr_assert_str_eq(err, "/nonexistent/s.lua: cannot read: No such file or directory");
+}
+
+Test(scenario, systematic_narrowing_is_read)
+{
+    expect_ok("return { program = {'dir/victim'}, spawn = {{'helper'}},\n"
+              "  systematic = { process = 'helper', syscalls = { 'zx_vmo_write', 'zx_debug_write' } } }");
+    cr_assert_str_eq(sc.systematic.process, "helper");
+    cr_assert_eq(sc.systematic.nsyscalls, 2);
+    cr_assert_eq(sc.systematic.syscalls[0], syscall_number("zx_vmo_write"));
+    cr_assert_eq(sc.systematic.syscalls[1], syscall_number("zx_debug_write"));
+    scenario_free(&sc);
+    expect_ok("return { program = {'dir/victim'}, systematic = { process = 'victim' } }");
+    cr_assert_str_eq(sc.systematic.process, "victim");
+    cr_assert_eq(sc.systematic.nsyscalls, 0, "no syscalls: every syscall");
+    scenario_free(&sc);
+    expect_ok("return { program = {'victim'} }");
+    cr_assert_str_eq(sc.systematic.process, "");
+    cr_assert_eq(sc.systematic.nsyscalls, 0);
+}
+
+Test(scenario, bad_systematic_tables_are_refused_with_line_and_key)
+{
+    expect_refused(
+        "return { program = {'p'},\n systematic = 'all' }",
+        "s.lua:2: key 'systematic': expected {process = NAME, syscalls = {NAME, ...}}, got string");
+    expect_refused("return { program = {'p'},\n systematic = { proces = 'p' } }",
+                   "s.lua:2: key 'proces': unknown key (did you mean 'process'?)");
+    expect_refused("return { program = {'p'},\n systematic = {\n process = 3 } }",
+                   "s.lua:3: key 'process': expected a string, got number");
+    expect_refused(
+        "return { program = {'dir/p'},\n systematic = {\n process = 'q' } }",
+        "s.lua:3: key 'process': no process of the scenario is named 'q' (a process is named after "
+        "its program's basename, here 'p')");
+    expect_refused("return { program = {'p'},\n systematic = {\n syscalls = 'zx_vmo_write' } }",
+                   "s.lua:3: key 'syscalls': expected a list of zx_* names, got string");
+    expect_refused("return { program = {'p'},\n systematic = {\n syscalls = {} } }",
+                   "s.lua:3: key 'syscalls': expected a non-empty list {\"zx_...\", ...} (no named keys)");
+    expect_refused("return { program = {'p'},\n systematic = {\n syscalls = { w = 'zx_vmo_write' } } }",
+                   "s.lua:3: key 'syscalls': expected a non-empty list {\"zx_...\", ...} (no named keys)");
+    expect_refused("return { program = {'p'},\n systematic = {\n syscalls = { 'zx_vmo_write', 7 } } }",
+                   "s.lua:3: key 'syscalls': entry 2 is a number, not a zx_* name");
+    expect_refused("return { program = {'p'},\n systematic = {\n syscalls = { 'zx_vmo_wrte' } } }",
+                   "s.lua:3: key 'syscalls': unknown syscall 'zx_vmo_wrte'");
+    expect_refused(
+        "return { program = {'p'},\n systematic = {\n syscalls = { 'zx_vmo_write', 'zx_vmo_write' } } }",
+        "s.lua:3: key 'syscalls': 'zx_vmo_write' is named twice");
+    /* A `syscalls=` earlier in the text (a boot option) does not take the line. */
+    expect_refused("return { program = {'p'}, cmdline = 'kernel.enable-serial-syscalls=true',\n"
+                   " systematic = {\n syscalls = { 'zx_vmo_wrte' } } }",
+                   "s.lua:3: key 'syscalls': unknown syscall 'zx_vmo_wrte'");
 }

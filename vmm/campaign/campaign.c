@@ -63,7 +63,8 @@ static void write_faults(FILE *f, const struct campaign_run *r)
 }
 
 void campaign_write_row(FILE *f, const char *name, const struct scenario *sc, uint64_t campaign_seed,
-                        int64_t index, const struct campaign_run *r, const char *class, double ms)
+                        int64_t index, const struct campaign_run *r, const char *class, double ms,
+                        const struct systematic_run *sys)
 {
     char sha[65];
     sha256_hex(r->out, r->out_len, sha);
@@ -74,6 +75,8 @@ void campaign_write_row(FILE *f, const char *name, const struct scenario *sc, ui
         fputs("\"run\":\"golden\",\"seed\":null,", f);
     else
         fprintf(f, "\"run\":%" PRId64 ",\"seed\":\"0x%016" PRIx64 "\",", index, r->seed);
+    if (sys)
+        systematic_write_row_field(f, sys);
     write_faults(f, r);
     if (r->faults.failed) {
         fputs("\"error\":", f);
@@ -100,7 +103,9 @@ void campaign_write_row(FILE *f, const char *name, const struct scenario *sc, ui
 static void write_row(const struct campaign_config *c, int64_t index, const struct campaign_run *r,
                       const char *class, double ms)
 {
-    campaign_write_row(c->out, c->name, c->scenario, c->seed, index, r, class, ms);
+    const struct systematic_run *sys =
+        c->space && index >= 0 && (uint64_t)index < c->space->n ? &c->space->runs[index] : NULL;
+    campaign_write_row(c->out, c->name, c->scenario, c->seed, index, r, class, ms, sys);
 }
 
 static double ms_since(uint64_t start_ns)
@@ -151,6 +156,8 @@ static int start_run(const struct campaign_config *c, struct slot *s, uint64_t p
 {
     s->pos = pos;
     s->start_ns = syscall_host_now_ns();
+    if (c->prepare)
+        c->prepare(c->prepare_arg, index);
     int rc = campaign_spawn(c->body, c->arg, true, false, campaign_seed_of(c->seed, index), &s->child);
     s->busy = rc == 0;
     return rc;
@@ -207,17 +214,18 @@ static void reap_one(const struct campaign_config *c, struct slot *slots, struct
 
 int campaign_run(const struct campaign_config *c, uint64_t counts[CAMPAIGN_CLASSES])
 {
-    struct campaign_run golden;
+    struct campaign_run golden = {0}; /* stays empty when c->golden gives it */
     uint64_t start = syscall_host_now_ns();
-    int rc = campaign_fork_run(c->body, c->arg, true, true, 0, &golden);
+    int rc = c->golden ? 0 : campaign_fork_run(c->body, c->arg, true, true, 0, &golden);
     if (rc != 0)
         return rc;
-    if (!golden.ran) {
+    const struct campaign_run *g = c->golden ? c->golden : &golden;
+    if (!g->ran) {
         campaign_run_free(&golden);
         return -ECHILD;
     }
     if (!c->golden_written)
-        write_row(c, -1, &golden, "golden", ms_since(start));
+        write_row(c, -1, g, "golden", c->golden ? c->golden_ms : ms_since(start));
     struct schedule s = {.start_ns = syscall_host_now_ns()};
     int64_t n = campaign_select(c->runs, &c->shard, c->done, &s.list);
     s.n = n > 0 ? (uint64_t)n : 0;
@@ -235,7 +243,7 @@ int campaign_run(const struct campaign_config *c, uint64_t counts[CAMPAIGN_CLASS
         busy += fill_slots(c, slots, &s);
         if (busy)
             reap_one(c, slots, &s, &busy);
-        flush_rows(c, &golden, &s, counts);
+        flush_rows(c, g, &s, counts);
     }
     if (c->progress) {
         fputs("\r\033[K", stderr); /* the progress line is cleared before the table */

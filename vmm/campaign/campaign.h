@@ -7,6 +7,7 @@
 
 #include "campaign/outcome.h"
 #include "campaign/shard.h"
+#include "campaign/systematic.h"
 #include "inject/scenario.h"
 
 #define CAMPAIGN_MAX_JOBS 64
@@ -33,10 +34,18 @@ struct campaign_config {
     const bool *done;            /* --resume: done[i] set for runs already written (NULL: none) */
     bool golden_written;         /* --resume: the file has the golden row already */
     bool progress;               /* redraw a progress line on stderr (a terminal) */
+    /* --systematic (all NULL for a sampled campaign): */
+    const struct campaign_run *golden;          /* the golden run, made already (its row is still written) */
+    double golden_ms;                           /* how long it took */
+    const struct systematic_space *space;       /* run i fails space->runs[i]; rows say which */
+    void (*prepare)(void *arg, uint64_t index); /* called before run `index`'s child is made, which sees what
+                                                   it set */
+    void *prepare_arg;
 };
 
 /*
- * The golden run (its row unless c->golden_written), then the runs of
+ * The golden run (its row unless c->golden_written; made here unless
+ * c->golden gives it), then the runs of
  * 0 .. runs-1 in c->shard and not c->done, up to `jobs` at once, one row each
  * written in index order; one run's failure is its row (vmm_error), never the
  * campaign's end. Adds each class to `counts` (campaign_class_names order).
@@ -47,10 +56,12 @@ int campaign_run(const struct campaign_config *c, uint64_t counts[CAMPAIGN_CLASS
 /*
  * Writes run `index`'s row (docs/faults.md; index -1 is the golden run) to
  * `f` and flushes it: the same bytes for a campaign's run and its --replay,
- * duration_ms aside.
+ * duration_ms aside. `sys` (NULL for a sampled campaign and the golden row)
+ * adds the run's "systematic" field.
  */
 void campaign_write_row(FILE *f, const char *name, const struct scenario *sc, uint64_t campaign_seed,
-                        int64_t index, const struct campaign_run *r, const char *class, double ms);
+                        int64_t index, const struct campaign_run *r, const char *class, double ms,
+                        const struct systematic_run *sys);
 
 /* The index of class `name` in campaign_class_names, or -1. */
 int campaign_class_index(const char *name);

@@ -23,6 +23,7 @@ const char cli_usage[] =
     "  zxvmm dtb [--cmdline TEXT] [--mem SIZE] -o FILE\n"
     "  zxvmm campaign S.lua --runs N [-j J] [--seed N] [--out FILE.jsonl]\n"
     "                 [--shard K/M] [--resume]\n"
+    "  zxvmm campaign S.lua --systematic [--runs N] [OPTION]...\n"
     "  zxvmm campaign S.lua --seed N --replay I [--out FILE.jsonl] [--trace FILE.jsonl]\n"
     "  zxvmm report FILE.jsonl...\n"
     "  zxvmm --help | --version\n"
@@ -125,8 +126,10 @@ const char cli_usage_dtb[] = "Usage: zxvmm dtb [OPTION]... -o FILE\n"
 const char cli_usage_campaign[] =
     "Usage: zxvmm campaign S.lua --runs N [-j J] [--seed N] [--out FILE.jsonl]\n"
     "                      [--shard K/M] [--resume]\n"
-    "   or: zxvmm campaign S.lua --seed N --replay I [--out FILE.jsonl]\n"
-    "                      [--trace FILE.jsonl]\n"
+    "   or: zxvmm campaign S.lua --systematic [--runs N] [-j J] [--seed N]\n"
+    "                      [--out FILE.jsonl] [--shard K/M] [--resume]\n"
+    "   or: zxvmm campaign S.lua --seed N --replay I [--systematic]\n"
+    "                      [--out FILE.jsonl] [--trace FILE.jsonl]\n"
     "\n"
     "Runs the fault-injection scenario S.lua N times with seeds derived from the\n"
     "campaign seed, after one golden run without faults, and writes one JSON line\n"
@@ -148,6 +151,9 @@ const char cli_usage_campaign[] =
     "                     output on stdout, class on stderr); needs --seed; with\n"
     "                     --out, writes its row\n"
     "  --trace FILE.jsonl (with --replay) write the replayed run's trace\n"
+    "  --systematic       enumerate instead of sampling: one run per (syscall of\n"
+    "                     the golden run, error its docs page lists), each failing\n"
+    "                     that call with that status; --runs N keeps the first N\n"
     "  --help             print this help\n"
     "\n"
     "A progress line (runs, runs/s, classes, ETA) is redrawn on stderr when it is\n"
@@ -171,9 +177,9 @@ static const char *const cli_run_options[] = {
     "--verbose",  "--label-output", "--wait-all",   "--gdb",   "--trace",
     "--scenario", "--seed",         "--no-seccomp", "--help",  NULL};
 static const char *const cli_dtb_options[] = {"--cmdline", "--mem", "--output", "-o", "--help", NULL};
-static const char *const cli_campaign_options[] = {"--runs",  "--jobs",  "-j",       "--seed",
-                                                   "--out",   "--shard", "--resume", "--replay",
-                                                   "--trace", "--help",  NULL};
+static const char *const cli_campaign_options[] = {"--runs",  "--jobs",       "-j",       "--seed",
+                                                   "--out",   "--shard",      "--resume", "--replay",
+                                                   "--trace", "--systematic", "--help",   NULL};
 
 /* The option of `command` nearest to `arg` (its name before any '='), when it is a likely misspelling. */
 static const char *nearest_option(enum cli_command command, const char *arg)
@@ -411,6 +417,8 @@ static int parse_campaign_option(int argc, char **argv, int *i, struct cli_optio
         o->shard_m = s.m;
     } else if (strcmp(arg, "--resume") == 0) {
         o->resume = true;
+    } else if (strcmp(arg, "--systematic") == 0) {
+        o->systematic = true;
     } else if (is_option(arg, "--replay")) {
         if (!(v = option_value(argc, argv, i, "--replay", err, errlen)) ||
             parse_u64("--replay", v, 0, CLI_MAX_RUNS - 1, &o->replay, err, errlen))
@@ -438,8 +446,8 @@ static int check_campaign(const struct cli_options *o, char *err, size_t errlen)
     else if (o->replay_given && (o->shard_m || o->resume))
         why = o->resume ? "--replay runs one run; it cannot be used with --resume"
                         : "--replay runs one run; it cannot be used with --shard";
-    else if (!o->replay_given && o->runs == 0)
-        why = "campaign needs --runs N";
+    else if (!o->replay_given && o->runs == 0 && !o->systematic)
+        why = "campaign needs --runs N (or --systematic)";
     else if (!o->replay_given && o->trace)
         why = "--trace needs --replay I (a campaign does not trace its runs; replay the one to trace)";
     else if (o->resume && !o->out)

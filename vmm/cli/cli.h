@@ -59,6 +59,7 @@ struct cli_options {
     bool resume;               /* campaign --resume: keep --out's whole rows, run the missing ones */
     bool replay_given;         /* campaign --replay I */
     uint64_t replay;           /* the run to replay */
+    bool systematic;           /* campaign --systematic: enumerate the fault space instead of sampling it */
     char **files;              /* report FILE... (points into argv) */
     int nfiles;
     struct cli_program spawn[CLI_MAX_SPAWN];

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/random.h>
 #include <time.h>
 #include <unistd.h>
@@ -21,6 +22,7 @@
 #include "inject/inject.h"
 #include "inject/scenario.h"
 #include "object/process.h"
+#include "syscall/syscall.h"
 #include "trace/trace.h"
 #include "vm/events.h"
 #include "vm/seccomp.h"
@@ -301,6 +303,7 @@ static int run(const struct cli_options *o)
 struct scenario_body {
     const struct cli_options *o;
     const struct scenario *scenario;
+    const char *golden_trace; /* --systematic: where the golden run's trace goes (NULL: untraced) */
 };
 
 static void scenario_body(void *arg, struct campaign_run *r)
@@ -308,7 +311,7 @@ static void scenario_body(void *arg, struct campaign_run *r)
     struct scenario_body *b = arg;
     struct cli_options o = *b->o;
     if (r->golden)
-        o.trace = NULL; /* the golden run is silent and untraced */
+        o.trace = b->golden_trace; /* the golden run is silent, and untraced but for --systematic */
     struct run_attach a = {.scenario = r->golden ? NULL : b->scenario,
                            .seed = r->seed,
                            .faults = &r->faults,
@@ -374,6 +377,7 @@ struct replay_row {
     const char *name;
     uint64_t campaign_seed;
     uint64_t index;
+    const struct systematic_run *sys; /* --systematic: the run's fail (NULL otherwise) */
 };
 
 /*
@@ -384,7 +388,7 @@ static int run_scenario_runs(const struct cli_options *eff, const struct scenari
                              const struct replay_row *row)
 {
     struct campaign_run golden, faulted;
-    struct scenario_body body = {eff, sc};
+    struct scenario_body body = {eff, sc, NULL};
     int rc = campaign_fork_run(scenario_body, &body, true, true, 0, &golden);
     if (rc == 0 && !golden.ran) {
         fprintf(stderr,
@@ -411,7 +415,8 @@ static int run_scenario_runs(const struct cli_options *eff, const struct scenari
     print_class(&faulted, class);
     if (row && row->out)
         campaign_write_row(row->out, row->name, sc, row->campaign_seed, (int64_t)row->index, &faulted, class,
-                           (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6);
+                           (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6,
+                           row->sys);
     int status = faulted.ran ? faulted.status : CLI_EXIT_VM_FAILED;
     campaign_run_free(&golden);
     campaign_run_free(&faulted);
@@ -435,7 +440,8 @@ static int prepare_scenario(const struct cli_options *o, struct scenario *sc, st
         fprintf(stderr, "zxvmm: %s\n", err);
         return CLI_EXIT_USAGE;
     }
-    int status = inject_check_supported(sc, o->scenario, err, sizeof(err));
+    /* --systematic uses none of the scenario's faults: they are not checked for support. */
+    int status = o->systematic ? 0 : inject_check_supported(sc, o->scenario, err, sizeof(err));
     if (status != 0)
         fprintf(stderr, "zxvmm: %s\n", err);
     else
@@ -470,11 +476,109 @@ static int run_scenario(const struct cli_options *o)
     return status;
 }
 
-/* campaign --replay I: run I of the campaign alone, as run --scenario does; its row to --out. */
-static int campaign_replay(const struct cli_options *o, const struct scenario *sc,
-                           const struct cli_options *eff)
+/* --systematic: the golden run (traced), the space it gives, the scenarios of its runs. */
+struct systematic_setup {
+    struct campaign_run golden;
+    double golden_ms;
+    struct systematic_space space;
+    struct systematic_scenarios *ss; /* two whole scenarios: on the heap */
+};
+
+static void systematic_setup_free(struct systematic_setup *sys)
 {
-    struct replay_row row = {NULL, o->scenario, o->seed, o->replay};
+    campaign_run_free(&sys->golden);
+    systematic_space_free(&sys->space);
+    free(sys->ss);
+}
+
+/* The golden run with its trace in a memory file; the calls it made into *calls. 0 or an exit status. */
+static int systematic_golden(const struct cli_options *eff, const struct scenario *sc,
+                             struct campaign_run *golden, struct systematic_call **calls, size_t *ncalls)
+{
+    char path[64], err[128];
+    int fd = memfd_create("zxvmm-golden-trace", MFD_CLOEXEC); /* the child opens it by path: nothing stays */
+    if (fd < 0) {
+        fprintf(stderr, "zxvmm: --systematic: cannot make the golden run's trace file: %s\n",
+                strerror(errno));
+        return CLI_EXIT_VM_FAILED;
+    }
+    snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+    struct cli_options o = *eff;
+    o.trace = NULL;
+    struct scenario_body body = {&o, sc, path};
+    int rc = campaign_fork_run(scenario_body, &body, true, true, 0, golden);
+    if (rc != 0 || !golden->ran) {
+        fprintf(stderr,
+                "zxvmm: the golden run (no faults) failed%s%s; run the scenario's programs without faults to "
+                "see why\n",
+                rc ? ": " : "", rc ? strerror(-rc) : "");
+        close(fd);
+        return CLI_EXIT_VM_FAILED;
+    }
+    FILE *f = lseek(fd, 0, SEEK_SET) == 0 ? fdopen(fd, "r") : NULL;
+    rc = f ? systematic_read_trace(f, calls, ncalls, err, sizeof(err)) : -errno;
+    if (f)
+        fclose(f);
+    else
+        close(fd);
+    if (rc != 0) {
+        fprintf(stderr, "zxvmm: --systematic: the golden run's trace: %s\n",
+                rc == -EINVAL ? err : strerror(-rc));
+        return CLI_EXIT_VM_FAILED;
+    }
+    return 0;
+}
+
+/* The golden run, then the space of the systematic campaign (narrowed, capped by --runs), printed on stderr.
+ */
+static int systematic_prepare(const struct cli_options *o, const struct scenario *sc,
+                              const struct cli_options *eff, struct systematic_setup *sys)
+{
+    memset(sys, 0, sizeof(*sys));
+    struct systematic_call *calls = NULL;
+    size_t ncalls = 0;
+    uint64_t start = syscall_host_now_ns();
+    int status = systematic_golden(eff, sc, &sys->golden, &calls, &ncalls);
+    sys->golden_ms = (double)(syscall_host_now_ns() - start) / 1e6;
+    if (status != 0) {
+        systematic_setup_free(sys);
+        return status;
+    }
+    int rc = systematic_space_make(calls, ncalls, &sc->systematic, o->runs, &sys->space);
+    free(calls);
+    if (rc != 0 || !(sys->ss = malloc(sizeof(*sys->ss)))) {
+        fprintf(stderr, "zxvmm: --systematic: out of host memory for the runs\n");
+        systematic_setup_free(sys);
+        return CLI_EXIT_VM_FAILED;
+    }
+    systematic_scenarios_init(sys->ss, sc, &sys->space);
+    fprintf(stderr, "zxvmm: systematic: %llu runs (%llu syscall occurrences)",
+            (unsigned long long)sys->space.n, (unsigned long long)sys->space.ncalls);
+    if (sys->space.n < sys->space.total)
+        fprintf(stderr, ", the first %llu of %llu (--runs)", (unsigned long long)sys->space.n,
+                (unsigned long long)sys->space.total);
+    fputc('\n', stderr);
+    return 0;
+}
+
+/*
+ * campaign --replay I: run I of the campaign alone, as run --scenario does; its row to --out. With
+ * --systematic (`sys`), run I fails the call and status the space gives it.
+ */
+static int campaign_replay(const struct cli_options *o, const struct scenario *sc,
+                           const struct cli_options *eff, struct systematic_setup *sys)
+{
+    struct replay_row row = {NULL, o->scenario, o->seed, o->replay, NULL};
+    if (sys && o->replay >= sys->space.n) {
+        fprintf(stderr, "zxvmm: --replay %llu: not a run of this systematic campaign (%llu runs, from 0)\n",
+                (unsigned long long)o->replay, (unsigned long long)sys->space.n);
+        return CLI_EXIT_USAGE;
+    }
+    if (sys) {
+        systematic_prepare_run(sys->ss, o->replay);
+        sc = &sys->ss->run;
+        row.sys = &sys->space.runs[o->replay];
+    }
     if (o->out && !(row.out = fopen(o->out, "w"))) {
         fprintf(stderr, "zxvmm: --out %s: cannot create the file: %s\n", o->out, strerror(errno));
         return CLI_EXIT_USAGE;
@@ -491,7 +595,7 @@ static int campaign_replay(const struct cli_options *o, const struct scenario *s
  * --resume: opens --out for appending, reads the rows it keeps into `res` (cutting a last line cut off
  * mid-row), and takes the campaign seed from them when none was given. 0 or an exit status.
  */
-static int open_resume(const struct cli_options *o, const struct campaign_shard *shard,
+static int open_resume(const struct cli_options *o, uint64_t runs, const struct campaign_shard *shard,
                        struct campaign_resume *res, uint64_t *seed, bool *seed_known, FILE **out)
 {
     char err[512];
@@ -501,7 +605,7 @@ static int open_resume(const struct cli_options *o, const struct campaign_shard 
         return CLI_EXIT_USAGE;
     }
     rewind(f);
-    int rc = campaign_resume_read(f, o->runs, shard, res, err, sizeof(err));
+    int rc = campaign_resume_read(f, runs, shard, res, err, sizeof(err));
     if (rc == 0 && res->seed_known && *seed_known && res->seed != *seed) {
         snprintf(err, sizeof(err), "its rows are of campaign seed %llu, not %llu (--seed)",
                  (unsigned long long)res->seed, (unsigned long long)*seed);
@@ -530,13 +634,13 @@ static int open_resume(const struct cli_options *o, const struct campaign_shard 
 }
 
 /* Opens where the rows go (stdout, --out, or --out resumed); 0 or an exit status. */
-static int open_rows(const struct cli_options *o, const struct campaign_shard *shard,
+static int open_rows(const struct cli_options *o, uint64_t runs, const struct campaign_shard *shard,
                      struct campaign_resume *res, uint64_t *seed, bool *seed_known, FILE **out)
 {
     memset(res, 0, sizeof(*res));
     *out = stdout;
     if (o->resume)
-        return open_resume(o, shard, res, seed, seed_known, out);
+        return open_resume(o, runs, shard, res, seed, seed_known, out);
     if (o->out && !(*out = fopen(o->out, "w"))) {
         fprintf(stderr, "zxvmm: --out %s: cannot create the file: %s\n", o->out, strerror(errno));
         return CLI_EXIT_USAGE;
@@ -544,28 +648,31 @@ static int open_rows(const struct cli_options *o, const struct campaign_shard *s
     return 0;
 }
 
-/* campaign S.lua --runs N: the golden run, N seeded runs (of a shard), their rows, the class table on stderr.
+/*
+ * campaign S.lua --runs N: the golden run, N seeded runs (of a shard), their rows, the class table on stderr.
+ * With --systematic (`sys`): its golden run, and run i fails the call and status of the space's run i.
  */
 static int campaign_runs(const struct cli_options *o, const struct scenario *sc,
-                         const struct cli_options *eff)
+                         const struct cli_options *eff, struct systematic_setup *sys)
 {
+    uint64_t runs = sys ? sys->space.n : o->runs;
     struct campaign_shard shard = {o->shard_m ? o->shard_k : 0, o->shard_m ? o->shard_m : 1};
     struct campaign_resume res;
     uint64_t seed = o->seed;
     bool seed_known = o->seed_given;
     FILE *out;
-    int status = open_rows(o, &shard, &res, &seed, &seed_known, &out);
+    int status = open_rows(o, runs, &shard, &res, &seed, &seed_known, &out);
     if (status != 0)
         return status;
     if (!seed_known) {
         seed = random_seed();
         fprintf(stderr, "zxvmm: campaign seed 0x%016llx\n", (unsigned long long)seed);
     }
-    struct scenario_body body = {eff, sc};
+    struct scenario_body body = {eff, sys ? &sys->ss->run : sc, NULL};
     struct campaign_config c = {.name = o->scenario,
-                                .scenario = sc,
+                                .scenario = sys ? &sys->ss->base : sc,
                                 .seed = seed,
-                                .runs = o->runs,
+                                .runs = runs,
                                 .jobs = o->jobs,
                                 .out = out,
                                 .body = scenario_body,
@@ -573,7 +680,12 @@ static int campaign_runs(const struct cli_options *o, const struct scenario *sc,
                                 .shard = shard,
                                 .done = o->resume ? res.done : NULL,
                                 .golden_written = res.golden,
-                                .progress = isatty(STDERR_FILENO) == 1};
+                                .progress = isatty(STDERR_FILENO) == 1,
+                                .golden = sys ? &sys->golden : NULL,
+                                .golden_ms = sys ? sys->golden_ms : 0,
+                                .space = sys ? &sys->space : NULL,
+                                .prepare = sys ? systematic_prepare_run : NULL,
+                                .prepare_arg = sys ? sys->ss : NULL};
     uint64_t counts[CAMPAIGN_CLASSES];
     memcpy(counts, res.counts, sizeof(counts));
     int rc = campaign_run(&c, counts);
@@ -600,7 +712,15 @@ static int campaign(const struct cli_options *o)
     int status = prepare_scenario(o, &sc, &eff);
     if (status != 0)
         return status;
-    status = o->replay_given ? campaign_replay(o, &sc, &eff) : campaign_runs(o, &sc, &eff);
+    struct systematic_setup sys;
+    if (o->systematic && (status = systematic_prepare(o, &sc, &eff, &sys)) != 0) {
+        scenario_free(&sc);
+        return status;
+    }
+    struct systematic_setup *s = o->systematic ? &sys : NULL;
+    status = o->replay_given ? campaign_replay(o, &sc, &eff, s) : campaign_runs(o, &sc, &eff, s);
+    if (s)
+        systematic_setup_free(s);
     scenario_free(&sc);
     return status;
 }

@@ -827,32 +827,87 @@ static int read_limits(struct check *c, struct scenario *s)
     return 0;
 }
 
-static int read_systematic(struct check *c)
+/* The basename of program `p`, as fault filters name processes. */
+static const char *program_name(const struct scenario_program *p)
+{
+    const char *slash = strrchr(p->argv[0], '/');
+    return slash && slash[1] ? slash + 1 : p->argv[0];
+}
+
+/* systematic.process: the name of one of the scenario's processes. */
+static int read_systematic_process(struct check *c, const struct scenario *s, char *out, size_t size)
+{
+    if (want_string(c, "process", out, size))
+        return -1;
+    if (strcmp(program_name(&s->program), out) == 0)
+        return 0;
+    for (int i = 0; i < s->nspawn; i++)
+        if (strcmp(program_name(&s->spawn[i]), out) == 0)
+            return 0;
+    return fail(c, "process",
+                "no process of the scenario is named '%s' (a process is named after its program's basename, "
+                "here '%s')",
+                out, program_name(&s->program));
+}
+
+/* systematic.syscalls: a non-empty list of zx_* names, each once. */
+static int read_systematic_syscalls(struct check *c, struct scenario_systematic *sy)
+{
+    lua_State *L = c->L;
+    if (lua_type(L, -1) != LUA_TTABLE)
+        return fail(c, "syscalls", "expected a list of zx_* names, got %s", luaL_typename(L, -1));
+    lua_Integer n = luaL_len(L, -1);
+    size_t entries = 0;
+    lua_pushnil(L);
+    while (lua_next(L, -2)) {
+        lua_pop(L, 1);
+        entries++;
+    }
+    if (n < 1 || (size_t)n != entries)
+        return fail(c, "syscalls", "expected a non-empty list {\"zx_...\", ...} (no named keys)");
+    if (n > SCENARIO_MAX_SYSCALLS)
+        return fail(c, "syscalls", "%lld names, at most %d", (long long)n, SCENARIO_MAX_SYSCALLS);
+    char name[64];
+    for (lua_Integer i = 1; i <= n; i++) {
+        lua_geti(L, -1, i);
+        if (lua_type(L, -1) != LUA_TSTRING)
+            return fail(c, "syscalls", "entry %lld is a %s, not a zx_* name", (long long)i,
+                        luaL_typename(L, -1));
+        if (want_string(c, "syscalls", name, sizeof(name)))
+            return -1;
+        uint32_t number = syscall_number(name);
+        if (!number)
+            return fail(c, "syscalls", "unknown syscall '%s'", name);
+        for (unsigned j = 0; j < sy->nsyscalls; j++)
+            if (sy->syscalls[j] == number)
+                return fail(c, "syscalls", "'%s' is named twice", name);
+        sy->syscalls[sy->nsyscalls++] = number;
+        lua_pop(L, 1);
+    }
+    return 0;
+}
+
+/* systematic = {process = NAME, syscalls = {NAME, ...}}: both optional. */
+static int read_systematic(struct check *c, struct scenario *s)
 {
     static const char *const keys[] = {"process", "syscalls", NULL};
     lua_State *L = c->L;
     if (lua_type(L, -1) != LUA_TTABLE)
-        return fail(c, "systematic", "expected {process = NAME, syscalls = {NAME, ...}}");
+        return fail(c, "systematic", "expected {process = NAME, syscalls = {NAME, ...}}, got %s",
+                    luaL_typename(L, -1));
     int t = lua_gettop(L);
+    size_t at = find_assignment(c, "systematic", 0);
+    c->from = at == SIZE_MAX ? 0 : at; /* its keys' lines are looked for from there */
     if (check_keys(c, t, keys))
         return -1;
-    char name[64];
-    if (field(c, t, "process") != LUA_TNIL && want_string(c, "process", name, sizeof(name)))
+    if (field(c, t, "process") != LUA_TNIL &&
+        read_systematic_process(c, s, s->systematic.process, sizeof(s->systematic.process)))
         return -1;
     lua_pop(L, 1);
-    if (field(c, t, "syscalls") != LUA_TNIL) {
-        if (lua_type(L, -1) != LUA_TTABLE)
-            return fail(c, "syscalls", "expected a list of zx_* names");
-        for (lua_Integer i = 1; i <= luaL_len(L, -1); i++) {
-            lua_geti(L, -1, i);
-            if (want_string(c, "syscalls", name, sizeof(name)))
-                return -1;
-            if (!syscall_number(name))
-                return fail(c, "syscalls", "unknown syscall '%s'", name);
-            lua_pop(L, 1);
-        }
-    }
+    if (field(c, t, "syscalls") != LUA_TNIL && read_systematic_syscalls(c, &s->systematic))
+        return -1;
     lua_pop(L, 1);
+    c->from = 0;
     return 0;
 }
 
@@ -905,7 +960,7 @@ static int read_top(struct check *c, struct scenario *s)
     }
     if ((field(c, t, "oracle") != LUA_TNIL && read_oracle(c, s)) || (lua_pop(L, 1), 0) ||
         (field(c, t, "limits") != LUA_TNIL && read_limits(c, s)) || (lua_pop(L, 1), 0) ||
-        (field(c, t, "systematic") != LUA_TNIL && read_systematic(c)) || (lua_pop(L, 1), 0) ||
+        (field(c, t, "systematic") != LUA_TNIL && read_systematic(c, s)) || (lua_pop(L, 1), 0) ||
         (field(c, t, "faults") != LUA_TNIL && read_faults(c, s)))
         return -1;
     lua_pop(L, 1);

@@ -12,11 +12,12 @@
 #include "inject/counter.h"
 #include "inject/sandbox.h"
 
-#define SCENARIO_MAX_FAULTS 64
-#define SCENARIO_MAX_SPAWN  63
-#define SCENARIO_NAME_MAX   32 /* process names and fault ids, NUL included */
-#define SCENARIO_MAX_ARGS   8  /* syscall arguments a range may name (1-based) */
-#define SCENARIO_MAX_BYTES  8  /* bytes a flip/set0/set1 may touch */
+#define SCENARIO_MAX_FAULTS   64
+#define SCENARIO_MAX_SPAWN    63
+#define SCENARIO_NAME_MAX     32 /* process names and fault ids, NUL included */
+#define SCENARIO_MAX_ARGS     8  /* syscall arguments a range may name (1-based) */
+#define SCENARIO_MAX_BYTES    8  /* bytes a flip/set0/set1 may touch */
+#define SCENARIO_MAX_SYSCALLS 64 /* names in systematic.syscalls (each syscall once) */
 
 enum fault_on {
     FAULT_ON_SYSCALL,
@@ -86,6 +87,13 @@ struct scenario_program {
     char **argv; /* NULL-terminated, owned */
 };
 
+/* `systematic = {process = NAME, syscalls = {NAME, ...}}`: what a systematic campaign may fail. */
+struct scenario_systematic {
+    char process[SCENARIO_NAME_MAX];          /* only this process's calls ("" for every process) */
+    uint32_t syscalls[SCENARIO_MAX_SYSCALLS]; /* only these syscalls, by number, each once */
+    unsigned nsyscalls;                       /* 0: every syscall */
+};
+
 struct scenario {
     struct scenario_program program;
     struct scenario_program spawn[SCENARIO_MAX_SPAWN];
@@ -98,7 +106,8 @@ struct scenario {
     bool on_syscall, on_exception, on_exit, classify; /* hooks it defines */
     bool compare_exit, compare_stdout;                /* the oracle (default both) */
     struct sandbox_limits limits;
-    char *file;      /* the scenario's name as given (its chunk name) */
+    struct scenario_systematic systematic; /* empty when not given */
+    char *file;                            /* the scenario's name as given (its chunk name) */
     char *text;      /* its text, run again in each faulted run's own Lua state for the hooks */
     size_t text_len; /* bytes of text */
 };
