@@ -11,8 +11,7 @@
 #define COUNT_TEXT 32
 #define DEBUG_ON   "kernel.enable-debugging-syscalls=true"
 
-/* Median and extremes of v[0..n), or NAN when n is 0. */
-static struct bench_stat stat_of(double *v, size_t n)
+struct bench_stat bench_stat_of(double *v, size_t n)
 {
     if (n == 0)
         return (struct bench_stat){NAN, NAN, NAN};
@@ -20,8 +19,7 @@ static struct bench_stat stat_of(double *v, size_t n)
     return (struct bench_stat){med, v[0], v[n - 1]};
 }
 
-/* The number after `key` in `out` (e.g. "calls=" in "... calls=12 ..."), or NAN. */
-static double field(const char *out, const char *key)
+double bench_field(const char *out, const char *key)
 {
     const char *at = strstr(out, key);
     if (!at)
@@ -34,7 +32,7 @@ static double field(const char *out, const char *key)
 /* Runs argv capturing stdout; returns the stdout or NULL (message on stderr) when it failed. */
 static const char *run_guest(char *const argv[], struct bench_run *run)
 {
-    if (bench_spawn(argv, true, run) != 0) {
+    if (bench_spawn(argv, BENCH_SPAWN_CAPTURE, run) != 0) {
         fprintf(stderr, "zxvmm_bench: output of the failed run: %s\n", run->out);
         return NULL;
     }
@@ -56,16 +54,16 @@ void bench_measure_p1(const struct bench_config *c, struct bench_figures *fig)
         const char *out = run_guest(argv, &run);
         if (!out)
             break;
-        null[r] = field(out, "null_ns=") / (double)c->calls;
-        write[r] = field(out, "write_ns=") / (double)c->calls;
+        null[r] = bench_field(out, "null_ns=") / (double)c->calls;
+        write[r] = bench_field(out, "write_ns=") / (double)c->calls;
         if (isnan(null[r]) || isnan(write[r])) {
             fprintf(stderr, "zxvmm_bench: unexpected bench_wmem output: %s\n", out);
             break;
         }
     }
     if (r == c->rounds) {
-        fig->wmem_null_ns = stat_of(null, (size_t)r);
-        fig->wmem_write_ns = stat_of(write, (size_t)r);
+        fig->wmem_null_ns = bench_stat_of(null, (size_t)r);
+        fig->wmem_write_ns = bench_stat_of(write, (size_t)r);
     }
     free(null);
     free(write);
@@ -87,15 +85,15 @@ void bench_measure_p2(const struct bench_config *c, int kvm_fd, struct bench_fig
         const char *out = bare[r] > 0 ? run_guest(argv, &run) : NULL;
         if (!out)
             break;
-        null[r] = field(out, "total_ns=") / field(out, "calls=");
+        null[r] = bench_field(out, "total_ns=") / bench_field(out, "calls=");
         if (isnan(null[r])) {
             fprintf(stderr, "zxvmm_bench: unexpected bench_null output: %s\n", out);
             break;
         }
     }
     if (r == c->rounds) {
-        fig->bare_out_ns = stat_of(bare, (size_t)r);
-        fig->null_syscall_ns = stat_of(null, (size_t)r);
+        fig->bare_out_ns = bench_stat_of(bare, (size_t)r);
+        fig->null_syscall_ns = bench_stat_of(null, (size_t)r);
     }
     free(bare);
     free(null);
@@ -153,17 +151,17 @@ void bench_measure_p3(const struct bench_config *c, struct bench_figures *fig)
         const char *out = host_copies(copy, c->copies, &m[r], &p[r]) == 0 ? run_guest(argv, &run) : NULL;
         if (!out)
             break;
-        g[r] = field(out, "median_ns=");
-        if (isnan(g[r]) || field(out, "bytes=") != (double)BENCH_COPY_SIZE) {
+        g[r] = bench_field(out, "median_ns=");
+        if (isnan(g[r]) || bench_field(out, "bytes=") != (double)BENCH_COPY_SIZE) {
             fprintf(stderr, "zxvmm_bench: unexpected bench_wbig output: %s\n", out);
             break;
         }
     }
     bench_copy_destroy(copy);
     if (r == n) {
-        fig->memcpy_ns = stat_of(m, r);
-        fig->pvw_ns = stat_of(p, r);
-        fig->wbig_ns = stat_of(g, r);
+        fig->memcpy_ns = bench_stat_of(m, r);
+        fig->pvw_ns = bench_stat_of(p, r);
+        fig->wbig_ns = bench_stat_of(g, r);
     }
     free(m);
     free(p);
@@ -180,18 +178,18 @@ void bench_measure_startup(const struct bench_config *c, struct bench_figures *f
     struct bench_run run;
     long peak_kib = 0, i = 0;
     for (; minimal && hello && i < c->runs; i++) {
-        if (bench_spawn(minimal_argv, false, &run) != 0)
+        if (bench_spawn(minimal_argv, BENCH_SPAWN_DROP, &run) != 0)
             break;
         minimal[i] = run.wall_ns;
-        if (bench_spawn(hello_argv, false, &run) != 0)
+        if (bench_spawn(hello_argv, BENCH_SPAWN_DROP, &run) != 0)
             break;
         hello[i] = run.wall_ns;
         if (run.maxrss_kib > peak_kib)
             peak_kib = run.maxrss_kib;
     }
     if (i == c->runs) {
-        fig->minimal_wall_ns = stat_of(minimal, (size_t)i);
-        fig->hello_wall_ns = stat_of(hello, (size_t)i);
+        fig->minimal_wall_ns = bench_stat_of(minimal, (size_t)i);
+        fig->hello_wall_ns = bench_stat_of(hello, (size_t)i);
         fig->hello_rss_kib = (double)peak_kib;
     }
     free(minimal);
@@ -217,16 +215,16 @@ void bench_measure_breakpoint(const struct bench_config *c, struct bench_figures
         const char *out = run_guest(argv, &run);
         if (!out)
             break;
-        null[r] = field(out, "null_ns=") / (double)c->bp_hits;
-        bp[r] = field(out, "bp_ns=") / (double)c->bp_hits;
+        null[r] = bench_field(out, "null_ns=") / (double)c->bp_hits;
+        bp[r] = bench_field(out, "bp_ns=") / (double)c->bp_hits;
         if (isnan(null[r]) || isnan(bp[r])) {
             fprintf(stderr, "zxvmm_bench: unexpected bench_bp output: %s\n", out);
             break;
         }
     }
     if (r == c->rounds) {
-        fig->bp_null_ns = stat_of(null, (size_t)r);
-        fig->bp_round_trip_ns = stat_of(bp, (size_t)r);
+        fig->bp_null_ns = bench_stat_of(null, (size_t)r);
+        fig->bp_round_trip_ns = bench_stat_of(bp, (size_t)r);
     }
     free(null);
     free(bp);
@@ -260,16 +258,16 @@ void bench_measure_p9(const struct bench_config *c, struct bench_figures *fig)
         const char *out = run_guest(argv, &run);
         if (!out)
             break;
-        small[r] = field(out, "small_ns=") / (double)c->map_timed;
-        large[r] = field(out, "large_ns=") / (double)c->map_timed;
+        small[r] = bench_field(out, "small_ns=") / (double)c->map_timed;
+        large[r] = bench_field(out, "large_ns=") / (double)c->map_timed;
         if (isnan(small[r]) || isnan(large[r])) {
             fprintf(stderr, "zxvmm_bench: unexpected bench_map output: %s\n", out);
             break;
         }
     }
     if (r == c->map_rounds) {
-        fig->map_small_ns = stat_of(small, (size_t)r);
-        fig->map_large_ns = stat_of(large, (size_t)r);
+        fig->map_small_ns = bench_stat_of(small, (size_t)r);
+        fig->map_large_ns = bench_stat_of(large, (size_t)r);
     }
     free(small);
     free(large);
