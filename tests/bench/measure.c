@@ -251,6 +251,7 @@ void bench_measure_p9(const struct bench_config *c, struct bench_figures *fig)
                     n_small,
                     n_large,
                     n_timed,
+                    n_cycles,
                     NULL};
     struct bench_run run;
     long r = 0;
