@@ -108,15 +108,17 @@ struct bench_stat {
 
 /* Every floor and figure. Times are in nanoseconds. */
 struct bench_figures {
-    struct bench_stat bare_out_ns;      /* P2 floor: one CPL3 `out` round trip of the minimal VM */
-    struct bench_stat null_syscall_ns;  /* P2: one zx_handle_close(ZX_HANDLE_INVALID) under zxvmm */
-    struct bench_stat wmem_null_ns;     /* P1 floor: the same null syscall, timed by bench_wmem */
-    struct bench_stat wmem_write_ns;    /* P1: one 8-byte zx_process_write_memory */
-    struct bench_stat memcpy_ns;        /* P3 floor: host memcpy of BENCH_COPY_SIZE */
-    struct bench_stat pvw_ns;           /* P3 floor: host process_vm_writev of BENCH_COPY_SIZE */
-    struct bench_stat wbig_ns;          /* P3: zx_process_write_memory of BENCH_COPY_SIZE */
-    struct bench_stat minimal_wall_ns;  /* P4 floor: kvm_minimal as a whole process */
-    struct bench_stat hello_wall_ns;    /* P4: `zxvmm run hello` as a whole process */
+    struct bench_stat bare_out_ns;     /* P2 floor: one CPL3 `out` round trip of the minimal VM */
+    struct bench_stat null_syscall_ns; /* P2: one zx_handle_close(ZX_HANDLE_INVALID) under zxvmm */
+    struct bench_stat wmem_null_ns;    /* P1 floor: the same null syscall, timed by bench_wmem */
+    struct bench_stat wmem_write_ns;   /* P1: one 8-byte zx_process_write_memory */
+    struct bench_stat memcpy_ns;       /* P3 floor: host memcpy of BENCH_COPY_SIZE */
+    struct bench_stat pvw_ns;          /* P3 floor: host process_vm_writev of BENCH_COPY_SIZE */
+    struct bench_stat wbig_ns;         /* P3: zx_process_write_memory of BENCH_COPY_SIZE */
+    struct bench_stat minimal_wall_ns; /* P4 floor: kvm_minimal as a whole process */
+    struct bench_stat hello_wall_ns;   /* P4: `zxvmm run hello` as a whole process */
+    struct bench_stat minimal_tree_ns; /* the same two run from where they were built, not from copies */
+    struct bench_stat hello_tree_ns;
     double hello_rss_kib;               /* P5: the largest ru_maxrss of those runs */
     struct bench_stat bp_null_ns;       /* the null syscall, timed by bench_bp's debugger */
     struct bench_stat bp_round_trip_ns; /* one in-guest breakpoint hit, handled and resumed */

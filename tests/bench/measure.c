@@ -1,10 +1,13 @@
 /* measure.c: each target's floors and figures, samples of the two sides taken alternately. */
+#include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <math.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "bench.h"
 
@@ -168,32 +171,87 @@ void bench_measure_p3(const struct bench_config *c, struct bench_figures *fig)
     free(g);
 }
 
-/* P4 and P5: kvm_minimal and `zxvmm run hello` alternate run by run; median wall times, peak RSS. */
+/* Copies the program at `src` into `dir` under its own name, executable; the copy's path in `out`. */
+static int copy_program(const char *src, const char *dir, char *out, size_t outlen)
+{
+    const char *base = strrchr(src, '/');
+    snprintf(out, outlen, "%s/%s", dir, base ? base + 1 : src);
+    int in = open(src, O_RDONLY | O_CLOEXEC), to = open(out, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0755);
+    char buf[65536];
+    ssize_t n = 0;
+    while (in >= 0 && to >= 0 && (n = read(in, buf, sizeof(buf))) > 0)
+        if (write(to, buf, (size_t)n) != n)
+            n = -1;
+    int ok = in >= 0 && to >= 0 && n == 0;
+    if (!ok)
+        fprintf(stderr, "zxvmm_bench: cannot copy %s to %s: %s\n", src, out, strerror(errno));
+    if (in >= 0)
+        close(in);
+    if (to >= 0 && close(to) != 0)
+        ok = 0;
+    return ok ? 0 : -1;
+}
+
+/*
+ * P4 and P5: kvm_minimal and `zxvmm run hello` alternate run by run, each
+ * pair run twice: from copies of the three programs in a scratch directory
+ * under TMPDIR (the figures of the targets: both sides start from the same
+ * local file system, as an installed zxvmm would), and from where they
+ * were built (a shared or network file system there charges a program's
+ * size at every start). Median wall times, peak RSS (of all hello runs).
+ */
 void bench_measure_startup(const struct bench_config *c, struct bench_figures *fig)
 {
     double *minimal = calloc((size_t)c->runs, sizeof(double)),
-           *hello = calloc((size_t)c->runs, sizeof(double));
-    char *minimal_argv[] = {(char *)c->paths.kvm_minimal, NULL};
-    char *hello_argv[] = {(char *)c->paths.zxvmm, "run", (char *)c->paths.hello, NULL};
+           *hello = calloc((size_t)c->runs, sizeof(double)),
+           *minimal_tree = calloc((size_t)c->runs, sizeof(double)),
+           *hello_tree = calloc((size_t)c->runs, sizeof(double));
+    const char *tmp = getenv("TMPDIR");
+    char dir[PATH_MAX], zxvmm[2 * PATH_MAX], hello_elf[2 * PATH_MAX], kvm_minimal[2 * PATH_MAX];
+    snprintf(dir, sizeof(dir), "%s/zxvmm-bench-XXXXXX", tmp && *tmp ? tmp : P_tmpdir);
+    int ok = mkdtemp(dir) != NULL;
+    if (!ok)
+        fprintf(stderr, "zxvmm_bench: cannot make a scratch directory %s: %s\n", dir, strerror(errno));
+    ok = ok && copy_program(c->paths.zxvmm, dir, zxvmm, sizeof(zxvmm)) == 0 &&
+         copy_program(c->paths.hello, dir, hello_elf, sizeof(hello_elf)) == 0 &&
+         copy_program(c->paths.kvm_minimal, dir, kvm_minimal, sizeof(kvm_minimal)) == 0;
+    char *minimal_argv[] = {kvm_minimal, NULL};
+    char *hello_argv[] = {zxvmm, "run", hello_elf, NULL};
+    char *minimal_tree_argv[] = {(char *)c->paths.kvm_minimal, NULL};
+    char *hello_tree_argv[] = {(char *)c->paths.zxvmm, "run", (char *)c->paths.hello, NULL};
     struct bench_run run;
     long peak_kib = 0, i = 0;
-    for (; minimal && hello && i < c->runs; i++) {
+    for (; ok && minimal && hello && minimal_tree && hello_tree && i < c->runs; i++) {
         if (bench_spawn(minimal_argv, BENCH_SPAWN_DROP, &run) != 0)
             break;
         minimal[i] = run.wall_ns;
         if (bench_spawn(hello_argv, BENCH_SPAWN_DROP, &run) != 0)
             break;
         hello[i] = run.wall_ns;
-        if (run.maxrss_kib > peak_kib)
-            peak_kib = run.maxrss_kib;
+        peak_kib = run.maxrss_kib > peak_kib ? run.maxrss_kib : peak_kib;
+        if (bench_spawn(minimal_tree_argv, BENCH_SPAWN_DROP, &run) != 0)
+            break;
+        minimal_tree[i] = run.wall_ns;
+        if (bench_spawn(hello_tree_argv, BENCH_SPAWN_DROP, &run) != 0)
+            break;
+        hello_tree[i] = run.wall_ns;
+        peak_kib = run.maxrss_kib > peak_kib ? run.maxrss_kib : peak_kib;
     }
     if (i == c->runs) {
         fig->minimal_wall_ns = bench_stat_of(minimal, (size_t)i);
         fig->hello_wall_ns = bench_stat_of(hello, (size_t)i);
+        fig->minimal_tree_ns = bench_stat_of(minimal_tree, (size_t)i);
+        fig->hello_tree_ns = bench_stat_of(hello_tree, (size_t)i);
         fig->hello_rss_kib = (double)peak_kib;
     }
+    unlink(zxvmm);
+    unlink(hello_elf);
+    unlink(kvm_minimal);
+    rmdir(dir);
     free(minimal);
     free(hello);
+    free(minimal_tree);
+    free(hello_tree);
 }
 
 /*
