@@ -306,7 +306,7 @@ void trace_on_event(void *ctx, struct vm_event *ev)
         memcpy(t->buf + t->len, t->row, t->row_len);
         t->len += t->row_len;
     }
-    if (ev->t_ns - t->flushed_ns >= TRACE_FLUSH_NS) {
+    if (ev->t_ns >= t->flushed_ns + TRACE_FLUSH_NS) { /* rows of other vCPUs may come slightly out of order */
         flush_buf(t);
         t->flushed_ns = ev->t_ns;
     }
