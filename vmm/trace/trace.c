@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -100,22 +101,31 @@ int trace_close(struct trace *t)
 
 /* ---- the row being formatted ---- */
 
-static void put_bytes(struct trace *t, const char *p, size_t n)
+/* Makes room for `n` more bytes of the row; false (and the error recorded) when the host is out of memory. */
+static bool grow_row(struct trace *t, size_t n)
 {
-    if (t->row_len + n > t->row_cap) {
-        size_t cap = t->row_cap * 2 > t->row_len + n ? t->row_cap * 2 : t->row_len + n;
-        char *grown = realloc(t->row, cap);
-        if (!grown) {
-            if (t->error == 0)
-                t->error = ENOMEM;
-            return;
-        }
-        t->row = grown;
-        t->row_cap = cap;
+    size_t cap = t->row_cap * 2 > t->row_len + n ? t->row_cap * 2 : t->row_len + n;
+    char *grown = realloc(t->row, cap);
+    if (!grown) {
+        if (t->error == 0)
+            t->error = ENOMEM;
+        return false;
     }
+    t->row = grown;
+    t->row_cap = cap;
+    return true;
+}
+
+static inline void put_bytes(struct trace *t, const char *p, size_t n)
+{
+    if (__builtin_expect(t->row_len + n > t->row_cap, 0) && !grow_row(t, n))
+        return;
     memcpy(t->row + t->row_len, p, n);
     t->row_len += n;
 }
+
+/* A string literal: its length is known where it is written, so the copy is a few moves. */
+#define PUT_LIT(t, lit) put_bytes((t), "" lit, sizeof(lit) - 1)
 
 static void put_str(struct trace *t, const char *s)
 {
@@ -136,7 +146,7 @@ static void put_u64(struct trace *t, uint64_t v)
 static void put_i64(struct trace *t, int64_t v)
 {
     if (v < 0) {
-        put_bytes(t, "-", 1);
+        PUT_LIT(t, "-");
         put_u64(t, (uint64_t)0 - (uint64_t)v);
         return;
     }
@@ -147,7 +157,7 @@ static void put_i64(struct trace *t, int64_t v)
 static void put_json(struct trace *t, const char *s)
 {
     static const char hex[] = "0123456789abcdef";
-    put_bytes(t, "\"", 1);
+    PUT_LIT(t, "\"");
     const unsigned char *p = (const unsigned char *)s, *run = p;
     for (; *p; p++) {
         if (*p != '"' && *p != '\\' && *p >= 0x20 && *p < 0x7f)
@@ -163,7 +173,7 @@ static void put_json(struct trace *t, const char *s)
         run = p + 1;
     }
     put_bytes(t, (const char *)run, (size_t)(p - run));
-    put_bytes(t, "\"", 1);
+    PUT_LIT(t, "\"");
 }
 
 void trace_json_string(FILE *f, const char *s)
@@ -200,44 +210,44 @@ static const char *end_name(enum process_end end)
 static void write_syscall(struct trace *t, const struct vm_event *ev)
 {
     const char *name = syscall_name(ev->number);
-    put_str(t, ",\"syscall\":");
+    PUT_LIT(t, ",\"syscall\":");
     if (name)
         put_json(t, name);
     else
-        put_str(t, "null");
-    put_str(t, ",\"number\":");
+        PUT_LIT(t, "null");
+    PUT_LIT(t, ",\"number\":");
     put_u64(t, ev->number);
-    put_str(t, ",\"args\":[");
+    PUT_LIT(t, ",\"args\":[");
     unsigned nargs = name ? syscall_nargs(ev->number) : SYSCALL_MAX_ARGS;
     for (unsigned i = 0; i < nargs; i++) {
         if (i)
-            put_bytes(t, ",", 1);
+            PUT_LIT(t, ",");
         put_u64(t, ev->call->arg[i]);
     }
-    put_bytes(t, "]", 1);
+    PUT_LIT(t, "]");
     enum syscall_return kind = name ? syscall_return_kind(ev->number) : SYSCALL_RETURNS_STATUS;
     if (kind == SYSCALL_RETURNS_STATUS) {
         const char *st = syscall_status_name((zx_status_t)(int64_t)ev->ret);
-        put_str(t, ",\"status\":");
+        PUT_LIT(t, ",\"status\":");
         if (st) {
-            put_bytes(t, "\"", 1);
+            PUT_LIT(t, "\"");
             put_str(t, st);
-            put_bytes(t, "\"", 1);
+            PUT_LIT(t, "\"");
         } else {
             put_i64(t, (int64_t)ev->ret);
         }
     } else if (kind == SYSCALL_RETURNS_VALUE) {
-        put_str(t, ",\"ret\":");
+        PUT_LIT(t, ",\"ret\":");
         put_u64(t, ev->ret);
     }
     uint64_t actual;
     if (vm_event_actual(ev, &actual)) {
-        put_str(t, ",\"actual\":");
+        PUT_LIT(t, ",\"actual\":");
         put_u64(t, actual);
     }
     if (ev->replaced)
-        put_str(t, ",\"replaced\":true");
-    put_str(t, ",\"dur_ns\":");
+        PUT_LIT(t, ",\"replaced\":true");
+    PUT_LIT(t, ",\"dur_ns\":");
     put_u64(t, ev->dur_ns);
 }
 
@@ -248,46 +258,46 @@ static void write_event(struct trace *t, const struct vm_event *ev)
                                         [VM_EVENT_SYSCALL_AFTER] = "syscall",
                                         [VM_EVENT_EXCEPTION] = "exception",
                                         [VM_EVENT_FAULT] = "fault"};
-    put_str(t, "{\"t_ns\":");
+    PUT_LIT(t, "{\"t_ns\":");
     put_u64(t, ev->t_ns);
-    put_str(t, ",\"event\":\"");
+    PUT_LIT(t, ",\"event\":\"");
     put_str(t, kinds[ev->kind]);
-    put_str(t, "\",\"process\":");
+    PUT_LIT(t, "\",\"process\":");
     put_json(t, ev->name);
-    put_str(t, ",\"koid\":");
+    PUT_LIT(t, ",\"koid\":");
     put_u64(t, (uint64_t)ev->proc->obj.koid);
     switch (ev->kind) {
     case VM_EVENT_EXIT:
-        put_str(t, ",\"end\":\"");
+        PUT_LIT(t, ",\"end\":\"");
         put_str(t, end_name(ev->end));
-        put_str(t, "\",\"code\":");
+        PUT_LIT(t, "\",\"code\":");
         put_i64(t, ev->code);
         break;
     case VM_EVENT_SYSCALL_AFTER:
         write_syscall(t, ev);
         break;
     case VM_EVENT_EXCEPTION:
-        put_str(t, ",\"vector\":");
+        PUT_LIT(t, ",\"vector\":");
         put_u64(t, ev->vector);
-        put_str(t, ",\"name\":");
+        PUT_LIT(t, ",\"name\":");
         put_json(t, x86_exception_name(ev->vector));
-        put_str(t, ",\"rip\":");
+        PUT_LIT(t, ",\"rip\":");
         put_u64(t, ev->rip);
-        put_str(t, ",\"cr2\":");
+        PUT_LIT(t, ",\"cr2\":");
         put_u64(t, ev->cr2);
-        put_str(t, ",\"error_code\":");
+        PUT_LIT(t, ",\"error_code\":");
         put_u64(t, ev->error_code);
         break;
     case VM_EVENT_FAULT:
-        put_str(t, ",\"id\":");
+        PUT_LIT(t, ",\"id\":");
         put_json(t, ev->fault_id);
-        put_str(t, ",\"action\":");
+        PUT_LIT(t, ",\"action\":");
         put_json(t, ev->fault_action);
         break;
     default:
         break;
     }
-    put_bytes(t, "}\n", 2);
+    PUT_LIT(t, "}\n");
 }
 
 void trace_on_event(void *ctx, struct vm_event *ev)
