@@ -22,6 +22,8 @@
 #define DEFAULT_MAP_TIMED   500    /* P9: maps timed on each side per round */
 #define DEFAULT_MAP_CYCLES  1      /* P9: few/many cycles per run */
 #define DEFAULT_MAP_ROUNDS  3      /* P9 rounds: one zxvmm run each, seconds under nested KVM */
+#define DEFAULT_CAMP_RUNS   20     /* P8: faulted runs per side and round */
+#define DEFAULT_CAMP_ROUNDS 3      /* P8 rounds */
 #define MAX_MAP_CYCLES      64     /* what bench_map accepts */
 #define MAX_COUNT           100000000L
 #define MAX_COPIES          64 /* what bench_wbig accepts */
@@ -73,6 +75,11 @@ static double ratio_p4(const struct bench_figures *fig)
     return fig->hello_wall_ns.med / fig->minimal_wall_ns.med;
 }
 
+static double ratio_p4_tree(const struct bench_figures *fig)
+{
+    return fig->hello_tree_ns.med / fig->minimal_tree_ns.med;
+}
+
 static double ratio_p5(const struct bench_figures *fig)
 {
     return fig->hello_rss_kib / P5_BUDGET_KIB;
@@ -83,14 +90,34 @@ static double ratio_p9(const struct bench_figures *fig)
     return fig->map_large_ns.med / fig->map_small_ns.med;
 }
 
+/* Runs per second of the campaign over the loop's: the inverse ratio of their times for the same runs. */
+static double ratio_p8(const struct bench_figures *fig)
+{
+    return fig->camp_seq_ns.med / fig->camp_ns.med;
+}
+
+static double ratio_p10_hook(const struct bench_figures *fig)
+{
+    return fig->p10_hook_ns.med / fig->p10_plain_ns.med;
+}
+
+static double ratio_p10_trace(const struct bench_figures *fig)
+{
+    return fig->p10_trace_ns.med / fig->p10_plain_ns.med;
+}
+
 static const struct bench_target targets[] = {
     {"P1", "ratio", 1.10, false, ratio_p1},
     {"P2", "ratio", 1.10, false, ratio_p2},
     {"P3", "ratio", 0.80, true, ratio_p3_memcpy},
     {"P3", "ratio_vs_process_vm_writev", 1.50, true, ratio_p3_pvw},
-    {"P4", "ratio", 1.50, false, ratio_p4},
+    {"P4", "ratio", 1.30, false, ratio_p4},
+    {"P4", "ratio_from_build_tree", 1.30, false, ratio_p4_tree},
     {"P5", "ratio", 1.00, false, ratio_p5},
+    {"P8", "ratio", 3.00, true, ratio_p8},
     {"P9", "ratio", 2.00, false, ratio_p9},
+    {"P10", "hook_ratio", 1.10, false, ratio_p10_hook},
+    {"P10", "trace_ratio", 1.10, false, ratio_p10_trace},
 };
 
 static const char *env_or(const char *name, const char *fallback)
@@ -126,6 +153,8 @@ static void config_load(struct bench_config *c)
     c->map_timed = env_count("ZXVMM_BENCH_MAP_TIMED", DEFAULT_MAP_TIMED, MAX_COUNT);
     c->map_cycles = env_count("ZXVMM_BENCH_MAP_CYCLES", DEFAULT_MAP_CYCLES, MAX_MAP_CYCLES);
     c->map_rounds = env_count("ZXVMM_BENCH_MAP_ROUNDS", DEFAULT_MAP_ROUNDS, MAX_COUNT);
+    c->camp_runs = env_count("ZXVMM_BENCH_CAMPAIGN_RUNS", DEFAULT_CAMP_RUNS, MAX_COUNT);
+    c->camp_rounds = env_count("ZXVMM_BENCH_CAMPAIGN_ROUNDS", DEFAULT_CAMP_ROUNDS, MAX_COUNT);
     struct bench_paths *p = &c->paths;
     const char *guests = env_or("ZXVMM_GUESTS", ZXVMM_GUESTS);
     snprintf(p->zxvmm, sizeof(p->zxvmm), "%s", env_or("ZXVMM_BIN", ZXVMM_BIN));
@@ -196,10 +225,16 @@ static void print_figures(const struct bench_config *c, const struct bench_figur
              "of %ld runs",
              c->copies, c->copy_rounds);
     print_rate("figure", "write_memory_64m_gbps", fig->wbig_ns, what);
-    snprintf(what, sizeof(what), "whole process: real mode `out` + `hlt`; median of %ld runs", c->runs);
+    snprintf(what, sizeof(what),
+             "whole process: real mode `out` + `hlt`; a copy in TMPDIR; median of %ld runs", c->runs);
     print_time("floor", "kvm_minimal_ms", fig->minimal_wall_ns, NS_PER_MS, what);
-    snprintf(what, sizeof(what), "whole process, fork to wait4; median of %ld runs", c->runs);
+    snprintf(what, sizeof(what), "whole process, fork to wait4; copies in TMPDIR; median of %ld runs",
+             c->runs);
     print_time("figure", "zxvmm_run_hello_ms", fig->hello_wall_ns, NS_PER_MS, what);
+    print_time("floor", "kvm_minimal_build_tree_ms", fig->minimal_tree_ns, NS_PER_MS,
+               "the same runs of the programs where they are");
+    print_time("figure", "zxvmm_run_hello_build_tree_ms", fig->hello_tree_ns, NS_PER_MS,
+               "the same runs of the programs where they are");
     struct rusage self;
     getrusage(RUSAGE_SELF, &self);
     printf("floor  rss_budget_mib=%.2f\n", P5_BUDGET_KIB / KIB_PER_MIB);
@@ -220,6 +255,21 @@ static void print_figures(const struct bench_config *c, const struct bench_figur
     print_time("floor", "map_few_us", fig->map_small_ns, NS_PER_US, what);
     snprintf(what, sizeof(what), "same runs: with %ld mappings present", c->map_large);
     print_time("figure", "map_many_us", fig->map_large_ns, NS_PER_US, what);
+    snprintf(what, sizeof(what),
+             "%ld x `zxvmm run --scenario` of hello (golden + faulted run each), one after another; median "
+             "of %ld rounds",
+             c->camp_runs, c->camp_rounds);
+    print_time("floor", "run_scenario_loop_ms", fig->camp_seq_ns, NS_PER_MS, what);
+    snprintf(what, sizeof(what), "`zxvmm campaign --runs %ld -j 2`, same scenario and seeds, whole process",
+             c->camp_runs);
+    print_time("figure", "campaign_ms", fig->camp_ns, NS_PER_MS, what);
+    snprintf(what, sizeof(what), "zxvmm run bench_null %ld, nothing attached; median of %ld rounds", c->calls,
+             c->rounds);
+    print_time("floor", "p10_null_syscall_us", fig->p10_plain_ns, NS_PER_US, what);
+    print_time("figure", "hooked_null_syscall_us", fig->p10_hook_ns, NS_PER_US,
+               "same rounds: run --scenario with a Lua on_syscall hook (faulted run)");
+    print_time("figure", "traced_null_syscall_us", fig->p10_trace_ns, NS_PER_US,
+               "same rounds: run --trace FILE");
 }
 
 /* The breakpoint round trip as a multiple of the null syscall: reported, no target (PERFORMANCE.md has none).
@@ -265,14 +315,16 @@ int main(void)
     config_load(&c);
     if (!paths_ok(&c.paths))
         return EXIT_MEASURE_BAD;
-    printf("zxvmm_bench: %s; P1/P2 %ld rounds of %ld calls; P3 %ld rounds of %ld copies; P4/P5 %ld runs; "
-           "BP %ld rounds of %ld hits; P9 %ld rounds of %ld cycles of %ld maps at %ld and %ld mappings\n",
-           c.paths.zxvmm, c.rounds, c.calls, c.copy_rounds, c.copies, c.runs, c.rounds, c.bp_hits,
-           c.map_rounds, c.map_cycles, c.map_timed, c.map_small, c.map_large);
+    printf(
+        "zxvmm_bench: %s; P1/P2 %ld rounds of %ld calls; P3 %ld rounds of %ld copies; P4/P5 %ld runs; "
+        "BP %ld rounds of %ld hits; P9 %ld rounds of %ld cycles of %ld maps at %ld and %ld mappings; P8 %ld "
+        "rounds of %ld runs; P10 %ld rounds of %ld calls\n",
+        c.paths.zxvmm, c.rounds, c.calls, c.copy_rounds, c.copies, c.runs, c.rounds, c.bp_hits, c.map_rounds,
+        c.map_cycles, c.map_timed, c.map_small, c.map_large, c.camp_rounds, c.camp_runs, c.rounds, c.calls);
     fflush(stdout);
     const struct bench_stat none = {NAN, NAN, NAN};
-    struct bench_figures fig = {none, none, none, none, none, none, none,
-                                none, none, NAN,  none, none, none, none};
+    struct bench_figures fig = {none, none, none, none, none, none, none, none, none, none, none,
+                                NAN,  none, none, none, none, none, none, none, none, none};
     bench_measure_p1(&c, &fig);
     bench_measure_p2(&c, kvm_fd, &fig);
     close(kvm_fd);
@@ -280,6 +332,8 @@ int main(void)
     bench_measure_startup(&c, &fig);
     bench_measure_breakpoint(&c, &fig);
     bench_measure_p9(&c, &fig);
+    bench_measure_p8(&c, &fig);
+    bench_measure_p10(&c, &fig);
     print_figures(&c, &fig);
     bool measured = print_targets(&fig);
     return print_breakpoint(&fig) && measured ? 0 : EXIT_MEASURE_BAD;

@@ -34,10 +34,12 @@ double bench_median(double *v, size_t n)
     return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
-/* The child: stdin from /dev/null, stdout to `out_fd`, then exec. Never returns. */
-static void exec_child(char *const argv[], int null_fd, int out_fd)
+/* The child: stdin from /dev/null, stdout to `out_fd`, stderr to /dev/null when `quiet`, then exec. Never
+ * returns. */
+static void exec_child(char *const argv[], int null_fd, int out_fd, int quiet)
 {
-    if (dup2(null_fd, STDIN_FILENO) < 0 || dup2(out_fd, STDOUT_FILENO) < 0)
+    if (dup2(null_fd, STDIN_FILENO) < 0 || dup2(out_fd, STDOUT_FILENO) < 0 ||
+        (quiet && dup2(null_fd, STDERR_FILENO) < 0))
         _exit(EXEC_FAILED_EXIT);
     execv(argv[0], argv);
     _exit(EXEC_FAILED_EXIT);
@@ -81,8 +83,9 @@ static int reap(pid_t pid, const char *path, struct bench_run *run)
     return 0;
 }
 
-int bench_spawn(char *const argv[], int capture, struct bench_run *run)
+int bench_spawn(char *const argv[], int how, struct bench_run *run)
 {
+    int capture = how & BENCH_SPAWN_CAPTURE;
     int pipe_fds[2] = {-1, -1};
     int null_fd = open("/dev/null", O_RDWR | O_CLOEXEC);
     if (null_fd < 0 || (capture && pipe2(pipe_fds, O_CLOEXEC) < 0)) {
@@ -95,7 +98,7 @@ int bench_spawn(char *const argv[], int capture, struct bench_run *run)
     double start = bench_now_ns();
     pid_t pid = fork();
     if (pid == 0)
-        exec_child(argv, null_fd, capture ? pipe_fds[1] : null_fd);
+        exec_child(argv, null_fd, capture ? pipe_fds[1] : null_fd, how & BENCH_SPAWN_QUIET);
     close(null_fd);
     if (capture)
         close(pipe_fds[1]);

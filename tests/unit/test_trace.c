@@ -142,6 +142,120 @@ Test(trace, control_and_non_ascii_bytes_are_escaped)
         "{\"t_ns\":0,\"event\":\"start\",\"process\":\"a\\u000ab\\u00c3\\u00a9\\\\\",\"koid\":1}\n");
 }
 
+/* The file's text so far (the trace still open), into a malloc'd string. */
+static char *file_text(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "r");
+    cr_assert_not_null(f);
+    fseek(f, 0, SEEK_END);
+    long size = ftell(f);
+    rewind(f);
+    char *text = malloc((size_t)size + 1);
+    *len = fread(text, 1, (size_t)size, f);
+    text[*len] = '\0';
+    fclose(f);
+    return text;
+}
+
+/* Rows of `text` that are whole: each starts with {"t_ns": and ends with }\n; the text ends at a row's end.
+ */
+static size_t whole_rows(const char *text, size_t len)
+{
+    cr_assert(len == 0 || text[len - 1] == '\n', "a cut row at the end: ...%s",
+              text + (len > 80 ? len - 80 : 0));
+    size_t rows = 0;
+    for (const char *line = text; *line; rows++) {
+        const char *nl = strchr(line, '\n');
+        cr_assert(strncmp(line, "{\"t_ns\":", 8) == 0 && nl[-1] == '}', "not a whole row: %.80s", line);
+        line = nl + 1;
+    }
+    return rows;
+}
+
+Test(trace, rows_are_held_back_and_written_whole_at_every_write_and_at_close)
+{
+    char path[] = "/tmp/zxvmm-trace-XXXXXX";
+    int fd = mkstemp(path);
+    cr_assert_geq(fd, 0);
+    close(fd);
+    char err[256];
+    struct trace *t = trace_open(path, err, sizeof(err));
+    cr_assert_not_null(t, "%s", err);
+    struct syscall_call call = {.arg = {UINT64_MAX, 0, 12345678901234567890ULL}};
+    struct vm_event ev = {.kind = VM_EVENT_SYSCALL_AFTER,
+                          .proc = &victim,
+                          .name = victim.name,
+                          .call = &call,
+                          .number = 19,
+                          .ret = (uint64_t)(int64_t)-12345,
+                          .dur_ns = 7};
+    size_t len, seen_writes = 0, before = 0, rows = 0;
+    char *text;
+    /* 3000 rows of some 170 bytes, all in the same second: written only as the buffer fills. */
+    for (int i = 0; i < 3000; i++) {
+        ev.t_ns = 100 + (uint64_t)i;
+        trace_on_event(t, &ev);
+        text = file_text(path, &len);
+        rows = whole_rows(text, len);
+        cr_assert_leq(rows, (size_t)i + 1);
+        if (len != before)
+            seen_writes++;
+        before = len;
+        free(text);
+    }
+    cr_assert_geq(seen_writes, 5, "%zu writes for some 500 KiB of rows", seen_writes);
+    cr_assert_lt(rows, 3000, "rows are held back until the buffer fills");
+    /* A second of trace time after the last write: the rows held back go out with this one. */
+    ev.t_ns = 100 + 1000000000ULL + 3000;
+    trace_on_event(t, &ev);
+    text = file_text(path, &len);
+    cr_assert_eq(whole_rows(text, len), 3001);
+    const char *last = strrchr(text, '{');
+    cr_assert_str_eq(last,
+                     "{\"t_ns\":1000003100,\"event\":\"syscall\",\"process\":\"vic\\\"tim\",\"koid\":1026,"
+                     "\"syscall\":\"zx_debug_write\",\"number\":19,\"args\":[18446744073709551615,0],"
+                     "\"status\":-12345,\"dur_ns\":7}\n");
+    free(text);
+    ev.t_ns++;
+    trace_on_event(t, &ev);
+    cr_assert_eq(trace_close(t), 0);
+    text = file_text(path, &len);
+    cr_assert_eq(whole_rows(text, len), 3002, "the row held back is written at close");
+    free(text);
+    unlink(path);
+}
+
+Test(trace, a_row_longer_than_the_buffer_is_written_whole)
+{
+    static char name[100 * 1024];
+    memset(name, 'n', sizeof(name) - 1);
+    struct process p = {.obj = {.koid = 2}, .name = "long"}; /* the row names ev.name */
+    struct vm_event evs[] = {{.kind = VM_EVENT_START, .proc = &victim, .name = victim.name, .t_ns = 1},
+                             {.kind = VM_EVENT_START, .proc = &p, .name = name, .t_ns = 2},
+                             {.kind = VM_EVENT_START, .proc = &victim, .name = victim.name, .t_ns = 3}};
+    char path[] = "/tmp/zxvmm-trace-XXXXXX";
+    int fd = mkstemp(path);
+    cr_assert_geq(fd, 0);
+    close(fd);
+    char err[256];
+    struct trace *t = trace_open(path, err, sizeof(err));
+    cr_assert_not_null(t, "%s", err);
+    for (size_t i = 0; i < 3; i++)
+        trace_on_event(t, &evs[i]);
+    cr_assert_eq(trace_close(t), 0);
+    size_t len;
+    char *text = file_text(path, &len);
+    cr_assert_eq(whole_rows(text, len), 3);
+    cr_assert(strncmp(text, "{\"t_ns\":1,", 10) == 0);
+    cr_assert_not_null(strstr(text, "}\n{\"t_ns\":2,"), "rows in order");
+    cr_assert_not_null(strstr(text, "nnn\",\"koid\":2}\n{\"t_ns\":3,"), "rows in order");
+    cr_assert_eq(len, strlen(name) +
+                          3 * strlen("{\"t_ns\":1,\"event\":\"start\",\"process\":\"\",\"koid\":2}\n") +
+                          2 * strlen("vic\\\"tim") + 2 * 3);
+    free(text);
+    unlink(path);
+}
+
 Test(trace, a_file_that_cannot_be_created_is_refused_naming_path_and_cause)
 {
     char err[256];

@@ -260,7 +260,8 @@ static int run_vm(const struct cli_options *o, const struct run_attach *a)
     enum vm_outcome outcome = vm_run(&vm, main_vcpu, o->timeout_ns, &code);
     inject_stop(inject);
     gdb_server_finish(gdb, outcome, code);
-    vm_destroy(&vm);
+    /* The VMM exits once the run is over (run, or a campaign's child): the kernel drops the VM faster. */
+    vm_destroy_at_exit(&vm);
     inject_free(inject);
     if (inject && a->faults->failed) { /* a hook failed: the run is the VMM's failure, not the guest's */
         fprintf(stderr, "zxvmm: scenario: %s\n", a->faults->failure);

@@ -18,7 +18,9 @@ static const char *const hook_names[HOOK_COUNT] = {
 struct hooks {
     struct sandbox *sb;
     const struct scenario *s;
-    int ref[HOOK_COUNT]; /* registry references to the functions, LUA_NOREF when absent */
+    int ref[HOOK_COUNT];    /* registry references to the functions, LUA_NOREF when absent */
+    int ev_ref[HOOK_COUNT]; /* each hook's `ev`, one table refilled for every call (no allocation per call) */
+    int args_ref;           /* on_syscall's ev.args, refilled the same way */
 };
 
 const char *hook_name(enum hook_kind kind)
@@ -63,12 +65,17 @@ struct hooks *hooks_new(const struct scenario *s, struct rng *rng, sandbox_log_f
     }
     lua_State *L = sandbox_lua(h->sb);
     for (int k = 0; k < HOOK_COUNT; k++) {
-        h->ref[k] = LUA_NOREF;
-        if (lua_getfield(L, -1, hook_names[k]) == LUA_TFUNCTION)
+        h->ref[k] = h->ev_ref[k] = LUA_NOREF;
+        if (lua_getfield(L, -1, hook_names[k]) == LUA_TFUNCTION) {
             h->ref[k] = luaL_ref(L, LUA_REGISTRYINDEX);
-        else
+            lua_createtable(L, 0, 10);
+            h->ev_ref[k] = luaL_ref(L, LUA_REGISTRYINDEX);
+        } else {
             lua_pop(L, 1);
+        }
     }
+    lua_createtable(L, SYSCALL_MAX_ARGS, 0);
+    h->args_ref = luaL_ref(L, LUA_REGISTRYINDEX);
     lua_pop(L, 1);
     return h;
 }
@@ -89,6 +96,12 @@ bool hooks_has(const struct hooks *h, enum hook_kind kind)
 static void set_integer(lua_State *L, const char *key, int64_t v)
 {
     lua_pushinteger(L, (lua_Integer)v);
+    lua_setfield(L, -2, key);
+}
+
+static void set_nil(lua_State *L, const char *key)
+{
+    lua_pushnil(L);
     lua_setfield(L, -2, key);
 }
 
@@ -113,17 +126,18 @@ static const char *end_name(enum process_end end)
     }
 }
 
-/* The event table `ev` of docs/faults.md, pushed. */
-static void push_event(lua_State *L, enum hook_kind kind, const struct vm_event *ev, uint64_t n)
+/* The event table `ev` of docs/faults.md, refilled and pushed: fields a call does not have are nil. */
+static void push_event(const struct hooks *h, lua_State *L, enum hook_kind kind, const struct vm_event *ev,
+                       uint64_t n)
 {
-    lua_createtable(L, 0, 10);
+    lua_rawgeti(L, LUA_REGISTRYINDEX, h->ev_ref[kind]);
     set_string(L, "process", ev->name);
     set_integer(L, "koid", (int64_t)ev->proc->obj.koid);
     if (kind == HOOK_ON_SYSCALL) {
         const char *name = syscall_name(ev->number);
         set_string(L, "syscall", name ? name : "unknown");
         set_integer(L, "number", ev->number);
-        lua_createtable(L, SYSCALL_MAX_ARGS, 0);
+        lua_rawgeti(L, LUA_REGISTRYINDEX, h->args_ref);
         for (int i = 0; i < SYSCALL_MAX_ARGS; i++) {
             lua_pushinteger(L, (lua_Integer)ev->call->arg[i]);
             lua_rawseti(L, -2, i + 1);
@@ -135,8 +149,12 @@ static void push_event(lua_State *L, enum hook_kind kind, const struct vm_event 
         uint64_t actual;
         if (after)
             set_integer(L, "status", (int64_t)ev->ret);
+        else
+            set_nil(L, "status");
         if (after && vm_event_actual(ev, &actual))
             set_integer(L, "actual", (int64_t)actual);
+        else
+            set_nil(L, "actual");
     } else if (kind == HOOK_ON_EXCEPTION) {
         set_integer(L, "vector", ev->vector);
         set_integer(L, "rip", (int64_t)ev->rip);
@@ -153,7 +171,7 @@ int hooks_call(struct hooks *h, enum hook_kind kind, const struct vm_event *ev, 
     lua_State *L = sandbox_lua(h->sb);
     char msg[384];
     lua_rawgeti(L, LUA_REGISTRYINDEX, h->ref[kind]);
-    push_event(L, kind, ev, n);
+    push_event(h, L, kind, ev, n);
     if (sandbox_call(h->sb, 1, 1, msg, sizeof(msg)) != 0) {
         snprintf(err, errlen, "%s: %s", hook_names[kind], msg);
         return -1;

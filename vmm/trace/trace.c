@@ -2,53 +2,178 @@
 #include "trace/trace.h"
 
 #include <errno.h>
-#include <inttypes.h>
+#include <fcntl.h>
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "syscall/names.h"
 #include "syscall/uaccess.h"
 #include "x86_64/cpu.h"
 
+/*
+ * Rows are formatted by hand into `buf` (no stdio on the hot path) and
+ * written with write(2) in whole rows: when the next row would not fit, when
+ * TRACE_FLUSH_NS of trace time passed since the last write, and at close. So
+ * a VMM killed or crashed mid-run leaves every row up to the last write
+ * whole, and none cut.
+ */
+#define TRACE_BUF_SIZE (64 * 1024)
+#define TRACE_FLUSH_NS 1000000000ULL /* at most a second of rows held back */
+#define TRACE_ROW_MAX  4096          /* a row longer than this (long names) is written on its own */
+
 struct trace {
-    FILE *f;
+    int fd;
     pthread_mutex_t lock; /* one row at a time, whichever vCPU reports it */
     int error;            /* the first write error (errno), 0 while none */
+    uint64_t flushed_ns;  /* t_ns of the row that triggered the last write */
+    size_t len;           /* bytes in buf */
+    char *row;            /* the row being formatted (TRACE_ROW_MAX, grown as needed) */
+    size_t row_len, row_cap;
+    char buf[TRACE_BUF_SIZE];
 };
 
 struct trace *trace_open(const char *path, char *err, size_t errlen)
 {
     struct trace *t = calloc(1, sizeof(*t));
-    if (!t) {
+    char *row = malloc(TRACE_ROW_MAX);
+    if (!t || !row) {
         snprintf(err, errlen, "--trace %s: out of host memory", path);
+        free(t);
+        free(row);
         return NULL;
     }
-    t->f = fopen(path, "w");
-    if (!t->f) {
+    t->fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+    if (t->fd < 0) {
         snprintf(err, errlen, "--trace %s: cannot create the file: %s", path, strerror(errno));
+        free(row);
         free(t);
         return NULL;
     }
+    t->row = row;
+    t->row_cap = TRACE_ROW_MAX;
     pthread_mutex_init(&t->lock, NULL);
     return t;
 }
 
 int trace_fd(const struct trace *t)
 {
-    return fileno(t->f);
+    return t->fd;
+}
+
+/* Writes `len` bytes at `p` whole (retrying short writes); records the first error. */
+static void write_out(struct trace *t, const char *p, size_t len)
+{
+    while (len > 0 && t->error == 0) {
+        ssize_t n = write(t->fd, p, len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0) {
+            t->error = n < 0 ? errno : EIO;
+            break;
+        }
+        p += n;
+        len -= (size_t)n;
+    }
+}
+
+static void flush_buf(struct trace *t)
+{
+    write_out(t, t->buf, t->len);
+    t->len = 0;
 }
 
 int trace_close(struct trace *t)
 {
     if (!t)
         return 0;
+    flush_buf(t);
     int error = t->error;
-    if (fclose(t->f) != 0 && error == 0)
+    if (close(t->fd) != 0 && error == 0)
         error = errno;
     pthread_mutex_destroy(&t->lock);
+    free(t->row);
     free(t);
     return -error;
+}
+
+/* ---- the row being formatted ---- */
+
+/* Makes room for `n` more bytes of the row; false (and the error recorded) when the host is out of memory. */
+static bool grow_row(struct trace *t, size_t n)
+{
+    size_t cap = t->row_cap * 2 > t->row_len + n ? t->row_cap * 2 : t->row_len + n;
+    char *grown = realloc(t->row, cap);
+    if (!grown) {
+        if (t->error == 0)
+            t->error = ENOMEM;
+        return false;
+    }
+    t->row = grown;
+    t->row_cap = cap;
+    return true;
+}
+
+static inline void put_bytes(struct trace *t, const char *p, size_t n)
+{
+    if (__builtin_expect(t->row_len + n > t->row_cap, 0) && !grow_row(t, n))
+        return;
+    memcpy(t->row + t->row_len, p, n);
+    t->row_len += n;
+}
+
+/* A string literal: its length is known where it is written, so the copy is a few moves. */
+#define PUT_LIT(t, lit) put_bytes((t), "" lit, sizeof(lit) - 1)
+
+static void put_str(struct trace *t, const char *s)
+{
+    put_bytes(t, s, strlen(s));
+}
+
+static void put_u64(struct trace *t, uint64_t v)
+{
+    char digits[20];
+    size_t i = sizeof(digits);
+    do {
+        digits[--i] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    put_bytes(t, digits + i, sizeof(digits) - i);
+}
+
+static void put_i64(struct trace *t, int64_t v)
+{
+    if (v < 0) {
+        PUT_LIT(t, "-");
+        put_u64(t, (uint64_t)0 - (uint64_t)v);
+        return;
+    }
+    put_u64(t, (uint64_t)v);
+}
+
+/* `s` as a JSON string, escaped as trace_json_string escapes it. */
+static void put_json(struct trace *t, const char *s)
+{
+    static const char hex[] = "0123456789abcdef";
+    PUT_LIT(t, "\"");
+    const unsigned char *p = (const unsigned char *)s, *run = p;
+    for (; *p; p++) {
+        if (*p != '"' && *p != '\\' && *p >= 0x20 && *p < 0x7f)
+            continue;
+        put_bytes(t, (const char *)run, (size_t)(p - run));
+        if (*p == '"' || *p == '\\') {
+            char esc[2] = {'\\', (char)*p};
+            put_bytes(t, esc, sizeof(esc));
+        } else {
+            char esc[6] = {'\\', 'u', '0', '0', hex[*p >> 4], hex[*p & 0xf]};
+            put_bytes(t, esc, sizeof(esc));
+        }
+        run = p + 1;
+    }
+    put_bytes(t, (const char *)run, (size_t)(p - run));
+    PUT_LIT(t, "\"");
 }
 
 void trace_json_string(FILE *f, const char *s)
@@ -82,70 +207,97 @@ static const char *end_name(enum process_end end)
     return "none";
 }
 
-static void write_syscall(FILE *f, const struct vm_event *ev)
+static void write_syscall(struct trace *t, const struct vm_event *ev)
 {
     const char *name = syscall_name(ev->number);
-    fputs(",\"syscall\":", f);
+    PUT_LIT(t, ",\"syscall\":");
     if (name)
-        trace_json_string(f, name);
+        put_json(t, name);
     else
-        fputs("null", f);
-    fprintf(f, ",\"number\":%" PRIu32 ",\"args\":[", ev->number);
+        PUT_LIT(t, "null");
+    PUT_LIT(t, ",\"number\":");
+    put_u64(t, ev->number);
+    PUT_LIT(t, ",\"args\":[");
     unsigned nargs = name ? syscall_nargs(ev->number) : SYSCALL_MAX_ARGS;
-    for (unsigned i = 0; i < nargs; i++)
-        fprintf(f, "%s%" PRIu64, i ? "," : "", ev->call->arg[i]);
-    putc(']', f);
+    for (unsigned i = 0; i < nargs; i++) {
+        if (i)
+            PUT_LIT(t, ",");
+        put_u64(t, ev->call->arg[i]);
+    }
+    PUT_LIT(t, "]");
     enum syscall_return kind = name ? syscall_return_kind(ev->number) : SYSCALL_RETURNS_STATUS;
     if (kind == SYSCALL_RETURNS_STATUS) {
         const char *st = syscall_status_name((zx_status_t)(int64_t)ev->ret);
-        if (st)
-            fprintf(f, ",\"status\":\"%s\"", st);
-        else
-            fprintf(f, ",\"status\":%" PRId64, (int64_t)ev->ret);
+        PUT_LIT(t, ",\"status\":");
+        if (st) {
+            PUT_LIT(t, "\"");
+            put_str(t, st);
+            PUT_LIT(t, "\"");
+        } else {
+            put_i64(t, (int64_t)ev->ret);
+        }
     } else if (kind == SYSCALL_RETURNS_VALUE) {
-        fprintf(f, ",\"ret\":%" PRIu64, ev->ret);
+        PUT_LIT(t, ",\"ret\":");
+        put_u64(t, ev->ret);
     }
     uint64_t actual;
-    if (vm_event_actual(ev, &actual))
-        fprintf(f, ",\"actual\":%" PRIu64, actual);
+    if (vm_event_actual(ev, &actual)) {
+        PUT_LIT(t, ",\"actual\":");
+        put_u64(t, actual);
+    }
     if (ev->replaced)
-        fputs(",\"replaced\":true", f);
-    fprintf(f, ",\"dur_ns\":%" PRIu64, ev->dur_ns);
+        PUT_LIT(t, ",\"replaced\":true");
+    PUT_LIT(t, ",\"dur_ns\":");
+    put_u64(t, ev->dur_ns);
 }
 
-static void write_event(FILE *f, const struct vm_event *ev)
+static void write_event(struct trace *t, const struct vm_event *ev)
 {
     static const char *const kinds[] = {[VM_EVENT_START] = "start",
                                         [VM_EVENT_EXIT] = "exit",
                                         [VM_EVENT_SYSCALL_AFTER] = "syscall",
                                         [VM_EVENT_EXCEPTION] = "exception",
                                         [VM_EVENT_FAULT] = "fault"};
-    fprintf(f, "{\"t_ns\":%" PRIu64 ",\"event\":\"%s\",\"process\":", ev->t_ns, kinds[ev->kind]);
-    trace_json_string(f, ev->name);
-    fprintf(f, ",\"koid\":%" PRIu64, (uint64_t)ev->proc->obj.koid);
+    PUT_LIT(t, "{\"t_ns\":");
+    put_u64(t, ev->t_ns);
+    PUT_LIT(t, ",\"event\":\"");
+    put_str(t, kinds[ev->kind]);
+    PUT_LIT(t, "\",\"process\":");
+    put_json(t, ev->name);
+    PUT_LIT(t, ",\"koid\":");
+    put_u64(t, (uint64_t)ev->proc->obj.koid);
     switch (ev->kind) {
     case VM_EVENT_EXIT:
-        fprintf(f, ",\"end\":\"%s\",\"code\":%" PRId64, end_name(ev->end), ev->code);
+        PUT_LIT(t, ",\"end\":\"");
+        put_str(t, end_name(ev->end));
+        PUT_LIT(t, "\",\"code\":");
+        put_i64(t, ev->code);
         break;
     case VM_EVENT_SYSCALL_AFTER:
-        write_syscall(f, ev);
+        write_syscall(t, ev);
         break;
     case VM_EVENT_EXCEPTION:
-        fprintf(f, ",\"vector\":%u,\"name\":", ev->vector);
-        trace_json_string(f, x86_exception_name(ev->vector));
-        fprintf(f, ",\"rip\":%" PRIu64 ",\"cr2\":%" PRIu64 ",\"error_code\":%" PRIu64, ev->rip, ev->cr2,
-                ev->error_code);
+        PUT_LIT(t, ",\"vector\":");
+        put_u64(t, ev->vector);
+        PUT_LIT(t, ",\"name\":");
+        put_json(t, x86_exception_name(ev->vector));
+        PUT_LIT(t, ",\"rip\":");
+        put_u64(t, ev->rip);
+        PUT_LIT(t, ",\"cr2\":");
+        put_u64(t, ev->cr2);
+        PUT_LIT(t, ",\"error_code\":");
+        put_u64(t, ev->error_code);
         break;
     case VM_EVENT_FAULT:
-        fputs(",\"id\":", f);
-        trace_json_string(f, ev->fault_id);
-        fputs(",\"action\":", f);
-        trace_json_string(f, ev->fault_action);
+        PUT_LIT(t, ",\"id\":");
+        put_json(t, ev->fault_id);
+        PUT_LIT(t, ",\"action\":");
+        put_json(t, ev->fault_action);
         break;
     default:
         break;
     }
-    fputs("}\n", f);
+    PUT_LIT(t, "}\n");
 }
 
 void trace_on_event(void *ctx, struct vm_event *ev)
@@ -154,8 +306,19 @@ void trace_on_event(void *ctx, struct vm_event *ev)
     if (ev->kind == VM_EVENT_SYSCALL_BEFORE)
         return; /* a syscall is one row, written when it is done */
     pthread_mutex_lock(&t->lock);
-    write_event(t->f, ev);
-    if (ferror(t->f) && t->error == 0)
-        t->error = errno ? errno : EIO;
+    t->row_len = 0;
+    write_event(t, ev);
+    if (t->len + t->row_len > sizeof(t->buf))
+        flush_buf(t);
+    if (t->row_len > sizeof(t->buf)) {
+        write_out(t, t->row, t->row_len); /* too long to hold: on its own, after what came before */
+    } else {
+        memcpy(t->buf + t->len, t->row, t->row_len);
+        t->len += t->row_len;
+    }
+    if (ev->t_ns >= t->flushed_ns + TRACE_FLUSH_NS) { /* rows of other vCPUs may come slightly out of order */
+        flush_buf(t);
+        t->flushed_ns = ev->t_ns;
+    }
     pthread_mutex_unlock(&t->lock);
 }

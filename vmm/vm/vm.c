@@ -261,6 +261,15 @@ void vm_destroy(struct vm *vm)
     pthread_mutex_destroy(&vm->console_lock);
 }
 
+void vm_destroy_at_exit(struct vm *vm)
+{
+#ifdef ZXVMM_SANITIZED
+    vm_destroy(vm);
+#else
+    vcpu_stop_all(vm);
+#endif
+}
+
 enum vm_status vm_add_process(struct vm *vm, int argc, char *const argv[], struct vcpu **out, char *err,
                               size_t errlen)
 {

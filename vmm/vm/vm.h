@@ -128,6 +128,16 @@ enum vm_status vm_create(struct vm *vm, const struct vm_config *cfg, char *err, 
 void vm_destroy(struct vm *vm);
 
 /*
+ * vm_destroy for a VMM process about to exit: stops every vCPU and joins
+ * their threads, then leaves the VM's pages, objects and descriptors to the
+ * kernel, which drops them at exit in one go instead of page by page. The
+ * sanitizer build releases everything as vm_destroy does, so that
+ * LeakSanitizer still sees a VM that leaks. After it, the caller may only
+ * exit.
+ */
+void vm_destroy_at_exit(struct vm *vm);
+
+/*
  * Builds a process for argv[0..argc) and its vCPU (not yet running). Returns
  * VM_ERR_USAGE when the program can't be used, VM_ERR_SETUP when KVM fails or
  * guest RAM is exhausted.
