@@ -91,4 +91,20 @@ int vcpu_arch_load_fpu(struct vcpu *v, const zx_thread_state_fp_regs_t *fp,
 /* Reads DR6 after a #DB (KVM_GET_DEBUGREGS). Returns 0 or -errno. */
 int vcpu_arch_read_dr6(struct vcpu *v, uint64_t *dr6);
 
+/*
+ * While the vCPU is stopped in an exception stub's report (before the
+ * capture that parks it): replaces the general registers the capture will
+ * take, all but rip, rsp and rflags (which come from the stub's frame), and
+ * the fs and gs bases. Returns 0 or -errno.
+ */
+int vcpu_arch_set_report_regs(struct vcpu *v, const zx_thread_state_general_regs_t *regs);
+
+/*
+ * Queues CPU exception `vector` (error code 0 where the vector has one) so
+ * that the next entry delivers it through the process's IDT at the current
+ * rip, as if the instruction there raised it: the shim reports it as any
+ * other. -EBUSY when an exception is already queued. Returns 0 or -errno.
+ */
+int vcpu_arch_raise_exception(struct vcpu *v, unsigned vector);
+
 #endif

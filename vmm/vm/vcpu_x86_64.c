@@ -291,3 +291,34 @@ int vcpu_arch_load_fpu(struct vcpu *v, const zx_thread_state_fp_regs_t *fp,
     k.mxcsr = vec->mxcsr;
     return ioctl(v->fd, KVM_SET_FPU, &k) < 0 ? -errno : 0;
 }
+
+int vcpu_arch_set_report_regs(struct vcpu *v, const zx_thread_state_general_regs_t *regs)
+{
+    struct kvm_regs *k = &v->run->s.regs.regs;
+    uint64_t rip = k->rip, rsp = k->rsp, rflags = k->rflags;
+    regs_to_kvm(regs, k);
+    k->rip = rip; /* the stub's own: the frame holds the process's */
+    k->rsp = rsp;
+    k->rflags = rflags;
+    v->run->kvm_dirty_regs |= KVM_SYNC_X86_REGS;
+    struct kvm_sregs s;
+    if (ioctl(v->fd, KVM_GET_SREGS, &s) < 0)
+        return -errno;
+    s.fs.base = regs->fs_base;
+    s.gs.base = regs->gs_base;
+    return ioctl(v->fd, KVM_SET_SREGS, &s) < 0 ? -errno : 0;
+}
+
+int vcpu_arch_raise_exception(struct vcpu *v, unsigned vector)
+{
+    struct kvm_vcpu_events e;
+    if (ioctl(v->fd, KVM_GET_VCPU_EVENTS, &e) < 0)
+        return -errno;
+    if (e.exception.injected || e.exception.pending)
+        return -EBUSY;
+    e.exception.injected = 1; /* delivered through the IDT at the next entry (SDM Vol. 3 6.12) */
+    e.exception.nr = (uint8_t)vector;
+    e.exception.has_error_code = x86_exception_has_error_code(vector);
+    e.exception.error_code = 0;
+    return ioctl(v->fd, KVM_SET_VCPU_EVENTS, &e) < 0 ? -errno : 0;
+}
