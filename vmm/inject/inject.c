@@ -620,10 +620,10 @@ static bool apply_reg(struct inject *in, const struct fault_action *a, struct vm
 }
 
 /*
- * exception: queued on the calling process's vCPU, so the CPU delivers it
- * through the process's IDT at its next instruction and the shim reports it
- * as any other (handlers, debuggers, or death). After a syscall trigger the
- * call still runs first.
+ * exception: delivered to the calling process's shim stub as the CPU would,
+ * so the shim reports it as any other (handlers, debuggers, or death): at its
+ * first instruction for a start trigger; at a syscall trigger the call still
+ * runs, and the exception comes at the instruction after the hypercall.
  */
 static bool apply_exception(const struct fault_action *a, const struct vm_event *ev, char *why, size_t len)
 {
@@ -640,7 +640,7 @@ static bool apply_exception(const struct fault_action *a, const struct vm_event 
                                                 : "time");
         return false;
     }
-    int rc = vcpu_arch_raise_exception(ev->vcpu, a->vector);
+    int rc = vcpu_arch_raise_exception(ev->vcpu, a->vector, ev->kind != VM_EVENT_START);
     if (rc != 0)
         snprintf(why, len, "cannot queue the exception: %s", strerror(-rc));
     return rc == 0;

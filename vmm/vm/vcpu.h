@@ -100,11 +100,13 @@ int vcpu_arch_read_dr6(struct vcpu *v, uint64_t *dr6);
 int vcpu_arch_set_report_regs(struct vcpu *v, const zx_thread_state_general_regs_t *regs);
 
 /*
- * Queues CPU exception `vector` (error code 0 where the vector has one) so
- * that the next entry delivers it through the process's IDT at the current
- * rip, as if the instruction there raised it: the shim reports it as any
- * other. -EBUSY when an exception is already queued. Returns 0 or -errno.
+ * Raises CPU exception `vector` in the stopped process as the CPU delivers
+ * one (SDM Vol. 3A 6.14): the 64-bit frame (error code 0 where the vector
+ * has one) on the shim's stack, the vCPU at the vector's shim stub at CPL0,
+ * so the next entry runs the stub and the shim reports it as any other. The
+ * frame's rip is the vCPU's, or with `after_hypercall` the instruction after
+ * the hypercall it stopped on. Returns 0 or -errno.
  */
-int vcpu_arch_raise_exception(struct vcpu *v, unsigned vector);
+int vcpu_arch_raise_exception(struct vcpu *v, unsigned vector, bool after_hypercall);
 
 #endif
