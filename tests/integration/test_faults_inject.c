@@ -1433,3 +1433,37 @@ Test(faults_inject, zx_reg_at_an_exception_reads_the_interrupted_rip)
     harness_assert_line(r.err, "zxvmm: scenario log: rip\ttrue\ttrue");
     harness_free(&r);
 }
+
+/*
+ * The exception action goes through the process's handler chain: a debugger
+ * (the `exceptions` guest, catching on the victim's debugger channel) gets
+ * the #BP raised after the victim's first zx_debug_write, resumes it, and the
+ * victim runs on past the call. The victim runs under a name of its own (a
+ * link to the same program) so that the fault can single it out.
+ */
+Test(faults_inject, exception_action_reaches_a_debugger_that_resumes_the_process)
+{
+    REQUIRE_KVM();
+    char dir[] = "/tmp/zxvmm-victim-XXXXXX", link[64], text[1024];
+    cr_assert_not_null(mkdtemp(dir));
+    snprintf(link, sizeof(link), "%s/victim", dir);
+    cr_assert_eq(symlink(harness_guest("exceptions"), link), 0);
+    snprintf(text, sizeof(text),
+             "return { program = { '%s', 'catch', 'handled' }, spawn = { { '%s', 'victim', 'none' } },\n"
+             "  cmdline = 'kernel.enable-debugging-syscalls=true', timeout = 20, faults = {\n"
+             "  { id = 'bp', on = 'syscall', name = 'zx_debug_write', process = 'victim', nth = 1,"
+             " action = { exception = 'BP' } } } }\n",
+             harness_guest("exceptions"), link);
+    struct run_result r;
+    harness_zxvmm(&r, "run", "--seed", "1", "--scenario", scenario(text), NULL);
+    cr_assert_eq(r.status, 0, "stdout:\n%s\nstderr:\n%s", r.out, r.err);
+    assert_contains(r.err, ": bp x1\n"); /* the class depends on how the golden run's debugger ends */
+    harness_assert_line(r.out, "victim_resumed=1");
+    harness_assert_line(r.out, "type=0x308");
+    harness_assert_line(r.out, "vector=3 cr2=0x0");
+    harness_assert_line(r.out, "rip_user=1");
+    harness_assert_line(r.out, "retcode=7");
+    harness_free(&r);
+    unlink(link);
+    rmdir(dir);
+}
