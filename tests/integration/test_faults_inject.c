@@ -1441,13 +1441,23 @@ Test(faults_inject, zx_reg_at_an_exception_reads_the_interrupted_rip)
  * victim runs on past the call. The victim runs under a name of its own (a
  * link to the same program) so that the fault can single it out.
  */
-Test(faults_inject, exception_action_reaches_a_debugger_that_resumes_the_process)
+/* A link named `victim` to the `exceptions` guest, in a fresh directory `dir` (so its process has a name of
+ * its own); returns the link's path. */
+static const char *victim_link(char dir[static 32])
 {
-    REQUIRE_KVM();
-    char dir[] = "/tmp/zxvmm-victim-XXXXXX", link[64], text[1024];
+    static char link[64];
+    snprintf(dir, 32, "/tmp/zxvmm-victim-XXXXXX");
     cr_assert_not_null(mkdtemp(dir));
     snprintf(link, sizeof(link), "%s/victim", dir);
     cr_assert_eq(symlink(harness_guest("exceptions"), link), 0);
+    return link;
+}
+
+Test(faults_inject, exception_action_reaches_a_debugger_that_resumes_the_process)
+{
+    REQUIRE_KVM();
+    char dir[32], text[1024];
+    const char *link = victim_link(dir);
     snprintf(text, sizeof(text),
              "return { program = { '%s', 'catch', 'handled' }, spawn = { { '%s', 'victim', 'none' } },\n"
              "  cmdline = 'kernel.enable-debugging-syscalls=true', timeout = 20, faults = {\n"
@@ -1463,6 +1473,34 @@ Test(faults_inject, exception_action_reaches_a_debugger_that_resumes_the_process
     harness_assert_line(r.out, "vector=3 cr2=0x0");
     harness_assert_line(r.out, "rip_user=1");
     harness_assert_line(r.out, "retcode=7");
+    harness_free(&r);
+    unlink(link);
+    rmdir(dir);
+}
+
+/*
+ * reg on a process parked in an exception (not the caller): the debugger's
+ * zx_thread_read_state fires it, the debugger reads the new rip, and the
+ * victim, resumed there, faults with no debugger left and dies.
+ */
+Test(faults_inject, reg_on_a_parked_process_takes_effect_when_it_resumes)
+{
+    REQUIRE_KVM();
+    char dir[32], text[1024];
+    const char *link = victim_link(dir);
+    snprintf(text, sizeof(text),
+             "return { program = { '%s', 'catch', 'handled' }, spawn = { { '%s', 'victim', 'bp' } },\n"
+             "  cmdline = 'kernel.enable-debugging-syscalls=true', timeout = 20, faults = {\n"
+             "  { id = 'ip', on = 'syscall', name = 'zx_thread_read_state', process = 'exceptions', nth = 1,"
+             " action = { reg = { process = 'victim', name = 'rip', value = 0x10 } } } } }\n",
+             harness_guest("exceptions"), link);
+    struct run_result r;
+    run_scenario(&r, scenario(text), 0, "zxvmm: class sdc: ip x1", NULL);
+    harness_assert_line(r.out, "type=0x308");
+    harness_assert_line(r.out, "rip_user=1");
+    harness_assert_line(r.out, "retcode=-1028");
+    cr_assert_null(strstr(r.out, "victim_resumed=1"), "the victim went on where it was:\n%s", r.out);
+    assert_contains(r.err, "page fault (#PF) at rip 0x10");
     harness_free(&r);
     unlink(link);
     rmdir(dir);
