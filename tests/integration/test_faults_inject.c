@@ -1155,3 +1155,353 @@ Test(faults_inject, replay_refuses_an_out_or_trace_it_cannot_create_before_any_r
     USAGE_ERROR("zxvmm: --trace /nonexistent/t.jsonl: cannot create the file: No such file or directory\n",
                 path, "--seed", "1", "--replay", "0", "--trace", "/nonexistent/t.jsonl");
 }
+
+/* A fault that fired without applying: the class line names it and a second line says why. */
+static void assert_not_applied(const struct run_result *r, const char *id, const char *why)
+{
+    char want[320];
+    snprintf(want, sizeof(want), "zxvmm: fault '%s' fired but its action did not apply: %s", id, why);
+    harness_assert_line(r->err, want);
+}
+
+Test(faults_inject, uncache_makes_the_real_memory_type_check_refuse_with_bad_state)
+{
+    REQUIRE_KVM();
+    struct run_result r;
+    run_scenario(
+        &r,
+        scenario(WRITES_SCENARIO("{ id = 'uc', on = 'syscall', name = 'zx_process_write_memory', nth = 2,"
+                                 " action = { uncache = { process = 'inject_target', addr = @T,"
+                                 " len = 4096 } } }")),
+        2, "zxvmm: class detected: uc x1", NULL);
+    harness_assert_line(r.out, "write1=ZX_OK actual=3 target=xyz");
+    harness_assert_line(r.out, "write2=ZX_ERR_BAD_STATE actual=0 target=abc");
+    harness_assert_line(r.out, "write3=ZX_ERR_BAD_STATE actual=0 target=abc");
+    harness_free(&r);
+}
+
+Test(faults_inject, uncache_of_an_unmapped_range_is_recorded_as_not_applied)
+{
+    REQUIRE_KVM();
+    struct run_result r;
+    run_scenario(&r,
+                 scenario(WRITES_SCENARIO("{ id = 'uc', on = 'start', action = { uncache = {"
+                                          " process = 'inject_target', addr = 0x1000, len = 8192 } } }")),
+                 0, "zxvmm: class masked: uc x1", NULL);
+    assert_not_applied(&r, "uc", "[0x1000, +0x2000) is not mapped in inject_target (0x1000)");
+    harness_assert_line(r.out, "write2=ZX_OK actual=3 target=xyz");
+    harness_free(&r);
+}
+
+Test(faults_inject, reg_after_a_call_changes_the_result_the_process_sees)
+{
+    REQUIRE_KVM();
+    struct run_result r;
+    run_scenario(&r,
+                 scenario(WRITES_SCENARIO(
+                     "{ id = 'r', on = 'syscall', name = 'zx_process_write_memory', nth = 1, when = 'after',"
+                     " action = { reg = { process = 'inject_target', name = 'rax', value = -40 } } }")),
+                 1, "zxvmm: class detected: r x1", NULL);
+    harness_assert_line(r.out, "write1=ZX_ERR_IO actual=3 target=xyz");
+    harness_assert_line(r.out, "write2=ZX_OK actual=3 target=xyz");
+    harness_free(&r);
+}
+
+Test(faults_inject, reg_before_a_call_changes_the_argument_register_the_call_reads)
+{
+    REQUIRE_KVM();
+    struct run_result r;
+    /* The size argument is the fourth, in r10: set0 of its bits 1 turns 3 into 1. */
+    run_scenario(&r,
+                 scenario(WRITES_SCENARIO(
+                     "{ id = 'r', on = 'syscall', name = 'zx_process_write_memory', nth = 3,"
+                     " action = { reg = { process = 'inject_target', name = 'r10', set0 = 2 } } }")),
+                 0, "zxvmm: class sdc: r x1", NULL);
+    harness_assert_line(r.out, "write3=ZX_OK actual=1 target=xbc");
+    harness_free(&r);
+}
+
+Test(faults_inject, reg_that_cannot_apply_says_why)
+{
+    REQUIRE_KVM();
+    struct run_result r;
+    run_scenario(
+        &r,
+        scenario(WRITES_SCENARIO("{ id = 'nobody', on = 'start',"
+                                 " action = { reg = { process = 'ghost', name = 'rax', value = 0 } } },"
+                                 "{ id = 'early', on = 'syscall', name = 'zx_process_write_memory',"
+                                 " nth = 1, action = { reg = { process = 'inject_target',"
+                                 " name = 'rax', value = 0 } } },"
+                                 "{ id = 'kernel', on = 'syscall', name = 'zx_process_write_memory',"
+                                 " nth = 2, action = { reg = { process = 'inject_target',"
+                                 " name = 'rip', value = -4096 } } }")),
+        0, "zxvmm: class masked: nobody x1, early x1, kernel x1", NULL);
+    assert_not_applied(&r, "nobody", "no process named ghost");
+    assert_not_applied(&r, "early", "rax gets the call's result: change it with when = \"after\"");
+    assert_not_applied(&r, "kernel", "rip = 0xfffffffffffff000 refused: not a canonical user address");
+    harness_free(&r);
+    /* A time trigger comes while the process runs (here: sleeps in a call): its registers are not held. */
+    run_scenario(
+        &r,
+        scenario("return { program = { '@P', 'sleep', '2000' }, timeout = 60, faults = {\n"
+                 "  { id = 'late', on = 'time', ms = 300,"
+                 " action = { reg = { process = 'inject_target', name = 'rbx', flip = 1 } } } } }\n"),
+        0, "zxvmm: class masked: late x1", NULL);
+    assert_not_applied(&r, "late",
+                       "process inject_target is running: its registers are reachable only at its own event "
+                       "or while it is stopped");
+    harness_free(&r);
+}
+
+Test(faults_inject, reg_at_an_exception_trigger_refuses_what_the_shim_frame_holds)
+{
+    REQUIRE_KVM();
+    char text[512];
+    snprintf(text, sizeof(text),
+             "return { program = { '%s', 'pf' }, timeout = 60, faults = {\n"
+             "  { id = 'ip', on = 'exception', vector = 'PF',"
+             " action = { reg = { process = 'fault', name = 'rip', flip = 1 } } } } }\n",
+             harness_guest("fault"));
+    struct run_result r;
+    run_scenario(&r, scenario(text), 139, "zxvmm: class crash: ip x1", NULL);
+    assert_not_applied(&r, "ip",
+                       "at an exception trigger rip is in the frame the shim saved and cannot be changed");
+    harness_free(&r);
+}
+
+Test(faults_inject, exception_action_is_raised_in_the_calling_process_and_kills_it_unhandled)
+{
+    REQUIRE_KVM();
+    struct run_result r;
+    const char *trace = trace_path();
+    run_scenario(&r,
+                 scenario("return { program = { '@P', 'word' }, timeout = 60, faults = {\n"
+                          "  { id = 'ud', on = 'syscall', name = 'zx_debug_write', nth = 1,"
+                          " action = { exception = 6 } } },\n"
+                          "  on_exception = function(ev) zx.log('exc', ev.process, ev.vector) end }\n"),
+                 139, "zxvmm: class crash: ud x1", trace);
+    /* The call ran first; the exception came before the process's next instruction. */
+    assert_contains(r.out, "word at ");
+    cr_assert_null(strstr(r.out, "word=0x"), "the process went on:\n%s", r.out);
+    harness_assert_line(r.err, "zxvmm: scenario log: exc\tinject_target\t6");
+    assert_contains(r.err, "invalid opcode (#UD) at rip 0x");
+    harness_free(&r);
+    char *text = read_trace(trace);
+    char *fault = strstr(text, "\"id\":\"ud\",\"action\":\"exception\"");
+    cr_assert_not_null(fault, "trace:\n%s", text);
+    assert_contains(fault, "\"event\":\"exception\",\"process\":\"inject_target\"");
+    assert_contains(fault, "\"vector\":6,");
+    assert_contains(fault, "\"end\":\"exception\"");
+}
+
+Test(faults_inject, exception_breakpoint_reaches_the_process_and_a_time_trigger_has_no_caller)
+{
+    REQUIRE_KVM();
+    struct run_result r;
+    run_scenario(&r,
+                 scenario("return { program = { '@P', 'word' }, timeout = 60, faults = {\n"
+                          "  { id = 'bp', on = 'start', action = { exception = 'BP' } } } }\n"),
+                 139, "zxvmm: class crash: bp x1", NULL);
+    assert_contains(r.err, "(#BP) at rip 0x");
+    cr_assert_null(strstr(r.out, "word"), "the process ran:\n%s", r.out);
+    harness_free(&r);
+    run_scenario(&r,
+                 scenario("return { program = { '@P', 'sleep', '1000' }, timeout = 60, faults = {\n"
+                          "  { id = 't', on = 'time', ms = 100, action = { exception = 13 } } } }\n"),
+                 0, "zxvmm: class masked: t x1", NULL);
+    assert_not_applied(&r, "t",
+                       "exception needs a process about to run on, and at a time trigger there is none");
+    harness_free(&r);
+}
+
+Test(faults_inject, an_exception_a_process_cannot_raise_is_refused_before_any_run)
+{
+    const char *path = scenario("return { program = { '@P' }, faults = {\n"
+                                "  { id = 'nmi', on = 'start', action = { exception = 2 } } } }\n");
+    struct run_result r;
+    harness_zxvmm(&r, "run", "--scenario", path, NULL);
+    cr_assert_eq(r.status, 2);
+    char want[200];
+    snprintf(want, sizeof(want),
+             "zxvmm: %s:2: fault 'nmi': exception = 2 (non-maskable interrupt (NMI)) is not an exception a "
+             "process can raise",
+             path);
+    harness_assert_line(r.err, want);
+    harness_free(&r);
+}
+
+Test(faults_inject, lifespan_beside_reg_is_refused_by_name)
+{
+    const char *path = scenario("return { program = { '@P' }, faults = {\n"
+                                "  { id = 'rl', on = 'start', action = { reg = { process = 'x', name = 'rax',"
+                                " flip = 1 }, lifespan = 2 } } } }\n");
+    struct run_result r;
+    harness_zxvmm(&r, "run", "--scenario", path, NULL);
+    cr_assert_eq(r.status, 2);
+    char want[200];
+    snprintf(want, sizeof(want),
+             "zxvmm: %s:2: fault 'rl': lifespan beside reg is not supported by this zxvmm yet", path);
+    harness_assert_line(r.err, want);
+    harness_free(&r);
+}
+
+#define WORD_HOOK_SCENARIO(body)                                                                             \
+    "return { program = { '@P', 'word' }, timeout = 60,\n"                                                   \
+    "  on_syscall = function(ev)\n"                                                                          \
+    "    if ev.syscall ~= 'zx_debug_write' or ev.n ~= 1 then return end\n" body "  end }\n"
+
+Test(faults_inject, zx_read_write_and_reg_reach_the_process_from_a_hook)
+{
+    REQUIRE_KVM();
+    struct run_result r;
+    run_scenario(&r,
+                 scenario(WORD_HOOK_SCENARIO(
+                     "    if ev.when == 'before' then\n"
+                     "      zx.log('rdi', zx.reg('inject_target', 'rdi') == ev.args[1],"
+                     " 'rax', zx.reg('inject_target', 'rax') == ev.number,"
+                     " 'rip', zx.reg('inject_target', 'rip') > 0)\n"
+                     "      return\n"
+                     "    end\n"
+                     "    local b = zx.read('inject_target', @W, 4)\n"
+                     "    zx.log('read', #b, string.format('%02x%02x%02x%02x', b:byte(1, 4)))\n"
+                     "    zx.log('status', zx.reg('inject_target', 'rax'))\n"
+                     "    zx.write('inject_target', @W, '\\x78\\x56')\n")),
+                 0, "zxvmm: class not_activated", NULL);
+    harness_assert_line(r.err, "zxvmm: scenario log: rdi\ttrue\trax\ttrue\trip\ttrue");
+    harness_assert_line(r.err, "zxvmm: scenario log: read\t4\t34120000");
+    harness_assert_line(r.err, "zxvmm: scenario log: status\t0");
+    harness_assert_line(r.out, "word=0x5678");
+    harness_free(&r);
+}
+
+Test(faults_inject, zx_read_write_and_reg_errors_end_the_run_with_the_cause)
+{
+    REQUIRE_KVM();
+    static const struct {
+        const char *body, *error;
+    } cases[] = {
+        {"    zx.read('nobody', @W, 4)\n", "zx.read: no process named nobody"},
+        {"    zx.read('inject_target', 0x10, 4)\n", "zx.read: 0x10 is not mapped in inject_target"},
+        {"    zx.read('inject_target', @W, 4097)\n", "zx.read: length 4097 is outside 0..4096"},
+        {"    zx.write('inject_target', 0x10, 'x')\n",
+         "zx.write: 0x10 is not mapped in inject_target (or is its shared vDSO)"},
+        {"    zx.reg('inject_target', 'rxa')\n",
+         "zx.reg: unknown register 'rxa' (rax ... r15, rip, rflags, fs_base, gs_base)"},
+        {"    zx.reg('nobody', 'rax')\n", "zx.reg: no process named nobody"},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct run_result r;
+        char text[1024];
+        snprintf(text, sizeof(text), WORD_HOOK_SCENARIO("%s"), cases[i].body);
+        const char *path = scenario(text);
+        run_scenario(&r, path, 125, "zxvmm: class vmm_error", NULL);
+        char want[320];
+        snprintf(want, sizeof(want), "zxvmm: scenario: on_syscall: %s:4: %s", path, cases[i].error);
+        harness_assert_line(r.err, want);
+        harness_free(&r);
+    }
+}
+
+Test(faults_inject, zx_read_at_validation_time_is_an_error_naming_the_cause)
+{
+    const char *path = scenario("local b = zx.read('inject_target', 0x1000, 4)\n"
+                                "return { program = { '@P' } }\n");
+    struct run_result r;
+    harness_zxvmm(&r, "run", "--scenario", path, NULL);
+    cr_assert_eq(r.status, 2);
+    char want[300];
+    snprintf(want, sizeof(want),
+             "zxvmm: %s:1: zx.read: no VM here: call it from a hook (on_syscall, on_exception, on_exit) of a "
+             "run",
+             path);
+    harness_assert_line(r.err, want);
+    harness_free(&r);
+}
+
+Test(faults_inject, zx_reg_at_an_exception_reads_the_interrupted_rip)
+{
+    REQUIRE_KVM();
+    char text[512];
+    snprintf(text, sizeof(text),
+             "return { program = { '%s', 'pf' }, timeout = 60,\n"
+             "  on_exception = function(ev)\n"
+             "    zx.log('rip', zx.reg('fault', 'rip') == ev.rip, zx.reg('fault', 'rsp') < 0x800000000000)\n"
+             "  end }\n",
+             harness_guest("fault"));
+    struct run_result r;
+    run_scenario(&r, scenario(text), 139, "zxvmm: class not_activated", NULL);
+    harness_assert_line(r.err, "zxvmm: scenario log: rip\ttrue\ttrue");
+    harness_free(&r);
+}
+
+/*
+ * The exception action goes through the process's handler chain: a debugger
+ * (the `exceptions` guest, catching on the victim's debugger channel) gets
+ * the #BP raised after the victim's first zx_debug_write, resumes it, and the
+ * victim runs on past the call. The victim runs under a name of its own (a
+ * link to the same program) so that the fault can single it out.
+ */
+/* A link named `victim` to the `exceptions` guest, in a fresh directory `dir` (so its process has a name of
+ * its own); returns the link's path. */
+static const char *victim_link(char dir[static 32])
+{
+    static char link[64];
+    snprintf(dir, 32, "/tmp/zxvmm-victim-XXXXXX");
+    cr_assert_not_null(mkdtemp(dir));
+    snprintf(link, sizeof(link), "%s/victim", dir);
+    cr_assert_eq(symlink(harness_guest("exceptions"), link), 0);
+    return link;
+}
+
+Test(faults_inject, exception_action_reaches_a_debugger_that_resumes_the_process)
+{
+    REQUIRE_KVM();
+    char dir[32], text[1024];
+    const char *link = victim_link(dir);
+    snprintf(text, sizeof(text),
+             "return { program = { '%s', 'catch', 'handled' }, spawn = { { '%s', 'victim', 'none' } },\n"
+             "  cmdline = 'kernel.enable-debugging-syscalls=true', timeout = 20, faults = {\n"
+             "  { id = 'bp', on = 'syscall', name = 'zx_debug_write', process = 'victim', nth = 1,"
+             " action = { exception = 'BP' } } } }\n",
+             harness_guest("exceptions"), link);
+    struct run_result r;
+    harness_zxvmm(&r, "run", "--seed", "1", "--scenario", scenario(text), NULL);
+    cr_assert_eq(r.status, 0, "stdout:\n%s\nstderr:\n%s", r.out, r.err);
+    assert_contains(r.err, ": bp x1\n"); /* the class depends on how the golden run's debugger ends */
+    harness_assert_line(r.out, "victim_resumed=1");
+    harness_assert_line(r.out, "type=0x308");
+    harness_assert_line(r.out, "vector=3 cr2=0x0");
+    harness_assert_line(r.out, "rip_user=1");
+    harness_assert_line(r.out, "retcode=7");
+    harness_free(&r);
+    unlink(link);
+    rmdir(dir);
+}
+
+/*
+ * reg on a process parked in an exception (not the caller): the debugger's
+ * zx_thread_read_state fires it, the debugger reads the new rip, and the
+ * victim, resumed there, faults with no debugger left and dies.
+ */
+Test(faults_inject, reg_on_a_parked_process_takes_effect_when_it_resumes)
+{
+    REQUIRE_KVM();
+    char dir[32], text[1024];
+    const char *link = victim_link(dir);
+    snprintf(text, sizeof(text),
+             "return { program = { '%s', 'catch', 'handled' }, spawn = { { '%s', 'victim', 'bp' } },\n"
+             "  cmdline = 'kernel.enable-debugging-syscalls=true', timeout = 20, faults = {\n"
+             "  { id = 'ip', on = 'syscall', name = 'zx_thread_read_state', process = 'exceptions', nth = 1,"
+             " action = { reg = { process = 'victim', name = 'rip', value = 0x10 } } } } }\n",
+             harness_guest("exceptions"), link);
+    struct run_result r;
+    run_scenario(&r, scenario(text), 0, "zxvmm: class sdc: ip x1", NULL);
+    harness_assert_line(r.out, "type=0x308");
+    harness_assert_line(r.out, "rip_user=1");
+    harness_assert_line(r.out, "retcode=-1028");
+    cr_assert_null(strstr(r.out, "victim_resumed=1"), "the victim went on where it was:\n%s", r.out);
+    assert_contains(r.err, "page fault (#PF) at rip 0x10");
+    harness_free(&r);
+    unlink(link);
+    rmdir(dir);
+}

@@ -227,3 +227,73 @@ Test(sandbox, zx_randint_draws_what_the_run_generator_gives)
     snprintf(want, sizeof(want), "%lld,%lld", a, b);
     expect_result("return zx.randint(1, 1000000) .. ',' .. zx.randint(1, 1000000)", want);
 }
+
+/* A fake VM for zx.read, zx.write and zx.reg: one process "p" with 16 bytes at 0x1000 and rax = 7. */
+static uint8_t fake_mem[16];
+
+static int fake_read(void *ctx, const char *process, uint64_t addr, void *buf, size_t len, char *why,
+                     size_t whylen)
+{
+    (void)ctx;
+    if (strcmp(process, "p") != 0)
+        return snprintf(why, whylen, "no process named %s", process), -1;
+    if (addr < 0x1000 || addr - 0x1000 > sizeof(fake_mem) || len > sizeof(fake_mem) - (addr - 0x1000))
+        return snprintf(why, whylen, "0x%llx is not mapped in p", (unsigned long long)addr), -1;
+    memcpy(buf, fake_mem + (addr - 0x1000), len);
+    return 0;
+}
+
+static int fake_write(void *ctx, const char *process, uint64_t addr, const void *buf, size_t len, char *why,
+                      size_t whylen)
+{
+    uint8_t scratch[SANDBOX_MAX_ACCESS];
+    if (fake_read(ctx, process, addr, scratch, len, why, whylen) != 0)
+        return -1;
+    memcpy(fake_mem + (addr - 0x1000), buf, len);
+    return 0;
+}
+
+static int fake_reg(void *ctx, const char *process, const char *name, uint64_t *value, char *why,
+                    size_t whylen)
+{
+    (void)ctx;
+    (void)process;
+    if (strcmp(name, "rax") != 0)
+        return snprintf(why, whylen, "unknown register '%s'", name), -1;
+    *value = 7;
+    return 0;
+}
+
+Test(sandbox, zx_memory_and_register_functions_need_a_vm)
+{
+    cr_assert_eq(sandbox_open_zx(sb, NULL, NULL), 0);
+    expect_error(
+        "return zx.read('p', 0x1000, 4)",
+        "t.lua:1: zx.read: no VM here: call it from a hook (on_syscall, on_exception, on_exit) of a run");
+    expect_error("zx.write('p', 0x1000, 'x')", "t.lua:1: zx.write: no VM here");
+    expect_error("return zx.reg('p', 'rax')", "t.lua:1: zx.reg: no VM here");
+    sandbox_set_vm(sb, &(struct sandbox_vm){fake_read, fake_write, fake_reg, NULL});
+    sandbox_set_vm(sb, NULL); /* taken away again */
+    expect_error("return zx.reg('p', 'rax')", "t.lua:1: zx.reg: no VM here");
+}
+
+Test(sandbox, zx_read_write_and_reg_reach_the_vm_and_raise_its_reasons)
+{
+    cr_assert_eq(sandbox_open_zx(sb, NULL, NULL), 0);
+    sandbox_set_vm(sb, &(struct sandbox_vm){fake_read, fake_write, fake_reg, NULL});
+    memset(fake_mem, 0, sizeof(fake_mem));
+    expect_result("zx.write('p', 0x1002, 'hi') return zx.read('p', 0x1002, 2) .. #zx.read('p', 0x1000, 16)",
+                  "hi16");
+    cr_assert_eq(fake_mem[2], 'h');
+    expect_result("return #zx.read('p', 0x1000, 0)", "0");
+    expect_result("return zx.reg('p', 'rax')", "7");
+    expect_error("return zx.read('q', 0x1000, 1)", "t.lua:1: zx.read: no process named q");
+    expect_error("return zx.read('p', 0x2000, 1)", "t.lua:1: zx.read: 0x2000 is not mapped in p");
+    expect_error("zx.write('p', 0x2000, 'x')", "t.lua:1: zx.write: 0x2000 is not mapped in p");
+    expect_error("return zx.reg('p', 'rxa')", "t.lua:1: zx.reg: unknown register 'rxa'");
+    expect_error("return zx.read('p', 0x1000, 4097)", "t.lua:1: zx.read: length 4097 is outside 0..4096");
+    expect_error("return zx.read('p', 0x1000, -1)", "t.lua:1: zx.read: length -1 is outside 0..4096");
+    expect_error("zx.write('p', 0x1000, string.rep('x', 4097))",
+                 "t.lua:1: zx.write: 4096 bytes at most, not 4097");
+    expect_error("return zx.read('p', 'here', 1)", "bad argument #2 to 'read'");
+}

@@ -9,6 +9,7 @@
 #include <zircon/errors.h>
 #include <zircon/rights.h>
 
+#include "inject/inject.h"
 #include "inject/scenario.h"
 #include "syscall/names.h"
 
@@ -339,4 +340,76 @@ Test(scenario, bad_systematic_tables_are_refused_with_line_and_key)
     expect_refused("return { program = {'p'}, cmdline = 'kernel.enable-serial-syscalls=true',\n"
                    " systematic = {\n syscalls = { 'zx_vmo_wrte' } } }",
                    "s.lua:3: key 'syscalls': unknown syscall 'zx_vmo_wrte'");
+}
+
+Test(scenario, reg_names_and_operations_are_read_and_checked)
+{
+    expect_ok("return { program = {'p'}, faults = {\n"
+              " { on = 'start', action = { reg = {process = 'p', name = 'gs_base', flip = 0x10} } },\n"
+              " { on = 'start', action = { reg = {process = 'p', name = 'r15', set0 = 1} } },\n"
+              " { on = 'start', action = { reg = {process = 'p', name = 'rflags', set1 = 0x100} } },\n"
+              " { on = 'start', action = { reg = {process = 'p', name = 'rax', value = -40} } },\n"
+              "}}");
+    cr_assert_str_eq(sc.faults[0].action.reg, "gs_base");
+    cr_assert_eq(sc.faults[0].action.reg_op, REG_FLIP);
+    cr_assert_eq(sc.faults[0].action.mask, 0x10);
+    cr_assert_eq(sc.faults[1].action.reg_op, REG_SET0);
+    cr_assert_eq(sc.faults[2].action.reg_op, REG_SET1);
+    cr_assert_eq(sc.faults[3].action.reg_op, REG_VALUE);
+    cr_assert_eq(sc.faults[3].action.mask, (uint64_t)-40);
+    scenario_free(&sc);
+    expect_refused("return { program = {'p'}, faults = {\n"
+                   " { on = 'start', action = { reg = {process = 'p', name = 'rxa', value = 1} } } }}",
+                   "s.lua:2: fault 1: key 'name': unknown register 'rxa' (did you mean 'rax'?)");
+    expect_refused(
+        "return { program = {'p'}, faults = {\n"
+        " { on = 'start', action = { reg = {process = 'p', name = 'rax', flip = 1, set0 = 2} } } }}",
+        "s.lua:2: fault 1: key 'reg': expected exactly one of flip, set0, set1 or value");
+    expect_refused("return { program = {'p'}, faults = {\n"
+                   " { on = 'start', action = { reg = {process = 'p', name = 'rax'} } } }}",
+                   "s.lua:2: fault 1: key 'reg': expected exactly one of flip, set0, set1 or value");
+    expect_refused("return { program = {'p'}, faults = {\n"
+                   " { on = 'start', action = { reg = {process = 'p', name = 'rax', value = 'x'} } } }}",
+                   "s.lua:2: fault 1: key 'value': expected an integer, got string");
+    expect_refused("return { program = {'p'}, faults = {\n"
+                   " { on = 'start', action = { uncache = {process = 'p', addr = 0} } } }}",
+                   "s.lua:2: fault 1: key 'len': expected an integer, got nil");
+    expect_refused("return { program = {'p'}, faults = {\n"
+                   " { on = 'start', action = { exception = 32 } } }}",
+                   "s.lua:2: fault 1: key 'exception': 32 is out of range (0 to 31)");
+}
+
+/* What runs can do: the actions built pass; what cannot be raised or is not built is refused by name. */
+Test(scenario, runs_accept_the_built_actions_and_refuse_the_rest_with_file_and_line)
+{
+    expect_ok("return { program = {'p'}, faults = {\n"
+              " { on = 'start', action = { uncache = {process = 'p', addr = 0, len = 1} } },\n"
+              " { on = 'start', action = { reg = {process = 'p', name = 'rax', value = 1} } },\n"
+              " { on = 'start', action = { exception = 'UD' } },\n"
+              " { on = 'start', action = { exception = 14 } },\n"
+              "}}");
+    cr_assert_eq(inject_check_supported(&sc, "s.lua", err, sizeof(err)), 0, "%s", err);
+    scenario_free(&sc);
+    static const struct {
+        const char *fault, *message;
+    } refused[] = {
+        {"{ id = 'n', on = 'start', action = { exception = 2 } }",
+         "s.lua:2: fault 'n': exception = 2 (non-maskable interrupt (NMI)) is not an exception a process can "
+         "raise"},
+        {"{ id = 'd', on = 'start', action = { exception = '#DF' } }",
+         "s.lua:2: fault 'd': exception = 8 (double fault (#DF)) is not an exception a process can raise"},
+        {"{ id = 'm', on = 'start', action = { exception = 18 } }",
+         "s.lua:2: fault 'm': exception = 18 (machine check (#MC)) is not an exception a process can raise"},
+        {"{ id = 'l', on = 'start', action = { reg = {process = 'p', name = 'rax', flip = 1}, lifespan = 1 } "
+         "}",
+         "s.lua:2: fault 'l': lifespan beside reg is not supported by this zxvmm yet"},
+    };
+    for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+        char text[512];
+        snprintf(text, sizeof(text), "return { program = {'p'}, faults = {\n %s }}", refused[i].fault);
+        expect_ok(text);
+        cr_assert_eq(inject_check_supported(&sc, "s.lua", err, sizeof(err)), -1, "%s", text);
+        cr_assert_str_eq(err, refused[i].message);
+        scenario_free(&sc);
+    }
 }

@@ -88,6 +88,11 @@ void hooks_free(struct hooks *h)
     free(h);
 }
 
+void hooks_set_vm(struct hooks *h, const struct sandbox_vm *vm)
+{
+    sandbox_set_vm(h->sb, vm);
+}
+
 bool hooks_has(const struct hooks *h, enum hook_kind kind)
 {
     return h && (unsigned)kind < HOOK_COUNT && h->ref[kind] != LUA_NOREF;

@@ -29,6 +29,9 @@ struct hooks *hooks_new(const struct scenario *s, struct rng *rng, sandbox_log_f
 
 void hooks_free(struct hooks *h);
 
+/* Lets the hooks' zx.read, zx.write and zx.reg reach `vm` (sandbox_set_vm); NULL: no VM. */
+void hooks_set_vm(struct hooks *h, const struct sandbox_vm *vm);
+
 /* Whether the scenario defines hook `kind`. */
 bool hooks_has(const struct hooks *h, enum hook_kind kind);
 

@@ -2,7 +2,9 @@
  * syscalls use. */
 #include "inject/inject.h"
 
+#include <errno.h>
 #include <pthread.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,13 +12,17 @@
 
 #include <zircon/errors.h>
 #include <zircon/syscalls/exception.h>
+#include <zircon/types.h>
+#include <zxvmm/abi.h>
 
+#include "debug/debug.h"
 #include "object/handle.h"
 #include "object/vmar.h"
 #include "syscall/names.h"
 #include "vm/seccomp.h"
 #include "vm/vcpu.h"
 #include "vm/vm.h"
+#include "x86_64/cpu.h"
 
 /* Syscall counts per process: one bucket per number, and one for numbers the ABI has not. */
 #define INJECT_CALL_BUCKETS (ZXVMM_SYSCALL_COUNT + 1)
@@ -40,6 +46,7 @@ struct inject {
     struct undo undo[SCENARIO_MAX_FAULTS];
     struct inject_result *out;
     struct hooks *hooks;                                   /* NULL when the scenario has none */
+    struct vm_event *current;                              /* the event a hook is called for, else NULL */
     unsigned hook_slot[HOOK_COUNT];                        /* each hook's entry in out->faults */
     uint64_t calls[VM_MAX_PROCESSES][INJECT_CALL_BUCKETS]; /* hooks' ev.n */
     /* `time` triggers: a thread of their own from inject_start to inject_stop. */
@@ -51,18 +58,47 @@ struct inject {
         lock; /* counters, the generator, the hooks' state and the results, whichever vCPU reports */
 };
 
+/* The vectors an exception action may raise: those an instruction at CPL3 can raise (SDM Vol. 3 6.15), so
+ * not NMI, #DF, #MC nor the reserved and virtualization vectors. */
+static bool raisable(unsigned vector)
+{
+    switch (vector) {
+    case X86_VEC_DE:
+    case X86_VEC_DB:
+    case X86_VEC_BP:
+    case X86_VEC_OF:
+    case X86_VEC_BR:
+    case X86_VEC_UD:
+    case X86_VEC_NM:
+    case X86_VEC_TS:
+    case X86_VEC_NP:
+    case X86_VEC_SS:
+    case X86_VEC_GP:
+    case X86_VEC_PF:
+    case X86_VEC_MF:
+    case X86_VEC_AC:
+    case X86_VEC_XM:
+        return true;
+    default:
+        return false;
+    }
+}
+
 int inject_check_supported(const struct scenario *s, const char *file, char *err, size_t errlen)
 {
     for (unsigned i = 0; i < s->nfaults; i++) {
         const struct fault *f = &s->faults[i];
         const char *what = NULL;
+        if (f->action.kind == ACTION_EXCEPTION && !raisable(f->action.vector)) {
+            snprintf(err, errlen,
+                     "%s:%d: fault '%s': exception = %u (%s) is not an exception a process can raise", file,
+                     f->line, f->id, f->action.vector, x86_exception_name(f->action.vector));
+            return -1;
+        }
         if (f->on == FAULT_ON_EXEC)
             what = "on = \"exec\"";
-        else if (f->action.kind == ACTION_UNCACHE || f->action.kind == ACTION_REG ||
-                 f->action.kind == ACTION_EXCEPTION)
-            what = scenario_action_name(f->action.kind);
         else if (f->action.lifespan && f->action.kind == ACTION_REG)
-            what = "lifespan";
+            what = "lifespan beside reg";
         if (what) {
             snprintf(err, errlen, "%s:%d: fault '%s': %s is not supported by this zxvmm yet", file, f->line,
                      f->id, what);
@@ -71,6 +107,14 @@ int inject_check_supported(const struct scenario *s, const char *file, char *err
     }
     return 0;
 }
+
+/* What the hooks' zx.read, zx.write and zx.reg reach (defined with the actions below). */
+static int hook_read(void *ctx, const char *process, uint64_t addr, void *buf, size_t len, char *why,
+                     size_t whylen);
+static int hook_write(void *ctx, const char *process, uint64_t addr, const void *buf, size_t len, char *why,
+                      size_t whylen);
+static int hook_reg(void *ctx, const char *process, const char *name, uint64_t *value, char *why,
+                    size_t whylen);
 
 /* zx.log's sink: appends a line to the run's log, cut at its size. */
 static void append_log(void *ctx, const char *text, size_t len)
@@ -120,6 +164,7 @@ struct inject *inject_new(const struct scenario *s, struct vm *vm, uint64_t seed
             out->faults[out->nfaults].applied = true;
             snprintf(out->faults[out->nfaults++].id, SCENARIO_NAME_MAX, "%s", hook_name((enum hook_kind)k));
         }
+        hooks_set_vm(in->hooks, &(struct sandbox_vm){hook_read, hook_write, hook_reg, in});
     }
     pthread_mutex_init(&in->lock, NULL);
     pthread_mutex_init(&in->timer_lock, NULL);
@@ -279,6 +324,47 @@ static void undo_bits(struct inject *in, struct undo *u)
     u->pending = false;
 }
 
+/*
+ * uncache: every page of [addr, addr + len) gets the leaf bits of
+ * ZX_CACHE_POLICY_UNCACHED (vmar_pte_flags, as when a VMO with that policy is
+ * mapped) with its mapping's permissions, so the memory calls' own memory-type
+ * check refuses it; nothing changes unless every page is mapped. VM lock held.
+ */
+static bool uncache_range(struct vm *vm, struct process *p, const struct fault_action *a, char *why,
+                          size_t len)
+{
+    uint64_t start = a->addr & ~(MEM_PAGE_SIZE - 1), last = a->addr + (a->len - 1);
+    struct pt_walk_ctx w = process_walk_ctx(p, &vm->env);
+    w.kept = true; /* pages of mappings without permissions count */
+    if (last < a->addr) {
+        snprintf(why, len, "[0x%llx, +0x%llx) wraps around", (unsigned long long)a->addr,
+                 (unsigned long long)a->len);
+        return false;
+    }
+    for (uint64_t va = start; va <= last && va >= start; va += MEM_PAGE_SIZE) {
+        const struct vmar_mapping *m = vmar_space_find(&p->vmar.space, va);
+        struct pt_walk_result r;
+        if (!m || pt_walk(&w, gva(va), &r) != 0 || !r.user || r.page_size != MEM_PAGE_SIZE) {
+            snprintf(why, len, "[0x%llx, +0x%llx) is not mapped in %s (0x%llx)", (unsigned long long)a->addr,
+                     (unsigned long long)a->len, a->process, (unsigned long long)va);
+            return false;
+        }
+        if (m->vmo == vmar_vdso_vmo) {
+            snprintf(why, len, "[0x%llx, +0x%llx) touches the vDSO of %s", (unsigned long long)a->addr,
+                     (unsigned long long)a->len, a->process);
+            return false;
+        }
+    }
+    for (uint64_t va = start; va <= last && va >= start; va += MEM_PAGE_SIZE) {
+        const struct vmar_mapping *m = vmar_space_find(&p->vmar.space, va);
+        gpa_t frame;
+        if (pt_protect_page(&vm->ram, p->root, gva(va), vmar_pte_flags(m->perms, ZX_CACHE_POLICY_UNCACHED),
+                            &frame) == 0)
+            mem_invalidate(&vm->ram, frame, MEM_PAGE_SIZE); /* the guest forgets the old memory type */
+    }
+    return true;
+}
+
 /* The state actions and data actions on another process, under the VM lock. */
 static bool apply_to_process(struct inject *in, const struct fault_action *a, struct undo *undo, char *why,
                              size_t len)
@@ -296,6 +382,8 @@ static bool apply_to_process(struct inject *in, const struct fault_action *a, st
         ok = false;
     } else if (a->kind == ACTION_KILL) {
         process_kill(&in->vm->objects, p); /* as zx_task_kill does */
+    } else if (a->kind == ACTION_UNCACHE) {
+        ok = uncache_range(in->vm, p, a, why, len);
     } else if (a->kind == ACTION_UNMAP) {
         if (vmar_unmap(&in->vm->objects, &p->vmar, a->addr, a->len) < 0) { /* as zx_vmar_unmap does */
             snprintf(why, len, "zx_vmar_unmap of [0x%llx, +0x%llx) in %s refused",
@@ -347,6 +435,278 @@ static bool apply_to_call(struct inject *in, const struct fault_action *a, struc
     return st == ZX_OK;
 }
 
+/* Registers by the names reg actions and zx.reg use (scenario.c checks them), in the debug core's layout. */
+#define INJECT_REG(r)                                                                                        \
+    {                                                                                                        \
+#r, offsetof(zx_thread_state_general_regs_t, r)                                                      \
+    }
+static const struct {
+    const char *name;
+    size_t offset;
+} inject_regs[] = {
+    INJECT_REG(rax), INJECT_REG(rbx), INJECT_REG(rcx),    INJECT_REG(rdx),     INJECT_REG(rsi),
+    INJECT_REG(rdi), INJECT_REG(rbp), INJECT_REG(rsp),    INJECT_REG(r8),      INJECT_REG(r9),
+    INJECT_REG(r10), INJECT_REG(r11), INJECT_REG(r12),    INJECT_REG(r13),     INJECT_REG(r14),
+    INJECT_REG(r15), INJECT_REG(rip), INJECT_REG(rflags), INJECT_REG(fs_base), INJECT_REG(gs_base),
+};
+#undef INJECT_REG
+
+/* The register `name` in `regs`, or NULL for a name that is none. */
+static uint64_t *reg_slot(zx_thread_state_general_regs_t *regs, const char *name)
+{
+    for (size_t i = 0; i < sizeof(inject_regs) / sizeof(inject_regs[0]); i++)
+        if (strcmp(inject_regs[i].name, name) == 0)
+            return (uint64_t *)((char *)regs + inject_regs[i].offset);
+    return NULL;
+}
+
+/* The process's name as scenarios write it: the basename of its program. */
+static const char *vcpu_name(const struct vcpu *v)
+{
+    const char *program = vcpu_program(v), *slash = strrchr(program, '/');
+    return slash && slash[1] ? slash + 1 : program;
+}
+
+/*
+ * Whether `v`'s registers are held by the VMM at `ev`: `v` reports the event
+ * (a syscall, an exception, its start) on its own thread. A time event comes
+ * from the scenario's clock thread while the process runs: never.
+ */
+static bool trapping(const struct vm_event *ev, const struct vcpu *v)
+{
+    return ev && ev->vcpu == v &&
+           (ev->kind == VM_EVENT_SYSCALL_BEFORE || ev->kind == VM_EVENT_SYSCALL_AFTER ||
+            ev->kind == VM_EVENT_EXCEPTION || ev->kind == VM_EVENT_START);
+}
+
+/*
+ * The user registers of the process trapping at `ev`: at an exception report
+ * rip, rsp and rflags come from the frame the shim saved; after a syscall rax
+ * is the result the process will see. VM lock held. Returns 0 or -errno.
+ */
+static int trapped_regs(struct vm *vm, struct vcpu *v, const struct vm_event *ev,
+                        zx_thread_state_general_regs_t *regs)
+{
+    int rc = vcpu_arch_capture(v, NULL, regs);
+    if (rc != 0)
+        return rc;
+    if (ev->kind == VM_EVENT_SYSCALL_AFTER)
+        regs->rax = ev->ret;
+    if (ev->kind != VM_EVENT_EXCEPTION)
+        return 0;
+    const struct zxvmm_exception_frame *f = NULL;
+    uint64_t off = regs->rsp - PROCESS_KSTACK_BASE;
+    if (regs->rsp >= PROCESS_KSTACK_BASE && off + sizeof(*f) <= PROCESS_KSTACK_SIZE)
+        f = mem_ptr(&vm->ram, gpa(v->proc->kstack_pa.raw + off), sizeof(*f));
+    if (!f)
+        return -EFAULT;
+    regs->rip = f->rip;
+    regs->rsp = f->rsp;
+    regs->rflags = f->rflags;
+    return 0;
+}
+
+/*
+ * Loads `regs` (as the debug core took them) into the process trapping at
+ * `ev`. Before a call, the call's arguments follow their registers; after it,
+ * rax is its result. VM lock held. Returns 0 or -errno.
+ */
+static int set_trapped_regs(struct vcpu *v, struct vm_event *ev, const zx_thread_state_general_regs_t *regs)
+{
+    if (ev->kind == VM_EVENT_EXCEPTION)
+        return vcpu_arch_set_report_regs(v, regs);
+    if (ev->kind == VM_EVENT_SYSCALL_BEFORE) {
+        const uint64_t args[SCENARIO_MAX_ARGS] = {regs->rdi, regs->rsi, regs->rdx, regs->r10,
+                                                  regs->r8,  regs->r9,  regs->r12, regs->r13};
+        memcpy(ev->call->arg, args, sizeof(args));
+    }
+    if (ev->kind == VM_EVENT_SYSCALL_AFTER)
+        ev->ret = regs->rax;
+    int rc = vcpu_arch_resume(v, regs);
+    return rc ? rc : vcpu_arch_sync_regs(v); /* the run loop writes its synced copy back */
+}
+
+/* Whether a process's registers can be read or changed at `ev`, else why not. VM lock held. */
+static bool regs_reachable(const struct vm_event *ev, struct vcpu *v, char *why, size_t len)
+{
+    const struct thread *t = &v->proc->thread;
+    if (process_is_dying(v->proc)) {
+        snprintf(why, len, "process %s has already ended", vcpu_name(v));
+        return false;
+    }
+    if (!trapping(ev, v) && !t->suspended && !t->in_exception) {
+        snprintf(why, len,
+                 "process %s is running: its registers are reachable only at its own event or while it is "
+                 "stopped",
+                 vcpu_name(v));
+        return false;
+    }
+    return true;
+}
+
+static uint64_t reg_op(enum fault_reg_op op, uint64_t old, uint64_t operand)
+{
+    switch (op) {
+    case REG_FLIP:
+        return old ^ operand;
+    case REG_SET0:
+        return old & ~operand;
+    case REG_SET1:
+        return old | operand;
+    default:
+        return operand;
+    }
+}
+
+/*
+ * reg: through the debug core (ZX_THREAD_STATE_GENERAL_REGS, so its checks
+ * apply: no kernel or non-canonical rip, user rflags bits only); a parked
+ * thread takes the change when it resumes, a trapping one at once. VM lock
+ * held.
+ */
+static bool change_reg(struct vm *vm, struct vcpu *v, const struct fault_action *a, struct vm_event *ev,
+                       char *why, size_t len)
+{
+    struct thread *t = &v->proc->thread;
+    bool held = trapping(ev, v);
+    zx_thread_state_general_regs_t regs, saved = t->regs;
+    if (held && trapped_regs(vm, v, ev, &regs) != 0) {
+        snprintf(why, len, "cannot read the registers of %s", vcpu_name(v));
+        return false;
+    }
+    if (!held)
+        debug_read_state(t, ZX_THREAD_STATE_GENERAL_REGS, &regs);
+    uint64_t *slot = reg_slot(&regs, a->reg);
+    *slot = reg_op(a->reg_op, *slot, a->mask);
+    if (debug_write_state(t, ZX_THREAD_STATE_GENERAL_REGS, &regs) != ZX_OK) {
+        snprintf(why, len, "%s = 0x%llx refused: not a canonical user address", a->reg,
+                 (unsigned long long)*slot);
+        return false;
+    }
+    if (!held)
+        return true;
+    debug_read_state(t, ZX_THREAD_STATE_GENERAL_REGS, &regs);
+    t->regs = saved; /* a running thread's copy is not its state: only the vCPU's is */
+    if (set_trapped_regs(v, ev, &regs) != 0) {
+        snprintf(why, len, "cannot load the registers of %s", vcpu_name(v));
+        return false;
+    }
+    return true;
+}
+
+static bool apply_reg(struct inject *in, const struct fault_action *a, struct vm_event *ev, char *why,
+                      size_t len)
+{
+    struct vcpu *v = find_process(in->vm, a->process);
+    if (!v) {
+        snprintf(why, len, "no process named %s", a->process);
+        return false;
+    }
+    bool held = trapping(ev, v);
+    if (held && ev->kind == VM_EVENT_EXCEPTION &&
+        (!strcmp(a->reg, "rip") || !strcmp(a->reg, "rsp") || !strcmp(a->reg, "rflags"))) {
+        snprintf(why, len, "at an exception trigger %s is in the frame the shim saved and cannot be changed",
+                 a->reg);
+        return false;
+    }
+    if (held && ev->kind == VM_EVENT_SYSCALL_BEFORE && !strcmp(a->reg, "rax")) {
+        snprintf(why, len, "rax gets the call's result: change it with when = \"after\"");
+        return false;
+    }
+    pthread_mutex_lock(&in->vm->lock);
+    bool ok = regs_reachable(ev, v, why, len) && change_reg(in->vm, v, a, ev, why, len);
+    pthread_mutex_unlock(&in->vm->lock);
+    return ok;
+}
+
+/*
+ * exception: delivered to the calling process's shim stub as the CPU would,
+ * so the shim reports it as any other (handlers, debuggers, or death): at its
+ * first instruction for a start trigger; at a syscall trigger the call still
+ * runs, and the exception comes at the instruction after the hypercall.
+ */
+static bool apply_exception(const struct fault_action *a, const struct vm_event *ev, char *why, size_t len)
+{
+    if (!raisable(a->vector)) {
+        snprintf(why, len, "vector %u (%s) is not an exception a process can raise", a->vector,
+                 x86_exception_name(a->vector));
+        return false;
+    }
+    if (ev->kind != VM_EVENT_SYSCALL_BEFORE && ev->kind != VM_EVENT_SYSCALL_AFTER &&
+        ev->kind != VM_EVENT_START) {
+        snprintf(why, len, "exception needs a process about to run on, and at a %s trigger there is none",
+                 ev->kind == VM_EVENT_EXCEPTION ? "exception"
+                 : ev->kind == VM_EVENT_EXIT    ? "exit"
+                                                : "time");
+        return false;
+    }
+    int rc = vcpu_arch_raise_exception(ev->vcpu, a->vector, ev->kind != VM_EVENT_START);
+    if (rc != 0)
+        snprintf(why, len, "cannot queue the exception: %s", strerror(-rc));
+    return rc == 0;
+}
+
+/* zx.read and zx.write: through the debug core's memory access (user pages, protections ignored). */
+static int hook_access(struct inject *in, const char *process, uint64_t addr, void *buf, size_t len,
+                       bool write, char *why, size_t whylen)
+{
+    struct vcpu *v = find_process(in->vm, process);
+    if (!v) {
+        snprintf(why, whylen, "no process named %s", process);
+        return -1;
+    }
+    pthread_mutex_lock(&in->vm->lock);
+    bool dying = process_is_dying(v->proc);
+    size_t done = dying ? 0 : debug_access_memory(&in->vm->objects, v->proc, addr, buf, len, write, false);
+    pthread_mutex_unlock(&in->vm->lock);
+    if (dying)
+        snprintf(why, whylen, "process %s has already ended", process);
+    else if (done < len)
+        snprintf(why, whylen, "0x%llx is not mapped in %s%s", (unsigned long long)(addr + done), process,
+                 write ? " (or is its shared vDSO)" : "");
+    return dying || done < len ? -1 : 0;
+}
+
+static int hook_read(void *ctx, const char *process, uint64_t addr, void *buf, size_t len, char *why,
+                     size_t whylen)
+{
+    return hook_access(ctx, process, addr, buf, len, false, why, whylen);
+}
+
+static int hook_write(void *ctx, const char *process, uint64_t addr, const void *buf, size_t len, char *why,
+                      size_t whylen)
+{
+    return hook_access(ctx, process, addr, (void *)buf, len, true, why, whylen);
+}
+
+/* zx.reg: a register of the process the hook's event is about, or of a stopped one. */
+static int hook_reg(void *ctx, const char *process, const char *name, uint64_t *value, char *why,
+                    size_t whylen)
+{
+    struct inject *in = ctx;
+    zx_thread_state_general_regs_t regs;
+    if (!reg_slot(&regs, name)) {
+        snprintf(why, whylen, "unknown register '%s' (rax ... r15, rip, rflags, fs_base, gs_base)", name);
+        return -1;
+    }
+    struct vcpu *v = find_process(in->vm, process);
+    if (!v) {
+        snprintf(why, whylen, "no process named %s", process);
+        return -1;
+    }
+    pthread_mutex_lock(&in->vm->lock);
+    bool ok = regs_reachable(in->current, v, why, whylen);
+    if (ok && trapping(in->current, v))
+        ok = trapped_regs(in->vm, v, in->current, &regs) == 0 ||
+             (snprintf(why, whylen, "cannot read the registers of %s", process), false);
+    else if (ok)
+        debug_read_state(&v->proc->thread, ZX_THREAD_STATE_GENERAL_REGS, &regs);
+    pthread_mutex_unlock(&in->vm->lock);
+    if (ok)
+        *value = *reg_slot(&regs, name);
+    return ok ? 0 : -1;
+}
+
 /*
  * Applies a fault's action; false with `why` when it cannot. *delay_ms gets a
  * stall to make unlocked. `undo` (NULL: none) keeps what a data action with a
@@ -362,6 +722,7 @@ static bool apply_action(struct inject *in, const struct fault_action *a, struct
         return apply_to_call(in, a, ev, why, len);
     case ACTION_KILL:
     case ACTION_UNMAP:
+    case ACTION_UNCACHE:
     case ACTION_FLIP:
     case ACTION_SET0:
     case ACTION_SET1:
@@ -378,6 +739,10 @@ static bool apply_action(struct inject *in, const struct fault_action *a, struct
         }
         *delay_ms += a->count;
         return true;
+    case ACTION_REG:
+        return apply_reg(in, a, ev, why, len);
+    case ACTION_EXCEPTION:
+        return apply_exception(a, ev, why, len);
     default:
         snprintf(why, len, "%s is not supported yet", scenario_action_name(a->kind));
         return false;
@@ -461,7 +826,9 @@ static int run_hook(struct inject *in, struct vm_event *ev, struct fault_action 
         return -1;
     uint64_t n = call_count(in, ev);
     char err[sizeof(in->out->failure)];
+    in->current = ev;
     int rc = hooks_call(in->hooks, kind, ev, n, a, err, sizeof(err));
+    in->current = NULL;
     if (rc < 0)
         fail_run(in, err);
     if (rc <= 0)

@@ -37,9 +37,9 @@ struct inject_result {
 };
 
 /*
- * Refuses what the scenario asks that runs cannot do yet (exec and time
- * triggers; uncache, reg and exception actions; lifespans), with one line
- * naming the fault and the feature. Returns 0 or -1.
+ * Refuses what the scenario asks that runs cannot do (exec triggers, a
+ * lifespan beside reg, an exception vector no instruction at CPL3 raises),
+ * with one line naming the file, line, fault and feature. Returns 0 or -1.
  */
 int inject_check_supported(const struct scenario *s, const char *file, char *err, size_t errlen);
 

@@ -19,10 +19,11 @@ struct sandbox {
     struct rng *rng;
     sandbox_log_fn log; /* zx.log's sink, or NULL */
     void *log_ctx;
-    uint64_t used;   /* bytes the state holds */
-    uint64_t steps;  /* hook steps in the current call */
-    bool budget_hit; /* the instruction budget ran out (sticky) */
-    bool memory_hit; /* an allocation was refused by the cap (sticky) */
+    struct sandbox_vm vm; /* zx.read, zx.write, zx.reg; all NULL without a VM */
+    uint64_t used;        /* bytes the state holds */
+    uint64_t steps;       /* hook steps in the current call */
+    bool budget_hit;      /* the instruction budget ran out (sticky) */
+    bool memory_hit;      /* an allocation was refused by the cap (sticky) */
 };
 
 static struct sandbox *sandbox_of(lua_State *L)
@@ -243,12 +244,75 @@ static int zx_log(lua_State *L)
     return 0;
 }
 
+/* The VM the zx memory and register functions reach, or a Lua error naming `fn` when there is none. */
+static const struct sandbox_vm *vm_of(lua_State *L, const char *fn)
+{
+    const struct sandbox_vm *vm = &sandbox_of(L)->vm;
+    if (!vm->read)
+        luaL_error(L, "%s: no VM here: call it from a hook (on_syscall, on_exception, on_exit) of a run", fn);
+    return vm;
+}
+
+/* A guest address argument: any 64-bit value, written as a Lua integer (negative for the upper half). */
+static uint64_t check_addr(lua_State *L, int arg)
+{
+    return (uint64_t)luaL_checkinteger(L, arg);
+}
+
+/* zx.read(process, addr, len): the bytes as a string, through the process's page tables. */
+static int zx_read(lua_State *L)
+{
+    const char *process = luaL_checkstring(L, 1);
+    uint64_t addr = check_addr(L, 2);
+    lua_Integer len = luaL_checkinteger(L, 3);
+    const struct sandbox_vm *vm = vm_of(L, "zx.read");
+    if (len < 0 || len > SANDBOX_MAX_ACCESS)
+        return luaL_error(L, "zx.read: length %I is outside 0..%d", len, SANDBOX_MAX_ACCESS);
+    char buf[SANDBOX_MAX_ACCESS], why[160];
+    if (vm->read(vm->ctx, process, addr, buf, (size_t)len, why, sizeof(why)) != 0)
+        return luaL_error(L, "zx.read: %s", why);
+    lua_pushlstring(L, buf, (size_t)len);
+    return 1;
+}
+
+/* zx.write(process, addr, bytes): the string's bytes into the process's memory. */
+static int zx_write(lua_State *L)
+{
+    const char *process = luaL_checkstring(L, 1);
+    uint64_t addr = check_addr(L, 2);
+    size_t len;
+    const char *bytes = luaL_checklstring(L, 3, &len);
+    const struct sandbox_vm *vm = vm_of(L, "zx.write");
+    if (len > SANDBOX_MAX_ACCESS)
+        return luaL_error(L, "zx.write: %d bytes at most, not %I", SANDBOX_MAX_ACCESS, (lua_Integer)len);
+    char why[160];
+    if (vm->write(vm->ctx, process, addr, bytes, len, why, sizeof(why)) != 0)
+        return luaL_error(L, "zx.write: %s", why);
+    return 0;
+}
+
+/* zx.reg(process, name): the register's value as an integer. */
+static int zx_reg(lua_State *L)
+{
+    const char *process = luaL_checkstring(L, 1), *name = luaL_checkstring(L, 2);
+    const struct sandbox_vm *vm = vm_of(L, "zx.reg");
+    uint64_t value;
+    char why[160];
+    if (vm->reg(vm->ctx, process, name, &value, why, sizeof(why)) != 0)
+        return luaL_error(L, "zx.reg: %s", why);
+    lua_pushinteger(L, (lua_Integer)value);
+    return 1;
+}
+
 static int open_zx(lua_State *L)
 {
     static const luaL_Reg fns[] = {{"status_name", zx_status_name},
                                    {"rand", zx_rand},
                                    {"randint", zx_randint},
                                    {"log", zx_log},
+                                   {"read", zx_read},
+                                   {"write", zx_write},
+                                   {"reg", zx_reg},
                                    {NULL, NULL}};
     luaL_newlib(L, fns);
     const char *name;
@@ -271,6 +335,14 @@ int sandbox_open_zx(struct sandbox *s, sandbox_log_fn log, void *ctx)
         return -1;
     }
     return 0;
+}
+
+void sandbox_set_vm(struct sandbox *s, const struct sandbox_vm *vm)
+{
+    if (vm)
+        s->vm = *vm;
+    else
+        memset(&s->vm, 0, sizeof(s->vm));
 }
 
 static int open_protected(lua_State *L)

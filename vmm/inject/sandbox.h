@@ -37,11 +37,37 @@ typedef void (*sandbox_log_fn)(void *ctx, const char *text, size_t len);
 /*
  * Adds the global `zx` table: every status by Zircon's name
  * (zx.ZX_ERR_NO_MEMORY), zx.status_name(n), zx.rand() (a float in [0, 1)
- * from the run's generator), zx.randint(lo, hi) (inclusive), and zx.log(...)
+ * from the run's generator), zx.randint(lo, hi) (inclusive), zx.log(...)
  * (its arguments as print would show them, joined by tabs, to `log`; NULL
- * drops them). Returns 0, or -1 when the memory cap refused it.
+ * drops them), and zx.read, zx.write, zx.reg (see sandbox_set_vm). Returns
+ * 0, or -1 when the memory cap refused it.
  */
 int sandbox_open_zx(struct sandbox *s, sandbox_log_fn log, void *ctx);
+
+#define SANDBOX_MAX_ACCESS 4096 /* bytes one zx.read or zx.write may move */
+
+/*
+ * What zx.read, zx.write and zx.reg reach: a running VM. Each returns 0, or
+ * -1 with the reason in `why` (no such process, an address not mapped, an
+ * unknown register, a process whose registers are not held), which the Lua
+ * function raises as its error.
+ */
+struct sandbox_vm {
+    int (*read)(void *ctx, const char *process, uint64_t addr, void *buf, size_t len, char *why,
+                size_t whylen);
+    int (*write)(void *ctx, const char *process, uint64_t addr, const void *buf, size_t len, char *why,
+                 size_t whylen);
+    int (*reg)(void *ctx, const char *process, const char *name, uint64_t *value, char *why, size_t whylen);
+    void *ctx;
+};
+
+/*
+ * Lets zx.read(process, addr, len) (a string of len bytes, 0..SANDBOX_MAX_ACCESS),
+ * zx.write(process, addr, bytes) and zx.reg(process, name) (an integer) reach
+ * `vm`; NULL (the default) makes each of them raise "no VM here". `vm` is
+ * copied.
+ */
+void sandbox_set_vm(struct sandbox *s, const struct sandbox_vm *vm);
 
 /* Closes the state; NULL is ignored. */
 void sandbox_free(struct sandbox *s);

@@ -91,4 +91,22 @@ int vcpu_arch_load_fpu(struct vcpu *v, const zx_thread_state_fp_regs_t *fp,
 /* Reads DR6 after a #DB (KVM_GET_DEBUGREGS). Returns 0 or -errno. */
 int vcpu_arch_read_dr6(struct vcpu *v, uint64_t *dr6);
 
+/*
+ * While the vCPU is stopped in an exception stub's report (before the
+ * capture that parks it): replaces the general registers the capture will
+ * take, all but rip, rsp and rflags (which come from the stub's frame), and
+ * the fs and gs bases. Returns 0 or -errno.
+ */
+int vcpu_arch_set_report_regs(struct vcpu *v, const zx_thread_state_general_regs_t *regs);
+
+/*
+ * Raises CPU exception `vector` in the stopped process as the CPU delivers
+ * one (SDM Vol. 3A 6.14): the 64-bit frame (error code 0 where the vector
+ * has one) on the shim's stack, the vCPU at the vector's shim stub at CPL0,
+ * so the next entry runs the stub and the shim reports it as any other. The
+ * frame's rip is the vCPU's, or with `after_hypercall` the instruction after
+ * the hypercall it stopped on. Returns 0 or -errno.
+ */
+int vcpu_arch_raise_exception(struct vcpu *v, unsigned vector, bool after_hypercall);
+
 #endif

@@ -291,3 +291,82 @@ int vcpu_arch_load_fpu(struct vcpu *v, const zx_thread_state_fp_regs_t *fp,
     k.mxcsr = vec->mxcsr;
     return ioctl(v->fd, KVM_SET_FPU, &k) < 0 ? -errno : 0;
 }
+
+int vcpu_arch_set_report_regs(struct vcpu *v, const zx_thread_state_general_regs_t *regs)
+{
+    struct kvm_regs *k = &v->run->s.regs.regs;
+    uint64_t rip = k->rip, rsp = k->rsp, rflags = k->rflags;
+    regs_to_kvm(regs, k);
+    k->rip = rip; /* the stub's own: the frame holds the process's */
+    k->rsp = rsp;
+    k->rflags = rflags;
+    v->run->kvm_dirty_regs |= KVM_SYNC_X86_REGS;
+    struct kvm_sregs s;
+    if (ioctl(v->fd, KVM_GET_SREGS, &s) < 0)
+        return -errno;
+    s.fs.base = regs->fs_base;
+    s.gs.base = regs->gs_base;
+    return ioctl(v->fd, KVM_SET_SREGS, &s) < 0 ? -errno : 0;
+}
+
+/* outl %eax, $imm8 (SDM Vol. 2B "OUT"): the vDSO's hypercall, two bytes. */
+#define VCPU_OPCODE_OUT_IMM8_EAX 0xe7
+#define VCPU_OUT_IMM8_LENGTH     2
+
+/* The flags an interrupt gate clears on delivery (SDM Vol. 3A 6.12.1.3): IF, TF, NT, RF, VM. */
+#define VCPU_RFLAGS_RF (1ULL << 16)
+#define VCPU_RFLAGS_VM (1ULL << 17)
+#define VCPU_RFLAGS_DELIVERY_CLEARS                                                                          \
+    (X86_RFLAGS_IF | X86_RFLAGS_TF | X86_RFLAGS_NT | VCPU_RFLAGS_RF | VCPU_RFLAGS_VM)
+
+static struct kvm_segment kernel_segment(uint16_t selector, uint8_t type, bool code)
+{
+    return (struct kvm_segment){.base = 0,
+                                .limit = SEG_LIMIT_FLAT,
+                                .selector = selector,
+                                .type = type,
+                                .present = 1,
+                                .dpl = 0,
+                                .s = 1,
+                                .l = code,
+                                .db = !code,
+                                .g = 1};
+}
+
+/* The length of the hypercall at `rip` when the vCPU stopped on it (KVM moves past it at the next entry). */
+static uint64_t hypercall_length(struct vcpu *v, uint64_t rip)
+{
+    struct pt_walk_ctx w = process_walk_ctx(v->proc, &v->vm->env);
+    struct pt_walk_result r;
+    const uint8_t *op;
+    if (pt_walk(&w, gva(rip), &r) != 0 || !(op = mem_ptr(&v->vm->ram, r.pa, 1)))
+        return 0;
+    return *op == VCPU_OPCODE_OUT_IMM8_EAX ? VCPU_OUT_IMM8_LENGTH : 0;
+}
+
+int vcpu_arch_raise_exception(struct vcpu *v, unsigned vector, bool after_hypercall)
+{
+    struct kvm_regs k;
+    struct kvm_sregs s;
+    if (ioctl(v->fd, KVM_GET_REGS, &k) < 0 || ioctl(v->fd, KVM_GET_SREGS, &s) < 0)
+        return -errno;
+    uint64_t rip = k.rip + (after_hypercall ? hypercall_length(v, k.rip) : 0);
+    /* What the CPU pushes on the TSS's stack, lowest first: error code, rip, cs, rflags, rsp, ss. */
+    const uint64_t frame[] = {0, rip, s.cs.selector, k.rflags, k.rsp, s.ss.selector};
+    size_t skip = x86_exception_has_error_code(vector) ? 0 : 1,
+           bytes = sizeof(frame) - skip * sizeof(frame[0]);
+    uint64_t rsp = PROCESS_KSTACK_BASE + PROCESS_KSTACK_SIZE - bytes;
+    void *stack = mem_ptr(&v->vm->ram, gpa(v->proc->kstack_pa.raw + (rsp - PROCESS_KSTACK_BASE)), bytes);
+    if (!stack)
+        return -EFAULT;
+    memcpy(stack, frame + skip, bytes);
+    s.cs = kernel_segment(X86_SEL_KCODE, X86_SEG_TYPE_CODE_XR_A, true);
+    s.ss = kernel_segment(X86_SEL_KDATA, X86_SEG_TYPE_DATA_RW_A, false);
+    s.tr.type = tss_type_for(v->vm->cpuid);
+    k.rip = ZXVMM_SHIM_BASE + vector * ZXVMM_SHIM_VECTOR_STRIDE;
+    k.rsp = rsp;
+    k.rflags &= ~VCPU_RFLAGS_DELIVERY_CLEARS;
+    if (ioctl(v->fd, KVM_SET_SREGS, &s) < 0 || ioctl(v->fd, KVM_SET_REGS, &k) < 0)
+        return -errno;
+    return vcpu_arch_sync_regs(v); /* the run loop writes its synced copy back */
+}
