@@ -115,11 +115,9 @@ static void write_syscall(FILE *f, const struct vm_event *ev)
 
 static void write_event(FILE *f, const struct vm_event *ev)
 {
-    static const char *const kinds[] = {[VM_EVENT_START] = "start",
-                                        [VM_EVENT_EXIT] = "exit",
-                                        [VM_EVENT_SYSCALL_AFTER] = "syscall",
-                                        [VM_EVENT_EXCEPTION] = "exception",
-                                        [VM_EVENT_FAULT] = "fault"};
+    static const char *const kinds[] = {
+        [VM_EVENT_START] = "start",         [VM_EVENT_EXIT] = "exit",   [VM_EVENT_SYSCALL_AFTER] = "syscall",
+        [VM_EVENT_EXCEPTION] = "exception", [VM_EVENT_FAULT] = "fault", [VM_EVENT_EXEC] = "exec"};
     fprintf(f, "{\"t_ns\":%" PRIu64 ",\"event\":\"%s\",\"process\":", ev->t_ns, kinds[ev->kind]);
     trace_json_string(f, ev->name);
     fprintf(f, ",\"koid\":%" PRIu64, (uint64_t)ev->proc->obj.koid);
@@ -135,6 +133,9 @@ static void write_event(FILE *f, const struct vm_event *ev)
         trace_json_string(f, x86_exception_name(ev->vector));
         fprintf(f, ",\"rip\":%" PRIu64 ",\"cr2\":%" PRIu64 ",\"error_code\":%" PRIu64, ev->rip, ev->cr2,
                 ev->error_code);
+        break;
+    case VM_EVENT_EXEC:
+        fprintf(f, ",\"addr\":%" PRIu64, ev->rip);
         break;
     case VM_EVENT_FAULT:
         fputs(",\"id\":", f);
