@@ -229,7 +229,7 @@ Test(faults_exec, the_same_seed_fires_at_the_same_calls)
 {
     REQUIRE_KVM();
     const char *path = scenario(SCENARIO("'calls', '40'", "{ id = 'p', on = 'exec', symbol = 'exec_tick',"
-                                                          " probability = 0.5, action = { delay = 0 } }"));
+                                                          " probability = 50, action = { delay = 0 } }"));
     char first[512];
     snprintf(first, sizeof(first), "%s", campaign_faults(path, "7"));
     assert_contains(first, "\"event\":\"exec\"");
