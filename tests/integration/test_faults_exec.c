@@ -48,7 +48,8 @@ static const char *temp_path(const char *suffix)
  */
 static const char *scenario(const char *text)
 {
-    const char *path = temp_path(".lua");
+    static char path[64]; /* its own: temp_path's names are reused */
+    snprintf(path, sizeof(path), "%s", temp_path(".lua"));
     FILE *f = fopen(path, "w");
     cr_assert_not_null(f);
     for (const char *p = text; *p; p++) {
@@ -291,4 +292,22 @@ Test(faults_exec, an_unmapped_or_data_address_is_not_armed_and_says_why)
     assert_contains(faults,
                     "{\"id\":\"low\",\"fired\":0,\"applied\":false,\"why\":\"exec address 0x10 is not "
                     "mapped in exec_target\"}");
+}
+
+/* An in-guest debugger single-stepping through the address sees one #DB per instruction, never the #BP. */
+Test(faults_exec, a_guest_debugger_single_stepping_over_it_sees_only_its_own_steps)
+{
+    REQUIRE_KVM();
+    struct run_result r;
+    run_scenario(
+        &r,
+        scenario("return { program = { '@P', 'stepper' }, spawn = { { '@P', 'victim', '3' } },\n"
+                 "  cmdline = 'kernel.enable-debugging-syscalls=true', timeout = 300, faults = {\n"
+                 "  { id = 'tick', on = 'exec', symbol = 'exec_tick', action = { delay = 0 } } } }\n"),
+        0, "zxvmm: class masked: tick x3", NULL);
+    /* 0x308: the victim's own int3; then single steps only, the one at exec_tick over its 7-byte lock incl.
+     */
+    harness_assert_line(r.out, "first=0x308 reached_tick=1 advanced=7 other=0");
+    harness_assert_line(r.out, "ticks=3 value=0x1234");
+    harness_free(&r);
 }

@@ -506,16 +506,17 @@ static int host_breakpoint(struct vcpu *v, struct hostbp_table *tab, struct zxvm
     if (count && VM_EVENTS_ATTACHED(v->vm))
         vm_events_exec(v, addr);
     if (stop_requested(v))
-        return 0; /* an action killed it */
-    pthread_mutex_lock(&v->vm->lock);
-    if ((bp = hostbp_find(tab, v->proc, addr)) != NULL && debugger_too)
+        return 0;                     /* an action killed it */
+    pthread_mutex_lock(&v->vm->lock); /* found again: the table may have changed meanwhile */
+    bp = hostbp_find(tab, v->proc, addr);
+    if (bp && debugger_too)
         bp->passed = true;
+    else if (bp)
+        hostbp_step_begin(o, bp, v->proc, (frame->rflags & X86_RFLAGS_TF) != 0);
+    bool step = bp && !debugger_too;
     pthread_mutex_unlock(&v->vm->lock);
-    if (!bp || debugger_too)
+    if (!step)
         return -1;
-    pthread_mutex_lock(&v->vm->lock);
-    hostbp_step_begin(o, bp, v->proc, (frame->rflags & X86_RFLAGS_TF) != 0);
-    pthread_mutex_unlock(&v->vm->lock);
     return resume_at(v, frame, addr, frame->rflags | X86_RFLAGS_TF) ? 1 : 0;
 }
 
