@@ -8,8 +8,8 @@
  *   exec_target victim N   (spawned) waits for a debugger, raises an int3, then does what "calls N" does.
  *   exec_target stepper    the victim's in-guest debugger: single-steps it from its int3 into exec_tick and
  *                          one instruction further, then lets it run; prints
- *                          "first=0xT reached_tick=R advanced=A other=O" (O: exceptions that were not a
- *                          single step). */
+ *                          "first=0xT victim_code=XXXXXX reached_tick=R advanced=A other=O" (the code
+ *                          bytes read from the victim; O: exceptions that were not a single step). */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -122,6 +122,10 @@ static int stepper(void)
     if (read_exception(ch, &info, &exc) != ZX_OK || zx_exception_get_thread(exc, &thread) != ZX_OK)
         return 1;
     printf("first=0x%x ", info.type);
+    uint8_t code[CODE_BYTES] = {0};
+    size_t actual = 0;
+    zx_process_read_memory(proc, (zx_vaddr_t)(uintptr_t)exec_tick, code, sizeof(code), &actual);
+    printf("victim_code=%02x%02x%02x ", code[0], code[1], code[2]);
     zx_thread_state_single_step_t on = 1, off = 0;
     zx_thread_write_state(thread, ZX_THREAD_STATE_SINGLE_STEP, &on, sizeof(on));
     int reached = 0, other = 0;

@@ -305,9 +305,11 @@ Test(faults_exec, a_guest_debugger_single_stepping_over_it_sees_only_its_own_ste
                  "  cmdline = 'kernel.enable-debugging-syscalls=true', timeout = 300, faults = {\n"
                  "  { id = 'tick', on = 'exec', symbol = 'exec_tick', action = { delay = 0 } } } }\n"),
         0, "zxvmm: class masked: tick x3", NULL);
-    /* 0x308: the victim's own int3; then single steps only, the one at exec_tick over its 7-byte lock incl.
+    /*
+     * 0x308: the victim's own int3; its code read from the debugger's process shows the original bytes; then
+     * single steps only, the one at exec_tick over its 7-byte lock incl.
      */
-    harness_assert_line(r.out, "first=0x308 reached_tick=1 advanced=7 other=0");
+    harness_assert_line(r.out, "first=0x308 victim_code=f0ff05 reached_tick=1 advanced=7 other=0");
     harness_assert_line(r.out, "ticks=3 value=0x1234");
     harness_free(&r);
 }
