@@ -480,13 +480,14 @@ Test(faults_inject, a_feature_not_built_yet_is_refused_by_name)
 {
     const char *path =
         scenario("return { program = { '@P' }, faults = {\n"
-                 "  { id = 'tick', on = 'exec', addr = 0x20001000, action = { kill = 'x' } } } }\n");
+                 "  { id = 'tick', on = 'start', action = { uncache = { process = 'x', addr = 0x20001000,"
+                 " len = 4096 } } } } }\n");
     struct run_result r;
     harness_zxvmm(&r, "run", "--scenario", path, NULL);
     cr_assert_eq(r.status, 2);
     char want[160];
-    snprintf(want, sizeof(want),
-             "zxvmm: %s:2: fault 'tick': on = \"exec\" is not supported by this zxvmm yet", path);
+    snprintf(want, sizeof(want), "zxvmm: %s:2: fault 'tick': uncache is not supported by this zxvmm yet",
+             path);
     harness_assert_line(r.err, want);
     harness_free(&r);
 }

@@ -52,7 +52,7 @@ static enum debug_verdict hook(void *ctx, struct thread *t, uint32_t type, const
     return hook_answer;
 }
 
-static const struct debug_host_debugger host_debugger = {hook, &objs};
+static const struct debug_host_debugger host_debugger = {.exception = hook, .ctx = &objs};
 static const struct debug_host wait_never = {never_wait, NULL};
 
 static void setup(void)

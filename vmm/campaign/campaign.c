@@ -44,15 +44,18 @@ static void write_faults(FILE *f, const struct campaign_run *r)
     fputs("\"faults\":[", f);
     for (unsigned i = 0, n = 0; i < r->faults.nfaults; i++) {
         const struct inject_fault_result *x = &r->faults.faults[i];
-        if (!x->fired)
-            continue;
+        if (!x->fired && x->applied)
+            continue; /* one that never fired is listed only when it could not be armed (an exec address) */
         fprintf(f, "%s{\"id\":", n++ ? "," : "");
         trace_json_string(f, x->id);
-        fprintf(f, ",\"fired\":%" PRIu64 ",\"first\":{\"process\":", x->fired);
-        trace_json_string(f, x->first_process);
-        fputs(",\"event\":", f);
-        trace_json_string(f, x->first_event);
-        fprintf(f, ",\"n\":%" PRIu64 "}", x->first_n);
+        fprintf(f, ",\"fired\":%" PRIu64, x->fired);
+        if (x->have_first) {
+            fputs(",\"first\":{\"process\":", f);
+            trace_json_string(f, x->first_process);
+            fputs(",\"event\":", f);
+            trace_json_string(f, x->first_event);
+            fprintf(f, ",\"n\":%" PRIu64 "}", x->first_n);
+        }
         if (!x->applied) {
             fputs(",\"applied\":false,\"why\":", f);
             trace_json_string(f, x->why);

@@ -367,9 +367,10 @@ static void print_class(const struct campaign_run *run, const char *class)
         }
     fputc('\n', stderr);
     for (unsigned i = 0; i < run->faults.nfaults; i++)
-        if (run->faults.faults[i].fired && !run->faults.faults[i].applied)
-            fprintf(stderr, "zxvmm: fault '%s' fired but its action did not apply: %s\n",
-                    run->faults.faults[i].id, run->faults.faults[i].why);
+        if (!run->faults.faults[i].applied)
+            fprintf(stderr, "zxvmm: fault '%s' %s: %s\n", run->faults.faults[i].id,
+                    run->faults.faults[i].fired ? "fired but its action did not apply" : "was not armed",
+                    run->faults.faults[i].why);
 }
 
 /* campaign --replay: where the replayed run's row goes, and what it says. */
@@ -443,6 +444,8 @@ static int prepare_scenario(const struct cli_options *o, struct scenario *sc, st
     }
     /* --systematic uses none of the scenario's faults: they are not checked for support. */
     int status = o->systematic ? 0 : inject_check_supported(sc, o->scenario, err, sizeof(err));
+    if (status == 0 && !o->systematic)
+        status = inject_resolve_exec(sc, o->scenario, err, sizeof(err));
     if (status != 0)
         fprintf(stderr, "zxvmm: %s\n", err);
     else

@@ -115,6 +115,11 @@ struct debug_host_debugger {
      */
     enum debug_verdict (*exception)(void *ctx, struct thread *t, uint32_t type, const struct debug_host *h);
     void *ctx;
+    /*
+     * Whether it has a breakpoint of its own at `addr` in `p` (NULL: never).
+     * A host breakpoint there (hostbp.h) passes its #BP on to it. Lock held.
+     */
+    bool (*has_breakpoint)(void *ctx, const struct process *p, uint64_t addr);
 };
 
 /* Attaches (or, with NULL, detaches) the VM's host debugger. Lock held. */

@@ -11,6 +11,7 @@
 #include <zircon/errors.h>
 #include <zircon/syscalls/debug.h>
 
+#include "debug/hostbp.h"
 #include "syscall/syscall.h"
 #include "vm/vcpu.h"
 #include "x86_64/cpu.h"
@@ -256,6 +257,8 @@ static size_t op_read_mem(void *ctx, uint64_t koid, uint64_t addr, uint8_t *buf,
     if (!p)
         return 0;
     size_t n = debug_access_memory(&t->vm->objects, p, addr, buf, len, false, false);
+    if (t->vm->objects.host_bps) /* so do the VMM's own (exec triggers) */
+        hostbp_hide(t->vm->objects.host_bps, p, addr, buf, n);
     for (unsigned i = 0; i < t->nbps; i++) { /* planted breakpoints read as the original bytes */
         const struct gdb_breakpoint *b = &t->bps[i];
         if ((b->proc == p || b->proc == NULL) && b->addr >= addr && b->addr - addr < n)
@@ -271,6 +274,8 @@ static size_t op_write_mem(void *ctx, uint64_t koid, uint64_t addr, const uint8_
     if (!p)
         return 0;
     size_t n = debug_access_memory(&t->vm->objects, p, addr, (void *)buf, len, true, false);
+    if (t->vm->objects.host_bps) /* the VMM's own breakpoints take the bytes written and stay planted */
+        hostbp_note_write(&t->vm->objects, t->vm->objects.host_bps, p, addr, n);
     uint8_t int3 = X86_INT3;
     for (unsigned i = 0; i < t->nbps; i++) { /* a write over a breakpoint changes what it will restore */
         struct gdb_breakpoint *b = &t->bps[i];
@@ -296,6 +301,8 @@ static int plant(struct gdb_vm_target *t, struct process *p, struct process *via
     if (debug_access_memory(o, target, addr, &orig, 1, false, false) != 1 ||
         debug_access_memory(o, target, addr, &int3, 1, true, p == NULL) != 1)
         return -EFAULT;
+    if (o->host_bps) /* over a host breakpoint, the byte to restore is the one it hides */
+        hostbp_hide(o->host_bps, target, addr, &orig, 1);
     t->bps[t->nbps++] = (struct gdb_breakpoint){p, addr, orig};
     return 0;
 }
@@ -304,9 +311,19 @@ static void unplant(struct gdb_vm_target *t, unsigned i, struct process *via)
 {
     struct gdb_breakpoint *b = &t->bps[i];
     struct process *target = b->proc ? b->proc : via;
-    if (target && is_live(target))
+    if (target && is_live(target)) {
         debug_access_memory(&t->vm->objects, target, b->addr, &b->orig, 1, true, b->proc == NULL);
+        if (t->vm->objects.host_bps) /* a host breakpoint there stays planted */
+            hostbp_note_write(&t->vm->objects, t->vm->objects.host_bps, target, b->addr, 1);
+    }
     t->bps[i] = t->bps[--t->nbps];
+}
+
+/* The debug core asks whether a #BP at a host breakpoint (exec trigger) is also gdb's. */
+static bool has_breakpoint(void *ctx, const struct process *p, uint64_t addr)
+{
+    const struct gdb_vm_target *t = ctx;
+    return t->attached && bp_find(t, p, addr) != NULL;
 }
 
 /* Z0/z0: in every live process running the same program as `koid`'s (same addresses), or once in the vDSO. */
@@ -444,7 +461,8 @@ void gdb_target_init(struct gdb_vm_target *t, struct vm *vm, struct vcpu *main, 
     t->vm = vm;
     t->main = main;
     t->wake_fd = wake_fd;
-    t->hook = (struct debug_host_debugger){on_exception, t};
+    t->hook =
+        (struct debug_host_debugger){.exception = on_exception, .ctx = t, .has_breakpoint = has_breakpoint};
     t->ops = (struct gdb_target){
         .ctx = t,
         .threads = op_threads,

@@ -15,7 +15,10 @@
 #include <zircon/types.h>
 #include <zxvmm/abi.h>
 
+#include "boot/elf.h"
+#include "boot/symbols.h"
 #include "debug/debug.h"
+#include "debug/hostbp.h"
 #include "object/handle.h"
 #include "object/vmar.h"
 #include "syscall/names.h"
@@ -23,6 +26,9 @@
 #include "vm/vcpu.h"
 #include "vm/vm.h"
 #include "x86_64/cpu.h"
+
+#define INJECT_STR_(x) #x
+#define INJECT_STR(x)  INJECT_STR_(x)
 
 /* Syscall counts per process: one bucket per number, and one for numbers the ABI has not. */
 #define INJECT_CALL_BUCKETS (ZXVMM_SYSCALL_COUNT + 1)
@@ -56,6 +62,7 @@ struct inject {
     pthread_cond_t timer_cond; /* on CLOCK_MONOTONIC */
     pthread_mutex_t
         lock; /* counters, the generator, the hooks' state and the results, whichever vCPU reports */
+    struct hostbp_table *bps; /* exec triggers' breakpoints (the VM's objects.host_bps); NULL: none */
 };
 
 /* The vectors an exception action may raise: those an instruction at CPL3 can raise (SDM Vol. 3 6.15), so
@@ -95,9 +102,7 @@ int inject_check_supported(const struct scenario *s, const char *file, char *err
                      f->line, f->id, f->action.vector, x86_exception_name(f->action.vector));
             return -1;
         }
-        if (f->on == FAULT_ON_EXEC)
-            what = "on = \"exec\"";
-        else if (f->action.lifespan && f->action.kind == ACTION_REG)
+        if (f->action.lifespan && f->action.kind == ACTION_REG)
             what = "lifespan beside reg";
         if (what) {
             snprintf(err, errlen, "%s:%d: fault '%s': %s is not supported by this zxvmm yet", file, f->line,
@@ -115,6 +120,54 @@ static int hook_write(void *ctx, const char *process, uint64_t addr, const void 
                       size_t whylen);
 static int hook_reg(void *ctx, const char *process, const char *name, uint64_t *value, char *why,
                     size_t whylen);
+
+#define INJECT_PROGRAM_MAX (256ULL << 20) /* the largest program whose symbols an exec trigger reads */
+
+/* The program of the process an exec fault names (basename of its argv[0]), or the main program; NULL. */
+static const char *exec_program(const struct scenario *s, const struct fault *f)
+{
+    if (f->process[0] == '\0')
+        return s->program.argv ? s->program.argv[0] : NULL;
+    for (int i = -1; i < s->nspawn; i++) {
+        const struct scenario_program *p = i < 0 ? &s->program : &s->spawn[i];
+        if (!p->argv || !p->argv[0])
+            continue;
+        const char *slash = strrchr(p->argv[0], '/');
+        if (strcmp(slash && slash[1] ? slash + 1 : p->argv[0], f->process) == 0)
+            return p->argv[0];
+    }
+    return NULL;
+}
+
+int inject_resolve_exec(struct scenario *s, const char *file, char *err, size_t errlen)
+{
+    for (unsigned i = 0; i < s->nfaults; i++) {
+        struct fault *f = &s->faults[i];
+        if (f->on != FAULT_ON_EXEC || f->symbol[0] == '\0')
+            continue;
+        const char *program = exec_program(s, f);
+        if (!program) {
+            snprintf(err, errlen, "%s:%d: fault '%s': symbol '%s': no program of the scenario is named '%s'",
+                     file, f->line, f->id, f->symbol, f->process);
+            return -1;
+        }
+        uint8_t *elf = NULL;
+        size_t size = 0;
+        char why[256];
+        if (elf_read_file(program, INJECT_PROGRAM_MAX, &elf, &size, why, sizeof(why)) != 0) {
+            snprintf(err, errlen, "%s:%d: fault '%s': symbol '%s': %s", file, f->line, f->id, f->symbol, why);
+            return -1;
+        }
+        bool found = symbols_find(elf, size, f->symbol, &f->addr);
+        free(elf);
+        if (!found) {
+            snprintf(err, errlen, "%s:%d: fault '%s': symbol '%s' is not in the symbol table of %s", file,
+                     f->line, f->id, f->symbol, program);
+            return -1;
+        }
+    }
+    return 0;
+}
 
 /* zx.log's sink: appends a line to the run's log, cut at its size. */
 static void append_log(void *ctx, const char *text, size_t len)
@@ -166,6 +219,18 @@ struct inject *inject_new(const struct scenario *s, struct vm *vm, uint64_t seed
         }
         hooks_set_vm(in->hooks, &(struct sandbox_vm){hook_read, hook_write, hook_reg, in});
     }
+    for (unsigned i = 0; i < s->nfaults && !in->bps; i++) {
+        if (s->faults[i].on != FAULT_ON_EXEC)
+            continue;
+        if (!(in->bps = calloc(1, sizeof(*in->bps)))) {
+            out->failed = true;
+            snprintf(out->failure, sizeof(out->failure), "out of host memory for the exec triggers");
+            hooks_free(in->hooks);
+            free(in);
+            return NULL;
+        }
+        vm->objects.host_bps = in->bps; /* before any vCPU runs */
+    }
     pthread_mutex_init(&in->lock, NULL);
     pthread_mutex_init(&in->timer_lock, NULL);
     pthread_condattr_t attr;
@@ -182,6 +247,7 @@ void inject_free(struct inject *in)
         return;
     inject_stop(in);
     hooks_free(in->hooks);
+    free(in->bps);
     pthread_cond_destroy(&in->timer_cond);
     pthread_mutex_destroy(&in->timer_lock);
     pthread_mutex_destroy(&in->lock);
@@ -214,6 +280,10 @@ static bool passes_filters(const struct fault *f, const struct vm_event *ev)
         break;
     case FAULT_ON_EXCEPTION:
         if (ev->kind != VM_EVENT_EXCEPTION || (f->vector >= 0 && (unsigned)f->vector != ev->vector))
+            return false;
+        break;
+    case FAULT_ON_EXEC:
+        if (ev->kind != VM_EVENT_EXEC || ev->rip != f->addr)
             return false;
         break;
     case FAULT_ON_START:
@@ -253,6 +323,8 @@ static const char *event_label(const struct vm_event *ev)
         return "exception";
     case VM_EVENT_TIME:
         return "time";
+    case VM_EVENT_EXEC:
+        return "exec";
     default: {
         const char *name = syscall_name(ev->number);
         return name ? name : "syscall";
@@ -877,10 +949,60 @@ static void handle_event(struct inject *in, struct vm_event *ev)
         stall(ev->vcpu, delay_ms);
 }
 
+/* Why an exec trigger's breakpoint could not be planted (hostbp_plant's status). */
+static const char *plant_failure(zx_status_t st)
+{
+    switch (st) {
+    case ZX_ERR_NOT_FOUND:
+        return "is not mapped";
+    case ZX_ERR_ACCESS_DENIED:
+        return "is not executable";
+    case ZX_ERR_NOT_SUPPORTED:
+        return "is in the vDSO, which every process shares";
+    default:
+        return "is one breakpoint too many (at most " INJECT_STR(HOSTBP_MAX) ")";
+    }
+}
+
+/*
+ * A process starts (before its first instruction): the breakpoints of the
+ * exec faults whose `process` filter it passes. One that cannot be planted
+ * leaves its fault not applied, with why (it never fires in that process).
+ */
+static void plant_exec(struct inject *in, const struct vm_event *ev)
+{
+    for (unsigned i = 0; i < in->s->nfaults; i++) {
+        const struct fault *f = &in->s->faults[i];
+        if (f->on != FAULT_ON_EXEC || (f->process[0] != '\0' && strcmp(f->process, ev->name) != 0))
+            continue;
+        pthread_mutex_lock(&in->vm->lock);
+        zx_status_t st = hostbp_plant(&in->vm->objects, in->bps, ev->proc, f->addr);
+        pthread_mutex_unlock(&in->vm->lock);
+        if (st == ZX_OK)
+            continue;
+        pthread_mutex_lock(&in->lock);
+        struct inject_fault_result *r = &in->out->faults[i];
+        if (r->applied) {
+            r->applied = false;
+            snprintf(r->why, sizeof(r->why), "exec address 0x%llx %s in %s", (unsigned long long)f->addr,
+                     plant_failure(st), ev->name);
+        }
+        pthread_mutex_unlock(&in->lock);
+    }
+}
+
 void inject_on_event(void *ctx, struct vm_event *ev)
 {
+    struct inject *in = ctx;
+    if (ev->kind == VM_EVENT_START && in->bps)
+        plant_exec(in, ev);
     if (ev->kind != VM_EVENT_FAULT)
-        handle_event(ctx, ev);
+        handle_event(in, ev);
+    if (ev->kind == VM_EVENT_EXIT && in->bps) {
+        pthread_mutex_lock(&in->vm->lock);
+        hostbp_forget(in->bps, ev->proc);
+        pthread_mutex_unlock(&in->vm->lock);
+    }
 }
 
 /* The time triggers, earliest first, each once: a VM_EVENT_TIME on behalf of the main process when due. */

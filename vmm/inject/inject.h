@@ -37,11 +37,19 @@ struct inject_result {
 };
 
 /*
- * Refuses what the scenario asks that runs cannot do (exec triggers, a
- * lifespan beside reg, an exception vector no instruction at CPL3 raises),
- * with one line naming the file, line, fault and feature. Returns 0 or -1.
+ * Refuses what the scenario asks that runs cannot do (a lifespan beside
+ * reg, an exception vector no instruction at CPL3 raises), with one line
+ * naming the file, line, fault and feature. Returns 0 or -1.
  */
 int inject_check_supported(const struct scenario *s, const char *file, char *err, size_t errlen);
+
+/*
+ * Resolves the `symbol` of each exec trigger from the ELF symbol table of
+ * the program its `process` filter names (the main program when none) into
+ * its `addr`. Returns 0, or -1 with "FILE:LINE: fault 'ID': ..." in `err`
+ * (no such program or symbol, a program that cannot be read).
+ */
+int inject_resolve_exec(struct scenario *s, const char *file, char *err, size_t errlen);
 
 struct inject;
 

@@ -13,6 +13,7 @@
 struct aspace_env;
 struct channel;
 struct debug_host_debugger;
+struct hostbp_table;
 struct process;
 
 /*
@@ -82,6 +83,8 @@ struct objects {
     unsigned lock_handoffs;
     /* A debugger outside the guest (the gdb stub) that sees every exception first (debug.h); NULL: none. */
     const struct debug_host_debugger *host_debugger;
+    /* Breakpoints the VMM planted for itself (debug/hostbp.h), hidden from the guest; NULL: none. */
+    struct hostbp_table *host_bps;
 };
 
 void objects_init(struct objects *o, pthread_mutex_t *lock, pthread_cond_t *changed,

@@ -7,6 +7,7 @@
 #include <zircon/rights.h>
 #include <zircon/types.h>
 
+#include "debug/hostbp.h"
 #include "object/vmar.h"
 #include "syscall/syscall.h"
 #include "syscall/uaccess.h"
@@ -137,6 +138,27 @@ static void copy_runs(const struct guest_ram *ram, const struct run_list *dst, c
     }
 }
 
+/*
+ * The VMM's own breakpoints in the target (exec triggers, debug/hostbp.h)
+ * stay hidden: a read gives the caller the original bytes, a write over one
+ * becomes its original and the breakpoint stays planted.
+ */
+static void hide_host_breakpoints(struct syscall_call *c, const struct pt_walk_ctx *cw,
+                                  struct process *target, uint64_t vaddr, uint64_t buffer, uint64_t n,
+                                  bool writing)
+{
+    struct hostbp_table *tab = c->env->objects->host_bps;
+    if (writing) {
+        hostbp_note_write(c->env->objects, tab, target, vaddr, n);
+        return;
+    }
+    for (unsigned i = 0; i < tab->n; i++) {
+        const struct hostbp *b = &tab->bp[i];
+        if (b->proc == target && b->addr >= vaddr && b->addr - vaddr < n)
+            uaccess_copy_out(cw, buffer + (b->addr - vaddr), &b->orig, 1);
+    }
+}
+
 /* Steps 4-13, shared by both directions. */
 static zx_status_t access_memory(struct syscall_call *c, zx_rights_t need, bool writing)
 {
@@ -166,6 +188,8 @@ static zx_status_t access_memory(struct syscall_call *c, zx_rights_t need, bool 
         st = ZX_ERR_INVALID_ARGS;
     if (st == ZX_OK) {
         copy_runs(c->env->aspace->ram, writing ? &trun : &crun, writing ? &crun : &trun);
+        if (__builtin_expect(c->env->objects->host_bps != NULL, 0))
+            hide_host_breakpoints(c, &cw, target, vaddr, buffer, n, writing);
         uaccess_copy_out(&cw, actual, &n, sizeof(n));
     }
     run_list_free(&trun);

@@ -253,11 +253,9 @@ static void write_syscall(struct trace *t, const struct vm_event *ev)
 
 static void write_event(struct trace *t, const struct vm_event *ev)
 {
-    static const char *const kinds[] = {[VM_EVENT_START] = "start",
-                                        [VM_EVENT_EXIT] = "exit",
-                                        [VM_EVENT_SYSCALL_AFTER] = "syscall",
-                                        [VM_EVENT_EXCEPTION] = "exception",
-                                        [VM_EVENT_FAULT] = "fault"};
+    static const char *const kinds[] = {
+        [VM_EVENT_START] = "start",         [VM_EVENT_EXIT] = "exit",   [VM_EVENT_SYSCALL_AFTER] = "syscall",
+        [VM_EVENT_EXCEPTION] = "exception", [VM_EVENT_FAULT] = "fault", [VM_EVENT_EXEC] = "exec"};
     PUT_LIT(t, "{\"t_ns\":");
     put_u64(t, ev->t_ns);
     PUT_LIT(t, ",\"event\":\"");
@@ -287,6 +285,10 @@ static void write_event(struct trace *t, const struct vm_event *ev)
         put_u64(t, ev->cr2);
         PUT_LIT(t, ",\"error_code\":");
         put_u64(t, ev->error_code);
+        break;
+    case VM_EVENT_EXEC:
+        PUT_LIT(t, ",\"addr\":");
+        put_u64(t, ev->rip);
         break;
     case VM_EVENT_FAULT:
         PUT_LIT(t, ",\"id\":");

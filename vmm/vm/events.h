@@ -21,6 +21,7 @@ enum vm_event_kind {
     VM_EVENT_EXCEPTION,      /* a CPU exception the shim reported, before its handler chain */
     VM_EVENT_FAULT,          /* a scenario's fault fired (`fault_id`, `fault_action`) */
     VM_EVENT_TIME,           /* a scenario's `time` trigger came due (made and seen by the scenario only) */
+    VM_EVENT_EXEC,           /* a process reached a breakpoint the VMM planted for an exec trigger (`rip`) */
 };
 
 /*
@@ -42,7 +43,7 @@ struct vm_event {
     bool replaced;   /* BEFORE: a sink made the call return `ret` without running it */
     uint64_t ret;    /* AFTER: rax as the guest will see it */
     uint64_t dur_ns; /* AFTER: host time the call took */
-    /* Exceptions. */
+    /* Exceptions; exec: `rip` is the breakpoint's address. */
     unsigned vector;
     uint64_t rip, cr2, error_code;
     /* Exits. */
@@ -87,6 +88,10 @@ static inline bool vm_event_actual(const struct vm_event *ev, uint64_t *actual)
 void vm_events_start(struct vcpu *v);
 void vm_events_exception(struct vcpu *v, unsigned vector, uint64_t rip, uint64_t cr2, uint64_t error_code);
 void vm_events_exit(struct vcpu *v);
+
+/* Reports that the process reached `addr`, where an exec trigger's breakpoint is planted (hidden from the
+ * guest). */
+void vm_events_exec(struct vcpu *v, uint64_t addr);
 
 /* Reports a fault that fired (for sinks other than the one that fired it, such as the trace). */
 void vm_events_fault(struct vcpu *v, const char *id, const char *action);

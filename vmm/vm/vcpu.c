@@ -20,6 +20,7 @@
 #include <zxvmm/abi.h>
 
 #include "debug/debug.h"
+#include "debug/hostbp.h"
 #include "vm/crash_report.h"
 #include "vm/events.h"
 #include "x86_64/cpu.h"
@@ -450,6 +451,103 @@ static bool handle_syscall(struct vcpu *v)
     }
 }
 
+/* Resumes user code after an exception stub with the frame's registers, rip and rflags replaced; false when
+ * KVM refused (the process then ends). */
+static bool resume_at(struct vcpu *v, const struct zxvmm_exception_frame *frame, uint64_t rip,
+                      uint64_t rflags)
+{
+    zx_thread_state_general_regs_t regs;
+    int rc = vcpu_arch_capture(v, frame, &regs);
+    regs.rip = rip;
+    regs.rflags = rflags;
+    if (rc == 0)
+        rc = vcpu_arch_resume(v, &regs);
+    if (rc)
+        fail_regs(v, "KVM_GET/SET_REGS at a host breakpoint", rc);
+    return rc == 0;
+}
+
+/*
+ * A #BP at a breakpoint the VMM planted for an exec trigger (debug/hostbp.h):
+ * the exec event goes to the sinks with the breakpoint's address, then the
+ * original instruction runs once with the original byte back and the trap
+ * flag set, and the #DB that follows plants the breakpoint again
+ * (host_exception). Neither the #BP nor that #DB reaches the guest. When a
+ * host debugger (gdb) has a breakpoint at the same address, the #BP goes on
+ * to it once counted, and the #BP it comes back with is not counted again.
+ * Returns 1 (resumed), 0 (the process ends), -1 (not ours: the usual path).
+ */
+static int host_breakpoint(struct vcpu *v, struct hostbp_table *tab, struct zxvmm_exception_frame *frame)
+{
+    struct objects *o = &v->vm->objects;
+    uint64_t addr = frame->rip - 1;
+    pthread_mutex_lock(&v->vm->lock);
+    struct hostbp *bp = hostbp_stepping(tab, v->proc);
+    if (bp) {
+        /* The original instruction is an int3 itself (a guest debugger's): the #BP is the guest's. */
+        if (!bp->guest_tf)
+            frame->rflags &= ~X86_RFLAGS_TF;
+        hostbp_step_end(o, bp, v->proc);
+        bp->passed = bp->addr == addr;
+        pthread_mutex_unlock(&v->vm->lock);
+        return -1;
+    }
+    bp = hostbp_find(tab, v->proc, addr);
+    if (!bp) {
+        pthread_mutex_unlock(&v->vm->lock);
+        return -1;
+    }
+    bool count = !bp->passed;
+    bp->passed = false;
+    const struct debug_host_debugger *d = o->host_debugger;
+    bool debugger_too = count && d && d->has_breakpoint && d->has_breakpoint(d->ctx, v->proc, addr);
+    pthread_mutex_unlock(&v->vm->lock);
+    /* Event site: the process reached an exec trigger's address. */
+    if (count && VM_EVENTS_ATTACHED(v->vm))
+        vm_events_exec(v, addr);
+    if (stop_requested(v))
+        return 0;                     /* an action killed it */
+    pthread_mutex_lock(&v->vm->lock); /* found again: the table may have changed meanwhile */
+    bp = hostbp_find(tab, v->proc, addr);
+    if (bp && debugger_too)
+        bp->passed = true;
+    else if (bp)
+        hostbp_step_begin(o, bp, v->proc, (frame->rflags & X86_RFLAGS_TF) != 0);
+    bool step = bp && !debugger_too;
+    pthread_mutex_unlock(&v->vm->lock);
+    if (!step)
+        return -1;
+    return resume_at(v, frame, addr, frame->rflags | X86_RFLAGS_TF) ? 1 : 0;
+}
+
+/*
+ * Host breakpoints first (before the exception event and the handler chain):
+ * a #BP at one, and the exception that ends a step over one. A #DB of that
+ * step resumes unseen unless the thread was single-stepping itself; any other
+ * exception the original instruction raises goes on as without the
+ * breakpoint. Returns as host_breakpoint.
+ */
+static int host_exception(struct vcpu *v, struct zxvmm_exception_frame *frame)
+{
+    struct hostbp_table *tab = v->vm->objects.host_bps; /* set before any vCPU runs */
+    if (!tab)
+        return -1;
+    if (frame->vector == X86_VEC_BP)
+        return host_breakpoint(v, tab, frame);
+    pthread_mutex_lock(&v->vm->lock);
+    struct hostbp *bp = hostbp_stepping(tab, v->proc);
+    bool guest_tf = bp && bp->guest_tf;
+    if (bp)
+        hostbp_step_end(&v->vm->objects, bp, v->proc);
+    pthread_mutex_unlock(&v->vm->lock);
+    if (!bp || guest_tf)
+        return -1;
+    frame->rflags &= ~X86_RFLAGS_TF;
+    if (frame->vector != X86_VEC_DB)
+        return -1;
+    return resume_at(v, frame, frame->rip, frame->rflags) ? 1 : 0;
+}
+
 /* The report line of an exception nobody handled. */
 static void format_report(const struct zxvmm_exception_frame *f, uint64_t cr2, char *line, size_t size)
 {
@@ -480,6 +578,9 @@ static bool handle_exception(struct vcpu *v)
         return false;
     }
     struct zxvmm_exception_frame frame = *f;
+    int host = host_exception(v, &frame);
+    if (host >= 0)
+        return host == 1;
     uint64_t cr2 = frame.vector == X86_VEC_PF ? vcpu_arch_fault_address(v) : 0;
     struct exception_args a = {.type = debug_exception_type((unsigned)frame.vector)};
     a.report.header = (zx_exception_header_t){.size = sizeof(a.report), .type = a.type};
