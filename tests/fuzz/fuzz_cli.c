@@ -219,7 +219,8 @@ static void check_limits(const struct cli_options *o, const char *first)
 {
     if (o->mem_size < CLI_MIN_MEM || o->mem_size > CLI_MAX_MEM || o->mem_size % 4096 != 0 ||
         strlen(o->cmdline) > CLI_MAX_CMDLINE || o->nspawn < 0 || o->nspawn > CLI_MAX_SPAWN ||
-        (o->command == CLI_RUN && o->main.argc < 1) || (o->command == CLI_DTB && o->output == NULL))
+        (o->command == CLI_RUN && o->main.argc < 1 && o->scenario == NULL) ||
+        (o->command == CLI_DTB && o->output == NULL))
         broken("accepted options outside their limits", first);
     for (int i = 0; i < o->nspawn; i++)
         if (o->spawn[i].argc < 1 || o->spawn[i].argc > CLI_MAX_ARGS || o->spawn[i].argv[o->spawn[i].argc])
