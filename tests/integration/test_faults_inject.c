@@ -476,22 +476,6 @@ Test(faults_inject, a_lua_error_in_the_scenario_is_refused_with_its_line)
     harness_free(&r);
 }
 
-Test(faults_inject, a_feature_not_built_yet_is_refused_by_name)
-{
-    const char *path =
-        scenario("return { program = { '@P' }, faults = {\n"
-                 "  { id = 'tick', on = 'start', action = { uncache = { process = 'x', addr = 0x20001000,"
-                 " len = 4096 } } } } }\n");
-    struct run_result r;
-    harness_zxvmm(&r, "run", "--scenario", path, NULL);
-    cr_assert_eq(r.status, 2);
-    char want[160];
-    snprintf(want, sizeof(want), "zxvmm: %s:2: fault 'tick': uncache is not supported by this zxvmm yet",
-             path);
-    harness_assert_line(r.err, want);
-    harness_free(&r);
-}
-
 #define HOOK_SCENARIO(hooks)                                                                                 \
     "return { program = { '@P', 'writes' }, cmdline = 'kernel.enable-debugging-syscalls=true',\n"            \
     "  timeout = 60,\n" hooks " }\n"
