@@ -74,9 +74,12 @@ static char *quote_words(char *const *words, int n)
     return s;
 }
 
+/* Two word lists; a list of no words may be NULL (a run with --scenario has no PROGRAM). */
 static bool same_words(char *const *a, int na, char *const *b, int nb)
 {
-    if (na != nb || a[na] != NULL || b[nb] != NULL)
+    if (na == 0 && nb == 0)
+        return (a == NULL || a[0] == NULL) && (b == NULL || b[0] == NULL);
+    if (na != nb || !a || !b || a[na] != NULL || b[nb] != NULL)
         return false;
     for (int i = 0; i < na; i++)
         if (strcmp(a[i], b[i]) != 0)
@@ -161,8 +164,10 @@ static void write_back(const struct cli_options *o, struct words *a)
     push(a, strdup(o->command == CLI_RUN ? "run" : "dtb"));
     if (o->ncmdline > 0)
         push_opt(a, "--cmdline", o->cmdline);
-    snprintf(num, sizeof(num), "%" PRIu64, o->mem_size);
-    push_opt(a, "--mem", num);
+    if (o->mem_given) {
+        snprintf(num, sizeof(num), "%" PRIu64, o->mem_size);
+        push_opt(a, "--mem", num);
+    }
     if (o->command == CLI_DTB) {
         push_opt(a, "--output", o->output);
         return;
@@ -182,12 +187,21 @@ static void write_back(const struct cli_options *o, struct words *a)
         push_opt(a, "--gdb", o->gdb);
     if (o->trace)
         push_opt(a, "--trace", o->trace);
+    if (o->no_seccomp)
+        push(a, strdup("--no-seccomp"));
+    if (o->scenario)
+        push_opt(a, "--scenario", o->scenario);
+    if (o->seed_given) {
+        snprintf(num, sizeof(num), "%" PRIu64, o->seed);
+        push_opt(a, "--seed", num);
+    }
     for (int i = 0; i < o->nspawn; i++) {
         char *q = quote_words(o->spawn[i].argv, o->spawn[i].argc);
         push_opt(a, o->spawn[i].stopped ? "--spawn-stopped" : "--spawn", q);
         free(q);
     }
-    push(a, strdup("--"));
+    if (o->main.argc > 0)
+        push(a, strdup("--"));
     for (int i = 0; i < o->main.argc; i++)
         push(a, strdup(o->main.argv[i]));
 }
@@ -200,13 +214,16 @@ static bool same_string(const char *a, const char *b)
 static bool same_options(const struct cli_options *a, const struct cli_options *b)
 {
     if (a->command != b->command || !same_string(a->cmdline, b->cmdline) || a->mem_size != b->mem_size ||
-        !same_string(a->output, b->output) || (a->ncmdline > 0) != (b->ncmdline > 0))
+        a->mem_given != b->mem_given || !same_string(a->output, b->output) ||
+        (a->ncmdline > 0) != (b->ncmdline > 0))
         return false;
     if (a->command == CLI_DTB)
         return true;
     if (a->timeout_ns != b->timeout_ns || a->verbose != b->verbose || a->label_output != b->label_output ||
-        a->wait_all != b->wait_all || !same_string(a->gdb, b->gdb) || !same_string(a->trace, b->trace) ||
-        a->nspawn != b->nspawn || !same_words(a->main.argv, a->main.argc, b->main.argv, b->main.argc))
+        a->wait_all != b->wait_all || a->no_seccomp != b->no_seccomp || !same_string(a->gdb, b->gdb) ||
+        !same_string(a->trace, b->trace) || !same_string(a->scenario, b->scenario) ||
+        a->seed_given != b->seed_given || (a->seed_given && a->seed != b->seed) || a->nspawn != b->nspawn ||
+        !same_words(a->main.argv, a->main.argc, b->main.argv, b->main.argc))
         return false;
     for (int i = 0; i < a->nspawn; i++)
         if (a->spawn[i].stopped != b->spawn[i].stopped ||
