@@ -117,6 +117,29 @@ int boot_fdt_build(void *buf, size_t bufsize, uint64_t mem_size, unsigned ncpus,
     return rc;
 }
 
+/*
+ * Whether every tag of the structure block lies after the one before it, up
+ * to FDT_END. Debian 12's libfdt (1.6.1) adds a property's length to its
+ * offset without an overflow check (fixed upstream in 2022): a length of
+ * 0xfffffff4 makes that property its own successor, and fdt_check_full then
+ * loops forever (fuzz_fdt found it). Each step moves at least one tag and
+ * fdt_next_tag keeps offsets inside the block, so this walk ends.
+ */
+static int tags_move_forward(const void *fdt)
+{
+    int offset = 0, next = 0;
+    for (;;) {
+        uint32_t tag = fdt_next_tag(fdt, offset, &next);
+        if (next < 0)
+            return next;
+        if (tag == FDT_END)
+            return 0;
+        if (next <= offset)
+            return -FDT_ERR_BADSTRUCTURE;
+        offset = next;
+    }
+}
+
 int boot_fdt_bootargs(const void *fdt, const char **bootargs)
 {
     const char *val;
@@ -127,6 +150,8 @@ int boot_fdt_bootargs(const void *fdt, const char **bootargs)
        some malformed blobs of the old versions it still accepts (fuzz_fdt found one with version 9). */
     if (rc == 0 && fdt_version(fdt) != FDT_LAST_SUPPORTED_VERSION)
         rc = -FDT_ERR_BADVERSION;
+    if (rc == 0)
+        rc = tags_move_forward(fdt);
     if (rc == 0)
         rc = fdt_check_full(fdt, fdt_totalsize(fdt));
     if (rc < 0)

@@ -21,7 +21,8 @@ int boot_fdt_build(void *buf, size_t bufsize, uint64_t mem_size, unsigned ncpus,
 
 /*
  * Finds /chosen/bootargs in a blob. The whole blob is validated first
- * (fdt_check_full over the header's totalsize), so the caller must have
+ * (each tag after the one before, then fdt_check_full over the header's
+ * totalsize: a malformed one gives -FDT_ERR_BADSTRUCTURE), so the caller must have
  * checked that its buffer holds at least fdt_totalsize(fdt) bytes (and at
  * least a header's worth before reading that field). Returns 0 and a pointer
  * into the blob (NUL-terminated string), or a negative libfdt error when the
