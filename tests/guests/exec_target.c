@@ -1,6 +1,7 @@
 /* exec_target.c: test guest for exec triggers (docs/faults.md): a function whose first instruction counts.
  *   exec_target calls N    calls exec_tick() N times; prints "ticks=T value=0xV" (T counts the calls
  *                          that ran its first instruction; V is `exec_value`, a flip target).
+ *   exec_target double N   prints "double=D": exec_double(N), whose first instruction reads rdi (N).
  *   exec_target read N     reads exec_tick's first bytes with zx_process_read_memory and prints
  *                          "code=XXXXXX", then does what "calls N" does.
  *   exec_target write N    writes exec_tick's first byte (its own value) with zx_process_write_memory,
@@ -40,6 +41,16 @@ __asm__(".text\n"
         "\tret\n"
         ".size exec_tick, . - exec_tick\n");
 void exec_tick(void);
+
+/* Twice its argument, read from rdi by its first instruction (48 8d 04 3f: lea (%rdi,%rdi), %rax). */
+__asm__(".text\n"
+        ".globl exec_double\n"
+        ".type exec_double, @function\n"
+        "exec_double:\n"
+        "\tlea (%rdi,%rdi), %rax\n"
+        "\tret\n"
+        ".size exec_double, . - exec_double\n");
+uint64_t exec_double(uint64_t x);
 
 static int calls(int n)
 {
@@ -162,6 +173,10 @@ int main(int argc, char **argv)
     if (argc != 3)
         return USAGE_RETCODE;
     int n = atoi(argv[2]);
+    if (strcmp(argv[1], "double") == 0) {
+        printf("double=%llu\n", (unsigned long long)exec_double((uint64_t)n));
+        return 0;
+    }
     if (strcmp(argv[1], "calls") == 0)
         return calls(n);
     if (strcmp(argv[1], "victim") == 0) {

@@ -313,3 +313,82 @@ Test(faults_exec, a_guest_debugger_single_stepping_over_it_sees_only_its_own_ste
     harness_assert_line(r.out, "ticks=3 value=0x1234");
     harness_free(&r);
 }
+
+/* At an exec trigger the process is stopped before the instruction: a general register changed there is the
+ * one the instruction reads. */
+Test(faults_exec, reg_changes_the_register_the_instruction_there_reads)
+{
+    REQUIRE_KVM();
+    struct run_result r;
+    run_scenario(
+        &r,
+        scenario(SCENARIO("'double', '5'", "{ id = 'arg', on = 'exec', symbol = 'exec_double',"
+                                           " action = { reg = { process = 'exec_target', name = 'rdi',"
+                                           " value = 21 } } }")),
+        0, "zxvmm: class sdc: arg x1", NULL);
+    harness_assert_line(r.out, "double=42");
+    cr_assert_null(strstr(r.err, "did not apply"), "%s", r.err);
+    harness_free(&r);
+}
+
+Test(faults_exec, reg_of_what_the_shim_frame_holds_is_refused_and_the_program_runs_as_without_it)
+{
+    REQUIRE_KVM();
+    struct run_result r;
+    run_scenario(
+        &r,
+        scenario(SCENARIO("'double', '5'", "{ id = 'pc', on = 'exec', symbol = 'exec_double',"
+                                           " action = { reg = { process = 'exec_target', name = 'rip',"
+                                           " flip = 1 } } }")),
+        0, "zxvmm: class masked: pc x1", NULL);
+    harness_assert_line(r.err,
+                        "zxvmm: fault 'pc' fired but its action did not apply: at an exec trigger rip is "
+                        "in the frame the shim saved and cannot be changed");
+    harness_assert_line(r.out, "double=10");
+    harness_free(&r);
+}
+
+/* An exception raised at an exec trigger comes at the breakpoint's address, in place of the instruction. */
+Test(faults_exec, exception_comes_at_the_address_in_place_of_the_instruction)
+{
+    REQUIRE_KVM();
+    struct run_result r;
+    const char *trace = temp_path(".jsonl");
+    run_scenario(&r,
+                 scenario(SCENARIO("'calls', '5'", "{ id = 'ud', on = 'exec', symbol = 'exec_tick', nth = 2,"
+                                                   " action = { exception = 'UD' } }")),
+                 139, "zxvmm: class crash: ud x1", trace);
+    char want[96];
+    snprintf(want, sizeof(want), "invalid opcode (#UD) at rip %s", guest_symbol("exec_tick"));
+    assert_contains(r.err, want);
+    cr_assert_null(strstr(r.out, "ticks="), "the process went on:\n%s", r.out);
+    harness_free(&r);
+    char *text = read_file(trace);
+    cr_assert_eq(count(text, "\"event\":\"exec\""), 2, "%s", text);
+    char *fault = strstr(text, "\"id\":\"ud\",\"action\":\"exception\"");
+    cr_assert_not_null(fault, "trace:\n%s", text);
+    snprintf(want, sizeof(want), "\"event\":\"exception\",\"process\":\"exec_target\"");
+    assert_contains(fault, want);
+    snprintf(want, sizeof(want), "\"vector\":6,\"name\":\"invalid opcode (#UD)\",\"rip\":%llu,",
+             strtoull(guest_symbol("exec_tick"), NULL, 16));
+    assert_contains(fault, want);
+    /* A second exception at the same event is refused: the process is already in the first one's stub. */
+    run_scenario(
+        &r,
+        scenario(SCENARIO("'calls', '5'",
+                          "{ id = 'ud', on = 'exec', symbol = 'exec_tick', nth = 1,"
+                          " action = { exception = 'UD' } },"
+                          " { id = 'gp', on = 'exec', symbol = 'exec_tick', nth = 1,"
+                          " action = { exception = 'GP' } },"
+                          " { id = 'r', on = 'exec', symbol = 'exec_tick', nth = 1,"
+                          " action = { reg = { process = 'exec_target', name = 'rax', value = 1 } } }")),
+        139, "zxvmm: class crash: ud x1, gp x1, r x1", NULL);
+    harness_assert_line(r.err,
+                        "zxvmm: fault 'gp' fired but its action did not apply: an exception was already "
+                        "raised at this exec event");
+    harness_assert_line(r.err,
+                        "zxvmm: fault 'r' fired but its action did not apply: process exec_target entered "
+                        "an exception raised at this exec event: its registers are that exception's now");
+    assert_contains(r.err, "invalid opcode (#UD) at rip ");
+    harness_free(&r);
+}

@@ -539,22 +539,31 @@ static const char *vcpu_name(const struct vcpu *v)
     return slash && slash[1] ? slash + 1 : program;
 }
 
+/* Whether the process of `ev` is stopped in the shim's report of an exception: its rip, rsp and rflags are in
+ * the frame the shim saved. */
+static bool in_report(const struct vm_event *ev)
+{
+    return ev->kind == VM_EVENT_EXCEPTION || ev->kind == VM_EVENT_EXEC;
+}
+
 /*
  * Whether `v`'s registers are held by the VMM at `ev`: `v` reports the event
- * (a syscall, an exception, its start) on its own thread. A time event comes
+ * (a syscall, an exception, an exec trigger, its start) on its own thread. A time event comes
  * from the scenario's clock thread while the process runs: never.
  */
 static bool trapping(const struct vm_event *ev, const struct vcpu *v)
 {
     return ev && ev->vcpu == v &&
            (ev->kind == VM_EVENT_SYSCALL_BEFORE || ev->kind == VM_EVENT_SYSCALL_AFTER ||
-            ev->kind == VM_EVENT_EXCEPTION || ev->kind == VM_EVENT_START);
+            ev->kind == VM_EVENT_EXCEPTION || ev->kind == VM_EVENT_EXEC || ev->kind == VM_EVENT_START);
 }
 
 /*
  * The user registers of the process trapping at `ev`: at an exception report
- * rip, rsp and rflags come from the frame the shim saved; after a syscall rax
- * is the result the process will see. VM lock held. Returns 0 or -errno.
+ * (an exec trigger's breakpoint is one) rip, rsp and rflags come from the
+ * frame the shim saved, and at an exec trigger rip is the breakpoint's
+ * address; after a syscall rax is the result the process will see. VM lock
+ * held. Returns 0 or -errno.
  */
 static int trapped_regs(struct vm *vm, struct vcpu *v, const struct vm_event *ev,
                         zx_thread_state_general_regs_t *regs)
@@ -564,7 +573,7 @@ static int trapped_regs(struct vm *vm, struct vcpu *v, const struct vm_event *ev
         return rc;
     if (ev->kind == VM_EVENT_SYSCALL_AFTER)
         regs->rax = ev->ret;
-    if (ev->kind != VM_EVENT_EXCEPTION)
+    if (!in_report(ev))
         return 0;
     const struct zxvmm_exception_frame *f = NULL;
     uint64_t off = regs->rsp - PROCESS_KSTACK_BASE;
@@ -572,7 +581,7 @@ static int trapped_regs(struct vm *vm, struct vcpu *v, const struct vm_event *ev
         f = mem_ptr(&vm->ram, gpa(v->proc->kstack_pa.raw + off), sizeof(*f));
     if (!f)
         return -EFAULT;
-    regs->rip = f->rip;
+    regs->rip = ev->kind == VM_EVENT_EXEC ? ev->rip : f->rip;
     regs->rsp = f->rsp;
     regs->rflags = f->rflags;
     return 0;
@@ -585,7 +594,7 @@ static int trapped_regs(struct vm *vm, struct vcpu *v, const struct vm_event *ev
  */
 static int set_trapped_regs(struct vcpu *v, struct vm_event *ev, const zx_thread_state_general_regs_t *regs)
 {
-    if (ev->kind == VM_EVENT_EXCEPTION)
+    if (in_report(ev))
         return vcpu_arch_set_report_regs(v, regs);
     if (ev->kind == VM_EVENT_SYSCALL_BEFORE) {
         const uint64_t args[SCENARIO_MAX_ARGS] = {regs->rdi, regs->rsi, regs->rdx, regs->r10,
@@ -675,10 +684,17 @@ static bool apply_reg(struct inject *in, const struct fault_action *a, struct vm
         return false;
     }
     bool held = trapping(ev, v);
-    if (held && ev->kind == VM_EVENT_EXCEPTION &&
+    if (held && in_report(ev) &&
         (!strcmp(a->reg, "rip") || !strcmp(a->reg, "rsp") || !strcmp(a->reg, "rflags"))) {
-        snprintf(why, len, "at an exception trigger %s is in the frame the shim saved and cannot be changed",
-                 a->reg);
+        snprintf(why, len, "at an %s trigger %s is in the frame the shim saved and cannot be changed",
+                 ev->kind == VM_EVENT_EXEC ? "exec" : "exception", a->reg);
+        return false;
+    }
+    if (held && ev->kind == VM_EVENT_EXEC && ev->replaced) {
+        snprintf(why, len,
+                 "process %s entered an exception raised at this exec event: its registers are that "
+                 "exception's now",
+                 vcpu_name(v));
         return false;
     }
     if (held && ev->kind == VM_EVENT_SYSCALL_BEFORE && !strcmp(a->reg, "rax")) {
@@ -695,14 +711,27 @@ static bool apply_reg(struct inject *in, const struct fault_action *a, struct vm
  * exception: delivered to the calling process's shim stub as the CPU would,
  * so the shim reports it as any other (handlers, debuggers, or death): at its
  * first instruction for a start trigger; at a syscall trigger the call still
- * runs, and the exception comes at the instruction after the hypercall.
+ * runs, and the exception comes at the instruction after the hypercall; at an
+ * exec trigger it comes at the breakpoint's address, in place of the
+ * instruction there (the event is marked replaced so that it is not run).
  */
-static bool apply_exception(const struct fault_action *a, const struct vm_event *ev, char *why, size_t len)
+static bool apply_exception(const struct fault_action *a, struct vm_event *ev, char *why, size_t len)
 {
     if (!raisable(a->vector)) {
         snprintf(why, len, "vector %u (%s) is not an exception a process can raise", a->vector,
                  x86_exception_name(a->vector));
         return false;
+    }
+    if (ev->kind == VM_EVENT_EXEC && ev->replaced) {
+        snprintf(why, len, "an exception was already raised at this exec event");
+        return false;
+    }
+    if (ev->kind == VM_EVENT_EXEC) {
+        int rc = vcpu_arch_raise_exception_in_report(ev->vcpu, a->vector, ev->rip);
+        if (rc != 0)
+            snprintf(why, len, "cannot queue the exception: %s", strerror(-rc));
+        ev->replaced |= rc == 0;
+        return rc == 0;
     }
     if (ev->kind != VM_EVENT_SYSCALL_BEFORE && ev->kind != VM_EVENT_SYSCALL_AFTER &&
         ev->kind != VM_EVENT_START) {

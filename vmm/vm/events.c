@@ -71,11 +71,12 @@ void vm_events_exception(struct vcpu *v, unsigned vector, uint64_t rip, uint64_t
     dispatch(v->vm, &ev);
 }
 
-void vm_events_exec(struct vcpu *v, uint64_t addr)
+bool vm_events_exec(struct vcpu *v, uint64_t addr)
 {
     struct vm_event ev = event_of(v, VM_EVENT_EXEC);
     ev.rip = addr;
     dispatch(v->vm, &ev);
+    return ev.replaced;
 }
 
 void vm_events_exit(struct vcpu *v)

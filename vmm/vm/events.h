@@ -29,7 +29,9 @@ enum vm_event_kind {
  * lock) and handed to every sink in the order they were attached. A sink of
  * VM_EVENT_SYSCALL_BEFORE may set `replaced` and `ret` to make the call
  * return `ret` without running; one of VM_EVENT_SYSCALL_AFTER may change
- * `ret`. Later sinks see what earlier ones decided.
+ * `ret`; one of VM_EVENT_EXEC sets `replaced` when it sent the process into
+ * an exception instead of the instruction at `rip`. Later sinks see what
+ * earlier ones decided.
  */
 struct vm_event {
     enum vm_event_kind kind;
@@ -40,7 +42,7 @@ struct vm_event {
     /* Syscalls. */
     struct syscall_call *call;
     uint32_t number;
-    bool replaced;   /* BEFORE: a sink made the call return `ret` without running it */
+    bool replaced;   /* BEFORE: a sink made the call return `ret` without running it (exec: see above) */
     uint64_t ret;    /* AFTER: rax as the guest will see it */
     uint64_t dur_ns; /* AFTER: host time the call took */
     /* Exceptions; exec: `rip` is the breakpoint's address. */
@@ -90,8 +92,8 @@ void vm_events_exception(struct vcpu *v, unsigned vector, uint64_t rip, uint64_t
 void vm_events_exit(struct vcpu *v);
 
 /* Reports that the process reached `addr`, where an exec trigger's breakpoint is planted (hidden from the
- * guest). */
-void vm_events_exec(struct vcpu *v, uint64_t addr);
+ * guest). True when a sink raised an exception there instead (the instruction has not run). */
+bool vm_events_exec(struct vcpu *v, uint64_t addr);
 
 /* Reports a fault that fired (for sinks other than the one that fired it, such as the trace). */
 void vm_events_fault(struct vcpu *v, const char *id, const char *action);

@@ -503,10 +503,11 @@ static int host_breakpoint(struct vcpu *v, struct hostbp_table *tab, struct zxvm
     bool debugger_too = count && d && d->has_breakpoint && d->has_breakpoint(d->ctx, v->proc, addr);
     pthread_mutex_unlock(&v->vm->lock);
     /* Event site: the process reached an exec trigger's address. */
-    if (count && VM_EVENTS_ATTACHED(v->vm))
-        vm_events_exec(v, addr);
+    bool raised = count && VM_EVENTS_ATTACHED(v->vm) && vm_events_exec(v, addr);
     if (stop_requested(v))
-        return 0;                     /* an action killed it */
+        return 0; /* an action killed it */
+    if (raised)
+        return 1; /* an action sent it into an exception's stub instead: the instruction has not run */
     pthread_mutex_lock(&v->vm->lock); /* found again: the table may have changed meanwhile */
     bp = hostbp_find(tab, v->proc, addr);
     if (bp && debugger_too)

@@ -109,4 +109,12 @@ int vcpu_arch_set_report_regs(struct vcpu *v, const zx_thread_state_general_regs
  */
 int vcpu_arch_raise_exception(struct vcpu *v, unsigned vector, bool after_hypercall);
 
+/*
+ * The same for a process stopped in the shim's report of an exception (at
+ * an exec trigger's breakpoint): the frame is the reported one's with rip
+ * `rip`, the general registers are the process's (with any change made at
+ * this stop), and the report is dropped. Returns 0 or -errno.
+ */
+int vcpu_arch_raise_exception_in_report(struct vcpu *v, unsigned vector, uint64_t rip);
+
 #endif

@@ -344,15 +344,16 @@ static uint64_t hypercall_length(struct vcpu *v, uint64_t rip)
     return *op == VCPU_OPCODE_OUT_IMM8_EAX ? VCPU_OUT_IMM8_LENGTH : 0;
 }
 
-int vcpu_arch_raise_exception(struct vcpu *v, unsigned vector, bool after_hypercall)
+/*
+ * Enters the shim's stub for `vector` as delivery through the IDT would from
+ * the CPL3 context `user` (rip, cs, rflags, rsp, ss): that frame, after an
+ * error code 0 where the vector has one, at the top of the process's shim
+ * stack. `k` and `s` hold the rest of the vCPU's registers, loaded with it.
+ */
+static int enter_stub(struct vcpu *v, unsigned vector, const uint64_t user[5], struct kvm_regs *k,
+                      struct kvm_sregs *s)
 {
-    struct kvm_regs k;
-    struct kvm_sregs s;
-    if (ioctl(v->fd, KVM_GET_REGS, &k) < 0 || ioctl(v->fd, KVM_GET_SREGS, &s) < 0)
-        return -errno;
-    uint64_t rip = k.rip + (after_hypercall ? hypercall_length(v, k.rip) : 0);
-    /* What the CPU pushes on the TSS's stack, lowest first: error code, rip, cs, rflags, rsp, ss. */
-    const uint64_t frame[] = {0, rip, s.cs.selector, k.rflags, k.rsp, s.ss.selector};
+    const uint64_t frame[] = {0, user[0], user[1], user[2], user[3], user[4]};
     size_t skip = x86_exception_has_error_code(vector) ? 0 : 1,
            bytes = sizeof(frame) - skip * sizeof(frame[0]);
     uint64_t rsp = PROCESS_KSTACK_BASE + PROCESS_KSTACK_SIZE - bytes;
@@ -360,13 +361,44 @@ int vcpu_arch_raise_exception(struct vcpu *v, unsigned vector, bool after_hyperc
     if (!stack)
         return -EFAULT;
     memcpy(stack, frame + skip, bytes);
-    s.cs = kernel_segment(X86_SEL_KCODE, X86_SEG_TYPE_CODE_XR_A, true);
-    s.ss = kernel_segment(X86_SEL_KDATA, X86_SEG_TYPE_DATA_RW_A, false);
-    s.tr.type = tss_type_for(v->vm->cpuid);
-    k.rip = ZXVMM_SHIM_BASE + vector * ZXVMM_SHIM_VECTOR_STRIDE;
-    k.rsp = rsp;
-    k.rflags &= ~VCPU_RFLAGS_DELIVERY_CLEARS;
-    if (ioctl(v->fd, KVM_SET_SREGS, &s) < 0 || ioctl(v->fd, KVM_SET_REGS, &k) < 0)
+    s->cs = kernel_segment(X86_SEL_KCODE, X86_SEG_TYPE_CODE_XR_A, true);
+    s->ss = kernel_segment(X86_SEL_KDATA, X86_SEG_TYPE_DATA_RW_A, false);
+    s->tr.type = tss_type_for(v->vm->cpuid);
+    k->rip = ZXVMM_SHIM_BASE + vector * ZXVMM_SHIM_VECTOR_STRIDE;
+    k->rsp = rsp;
+    k->rflags &= ~VCPU_RFLAGS_DELIVERY_CLEARS;
+    if (ioctl(v->fd, KVM_SET_SREGS, s) < 0 || ioctl(v->fd, KVM_SET_REGS, k) < 0)
         return -errno;
     return vcpu_arch_sync_regs(v); /* the run loop writes its synced copy back */
+}
+
+int vcpu_arch_raise_exception(struct vcpu *v, unsigned vector, bool after_hypercall)
+{
+    struct kvm_regs k;
+    struct kvm_sregs s;
+    if (ioctl(v->fd, KVM_GET_REGS, &k) < 0 || ioctl(v->fd, KVM_GET_SREGS, &s) < 0)
+        return -errno;
+    uint64_t rip = k.rip + (after_hypercall ? hypercall_length(v, k.rip) : 0);
+    const uint64_t user[5] = {rip, s.cs.selector, k.rflags, k.rsp, s.ss.selector};
+    return enter_stub(v, vector, user, &k, &s);
+}
+
+int vcpu_arch_raise_exception_in_report(struct vcpu *v, unsigned vector, uint64_t rip)
+{
+    struct kvm_regs k;
+    struct kvm_sregs s;
+    if (v->run->kvm_dirty_regs & KVM_SYNC_X86_REGS)
+        k = v->run->s.regs.regs; /* a change made at this stop, not loaded yet */
+    else if (ioctl(v->fd, KVM_GET_REGS, &k) < 0)
+        return -errno;
+    if (ioctl(v->fd, KVM_GET_SREGS, &s) < 0)
+        return -errno;
+    const struct zxvmm_exception_frame *f = NULL;
+    uint64_t off = k.rsp - PROCESS_KSTACK_BASE;
+    if (k.rsp >= PROCESS_KSTACK_BASE && off + sizeof(*f) <= PROCESS_KSTACK_SIZE)
+        f = mem_ptr(&v->vm->ram, gpa(v->proc->kstack_pa.raw + off), sizeof(*f));
+    if (!f)
+        return -EFAULT;
+    const uint64_t user[5] = {rip, f->cs, f->rflags, f->rsp, f->ss};
+    return enter_stub(v, vector, user, &k, &s);
 }
