@@ -194,22 +194,25 @@ Test(handlers, a_discardable_vmo_maps_only_with_allow_faults)
 
 /* ---- zx_process_read_memory / zx_process_write_memory ---- */
 
-static zx_status_t read_memory(uint64_t vaddr, uint64_t size, uint64_t *actual)
+/* Calls zx_process_read_memory or zx_process_write_memory (`handler`) on the process itself, between `vaddr`
+ * and the scratch buffer; its *actual goes to `actual`. */
+static zx_status_t memory_call(uint64_t (*handler)(struct syscall_call *), uint64_t vaddr, uint64_t size,
+                               uint64_t *actual)
 {
-    zx_status_t st =
-        status_of(call(sys_zx_process_read_memory, fixture.self, vaddr, BUFFER_AT, size, ACTUAL_AT, 0));
+    zx_status_t st = status_of(call(handler, fixture.self, vaddr, BUFFER_AT, size, ACTUAL_AT, 0));
     struct pt_walk_ctx w = process_walk_ctx(&fixture.proc, &fixture.env);
     cr_assert_eq(uaccess_copy_in(&w, actual, ACTUAL_AT, sizeof(*actual)), ZX_OK);
     return st;
 }
 
+static zx_status_t read_memory(uint64_t vaddr, uint64_t size, uint64_t *actual)
+{
+    return memory_call(sys_zx_process_read_memory, vaddr, size, actual);
+}
+
 static zx_status_t write_memory(uint64_t vaddr, uint64_t size, uint64_t *actual)
 {
-    zx_status_t st =
-        status_of(call(sys_zx_process_write_memory, fixture.self, vaddr, BUFFER_AT, size, ACTUAL_AT, 0));
-    struct pt_walk_ctx w = process_walk_ctx(&fixture.proc, &fixture.env);
-    cr_assert_eq(uaccess_copy_in(&w, actual, ACTUAL_AT, sizeof(*actual)), ZX_OK);
-    return st;
+    return memory_call(sys_zx_process_write_memory, vaddr, size, actual);
 }
 
 Test(handlers, a_protect_inside_a_mapping_does_not_cut_an_access)
