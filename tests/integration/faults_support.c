@@ -1,5 +1,4 @@
-/* faults_support.c: what the fault-injection suites share: temporary files, scenario files, a test guest's
- * symbols, scenario runs and campaign rows. */
+/* faults_support.c: what the fault-injection suites share: temp and scenario files, symbols, runs, rows. */
 #include "faults_support.h"
 
 #include <stdio.h>

@@ -1,5 +1,4 @@
-/* faults_support.h: what the fault-injection suites share: temporary files, scenario files, a test guest's
- * symbols, scenario runs and campaign rows. */
+/* faults_support.h: what the fault-injection suites share: temp and scenario files, symbols, runs, rows. */
 #ifndef ZXVMM_TESTS_FAULTS_SUPPORT_H
 #define ZXVMM_TESTS_FAULTS_SUPPORT_H
 

@@ -1,5 +1,4 @@
-/* process_fixture.c: a process built without KVM (its own RAM, frames and page tables), for unit tests that
- * call its syscall handlers directly. */
+/* process_fixture.c: a process built without KVM, for unit tests that call its syscall handlers directly. */
 #include "process_fixture.h"
 
 #include <criterion/criterion.h>

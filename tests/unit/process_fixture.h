@@ -1,5 +1,4 @@
-/* process_fixture.h: a process built without KVM (its own RAM, frames and page tables), for unit tests that
- * call its syscall handlers directly. */
+/* process_fixture.h: a process built without KVM, for unit tests that call its syscall handlers directly. */
 #ifndef ZXVMM_TESTS_PROCESS_FIXTURE_H
 #define ZXVMM_TESTS_PROCESS_FIXTURE_H
 
