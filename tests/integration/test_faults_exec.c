@@ -6,40 +6,24 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "faults_support.h"
 #include "harness.h"
 
 #define GUEST "exec_target"
 
-/* The address of symbol `name` in the exec_target guest as `nm` gives it, as 0x hex. */
+/* The address of symbol `name` in the exec_target guest, as 0x hex. */
 static const char *guest_symbol(const char *name)
 {
-    static char hex[2][24];
-    static int which;
-    const char *argv[] = {"/usr/bin/nm", "-P", harness_guest(GUEST), NULL};
-    struct run_result r;
-    cr_assert_eq(harness_run(argv, &r), 0);
-    char want[64];
-    snprintf(want, sizeof(want), "\n%s ", name);
-    const char *at = strstr(r.out, want);
-    cr_assert_not_null(at, "no %s in nm's output:\n%s", name, r.out);
-    unsigned long long addr = strtoull(at + strlen(want) + 2, NULL, 16); /* after the type letter */
-    harness_free(&r);
-    which ^= 1;
-    snprintf(hex[which], sizeof(hex[which]), "0x%llx", addr);
-    return hex[which];
+    return faults_guest_symbol(GUEST, name);
 }
 
-/* A fresh file name in the lab's own /tmp with `suffix`. */
+/* A fresh file name in the lab's own /tmp with `suffix`; the last two stay valid. */
 static const char *temp_path(const char *suffix)
 {
     static char path[2][64];
     static int which;
     which ^= 1;
-    snprintf(path[which], sizeof(path[which]), "/tmp/zxvmm-exec-XXXXXX%s", suffix);
-    int fd = mkstemps(path[which], (int)strlen(suffix));
-    cr_assert_geq(fd, 0);
-    close(fd);
-    return path[which];
+    return faults_temp_path(path[which], sizeof(path[which]), suffix);
 }
 
 /*
@@ -48,52 +32,26 @@ static const char *temp_path(const char *suffix)
  */
 static const char *scenario(const char *text)
 {
-    static char path[64]; /* its own: temp_path's names are reused */
-    snprintf(path, sizeof(path), "%s", temp_path(".lua"));
-    FILE *f = fopen(path, "w");
-    cr_assert_not_null(f);
-    for (const char *p = text; *p; p++) {
-        if (p[0] == '@' && p[1] == 'P')
-            fputs(harness_guest(GUEST), f);
-        else if (p[0] == '@' && p[1] == 'E')
-            fputs(guest_symbol("exec_tick"), f);
-        else if (p[0] == '@' && p[1] == 'V')
-            fputs(guest_symbol("exec_value"), f);
-        else
-            fputc(*p, f);
-        p += p[0] == '@' && (p[1] == 'P' || p[1] == 'E' || p[1] == 'V');
-    }
-    fclose(f);
-    return path;
+    static const struct faults_mark marks[] = {{'E', "exec_tick"}, {'V', "exec_value"}, {0, NULL}};
+    static char path[64];
+    return faults_scenario(path, sizeof(path), GUEST, marks, text);
 }
 
+/* The shorter names this file's tests call the shared helpers by. */
 static char *read_file(const char *path)
 {
-    FILE *f = fopen(path, "r");
-    cr_assert_not_null(f, "no file at %s", path);
-    static char text[1 << 20];
-    size_t len = fread(text, 1, sizeof(text) - 1, f);
-    text[len] = '\0';
-    fclose(f);
-    unlink(path);
-    return text;
+    return faults_take_file(path);
 }
 
 static unsigned count(const char *text, const char *needle)
 {
-    unsigned n = 0;
-    for (const char *p = strstr(text, needle); p; p = strstr(p + 1, needle))
-        n++;
-    return n;
+    return faults_count(text, needle);
 }
 
-/* Runs `zxvmm run --seed 1 --scenario S [--trace T]`; asserts the status and the class line. */
 static void run_scenario(struct run_result *r, const char *path, int status, const char *class_line,
                          const char *trace)
 {
-    harness_zxvmm(r, "run", "--seed", "1", "--scenario", path, trace ? "--trace" : NULL, trace, NULL);
-    cr_assert_eq(r->status, status, "status %d\nstdout:\n%s\nstderr:\n%s", r->status, r->out, r->err);
-    harness_assert_line(r->err, class_line);
+    faults_run_scenario(r, path, status, class_line, trace);
 }
 
 /* The faults part of a campaign's one faulted row (`--runs 1`). */

@@ -5,23 +5,23 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "faults_support.h"
 #include "harness.h"
 
 #define GUEST_TIMEOUT "60"
 #define DEBUG_CMDLINE "kernel.enable-debugging-syscalls=true"
 
-/* A fresh path for a trace file (the lab's /tmp is its own: the test writes and reads it there). */
+/* A fresh path for a trace file; the next call reuses it. */
 static const char *trace_path(void)
 {
     static char path[64];
-    snprintf(path, sizeof(path), "/tmp/zxvmm-trace-XXXXXX.jsonl");
-    int fd = mkstemps(path, 6);
-    cr_assert_geq(fd, 0);
-    close(fd);
-    return path;
+    return faults_temp_path(path, sizeof(path), ".jsonl");
 }
 
-/* The whole file, checked to be JSON Lines (every line one JSON object) by Python's json module. */
+/*
+ * The whole file, checked to be JSON Lines (every line one JSON object) by
+ * Python's json module; the file is then removed.
+ */
 static char *read_trace(const char *path)
 {
     struct run_result r;
@@ -33,14 +33,7 @@ static char *read_trace(const char *path)
     cr_assert_eq(harness_run(check, &r), 0);
     cr_assert_eq(r.status, 0, "not JSON Lines: %s", r.err);
     harness_free(&r);
-    FILE *f = fopen(path, "r");
-    cr_assert_not_null(f, "no trace at %s", path);
-    static char text[1 << 20];
-    size_t len = fread(text, 1, sizeof(text) - 1, f);
-    text[len] = '\0';
-    fclose(f);
-    unlink(path);
-    return text;
+    return faults_take_file(path);
 }
 
 Test(faults_inject, trace_of_hello_has_start_its_writes_and_exit_in_order)
@@ -132,25 +125,6 @@ Test(faults_inject, trace_with_an_empty_name_is_refused)
     harness_free(&r);
 }
 
-/* The address of symbol `name` in the inject_target guest, as `nm` gives it (so layouts may change). */
-static const char *guest_symbol(const char *name)
-{
-    static char hex[2][24];
-    static int which;
-    const char *argv[] = {"/usr/bin/nm", "-P", harness_guest("inject_target"), NULL};
-    struct run_result r;
-    cr_assert_eq(harness_run(argv, &r), 0);
-    char want[64];
-    snprintf(want, sizeof(want), "\n%s ", name);
-    const char *at = strstr(r.out, want);
-    cr_assert_not_null(at, "no %s in nm's output:\n%s", name, r.out);
-    unsigned long long addr = strtoull(at + strlen(want) + 2, NULL, 16); /* after the type letter */
-    harness_free(&r);
-    which ^= 1;
-    snprintf(hex[which], sizeof(hex[which]), "0x%llx", addr);
-    return hex[which];
-}
-
 /*
  * Writes a scenario file: `text` with the inject_target guest's path for each
  * "@P", the address of its `inject_word` for "@W" and of its `target` page
@@ -158,33 +132,9 @@ static const char *guest_symbol(const char *name)
  */
 static const char *scenario(const char *text)
 {
+    static const struct faults_mark marks[] = {{'W', "inject_word"}, {'T', "target"}, {0, NULL}};
     static char path[64];
-    snprintf(path, sizeof(path), "/tmp/zxvmm-scenario-XXXXXX.lua");
-    int fd = mkstemps(path, 4);
-    cr_assert_geq(fd, 0);
-    FILE *f = fdopen(fd, "w");
-    for (const char *p = text; *p; p++) {
-        if (p[0] == '@' && p[1] == 'P')
-            fputs(harness_guest("inject_target"), f);
-        else if (p[0] == '@' && p[1] == 'W')
-            fputs(guest_symbol("inject_word"), f);
-        else if (p[0] == '@' && p[1] == 'T')
-            fputs(guest_symbol("target"), f);
-        else
-            fputc(*p, f);
-        p += p[0] == '@' && (p[1] == 'P' || p[1] == 'W' || p[1] == 'T');
-    }
-    fclose(f);
-    return path;
-}
-
-/* Runs `zxvmm run [--seed 1] --scenario S [EXTRA...]`; asserts the status and the class line. */
-static void run_scenario(struct run_result *r, const char *path, int status, const char *class_line,
-                         const char *extra)
-{
-    harness_zxvmm(r, "run", "--seed", "1", "--scenario", path, extra ? "--trace" : NULL, extra, NULL);
-    cr_assert_eq(r->status, status, "status %d\nstdout:\n%s\nstderr:\n%s", r->status, r->out, r->err);
-    harness_assert_line(r->err, class_line);
+    return faults_scenario(path, sizeof(path), "inject_target", marks, text);
 }
 
 #define WRITES_SCENARIO(fault)                                                                               \
@@ -195,7 +145,7 @@ Test(faults_inject, fail_nth_returns_the_status_without_making_the_call)
 {
     REQUIRE_KVM();
     struct run_result r;
-    run_scenario(
+    faults_run_scenario(
         &r,
         scenario(WRITES_SCENARIO("{ id = 'wm', on = 'syscall', name = 'zx_process_write_memory', nth = 2,"
                                  " action = { fail = 'ZX_ERR_NO_MEMORY' } }")),
@@ -210,7 +160,7 @@ Test(faults_inject, fail_after_keeps_the_call_effects_and_replaces_its_status)
 {
     REQUIRE_KVM();
     struct run_result r;
-    run_scenario(
+    faults_run_scenario(
         &r,
         scenario(WRITES_SCENARIO("{ id = 'io', on = 'syscall', name = 'zx_process_write_memory', nth = 1,"
                                  " when = 'after', action = { fail = 'ZX_ERR_IO' } }")),
@@ -223,7 +173,7 @@ Test(faults_inject, short_moves_at_most_n_bytes_and_actual_says_so)
 {
     REQUIRE_KVM();
     struct run_result r;
-    run_scenario(
+    faults_run_scenario(
         &r,
         scenario(WRITES_SCENARIO("{ id = 's', on = 'syscall', name = 'zx_process_write_memory', nth = 3,"
                                  " action = { short = 1 } }")),
@@ -237,7 +187,7 @@ Test(faults_inject, unmap_lets_the_real_check_fail_and_the_trace_shows_it)
     REQUIRE_KVM();
     struct run_result r;
     const char *trace = trace_path();
-    run_scenario(
+    faults_run_scenario(
         &r,
         scenario(WRITES_SCENARIO("{ id = 'um', on = 'syscall', name = 'zx_process_write_memory', nth = 2,"
                                  " action = { unmap = { process = 'inject_target', addr = @T,"
@@ -260,7 +210,7 @@ Test(faults_inject, revoke_removes_rights_so_the_real_check_denies)
 {
     REQUIRE_KVM();
     struct run_result r;
-    run_scenario(
+    faults_run_scenario(
         &r,
         scenario(WRITES_SCENARIO("{ id = 'rv', on = 'syscall', name = 'zx_process_write_memory', nth = 1,"
                                  " action = { revoke = 'ZX_RIGHT_WRITE' } }")),
@@ -274,10 +224,11 @@ Test(faults_inject, debugging_false_switches_the_boot_option_off)
 {
     REQUIRE_KVM();
     struct run_result r;
-    run_scenario(&r,
-                 scenario(WRITES_SCENARIO("{ id = 'dbg', on = 'syscall', name = 'zx_debug_write', nth = 1,"
-                                          " action = { debugging = false } }")),
-                 2, "zxvmm: class detected: dbg x1", NULL);
+    faults_run_scenario(
+        &r,
+        scenario(WRITES_SCENARIO("{ id = 'dbg', on = 'syscall', name = 'zx_debug_write', nth = 1,"
+                                 " action = { debugging = false } }")),
+        2, "zxvmm: class detected: dbg x1", NULL);
     harness_assert_line(r.out, "write1=ZX_OK actual=3 target=xyz");
     harness_assert_line(r.out, "write2=ZX_ERR_NOT_SUPPORTED actual=0 target=abc");
     harness_free(&r);
@@ -287,7 +238,7 @@ Test(faults_inject, kill_ends_the_process_as_zx_task_kill_does)
 {
     REQUIRE_KVM();
     struct run_result r;
-    run_scenario(
+    faults_run_scenario(
         &r,
         scenario(WRITES_SCENARIO("{ id = 'k', on = 'syscall', name = 'zx_process_write_memory', nth = 2,"
                                  " action = { kill = 'inject_target' } }")),
@@ -301,11 +252,12 @@ Test(faults_inject, flip_at_start_changes_memory_and_is_sdc)
 {
     REQUIRE_KVM();
     struct run_result r;
-    run_scenario(&r,
-                 scenario("return { program = { '@P', 'word' }, timeout = 60, faults = {\n"
-                          "  { id = 'bit', on = 'start', action = { flip = { process = 'inject_target',"
-                          " addr = @W, mask = 0x0101 } } } } }\n"),
-                 0, "zxvmm: class sdc: bit x1", NULL);
+    faults_run_scenario(
+        &r,
+        scenario("return { program = { '@P', 'word' }, timeout = 60, faults = {\n"
+                 "  { id = 'bit', on = 'start', action = { flip = { process = 'inject_target',"
+                 " addr = @W, mask = 0x0101 } } } } }\n"),
+        0, "zxvmm: class sdc: bit x1", NULL);
     harness_assert_line(r.out, "word=0x1335");
     harness_free(&r);
 }
@@ -316,12 +268,13 @@ Test(faults_inject, a_flip_with_a_lifespan_is_undone_after_that_many_events)
     REQUIRE_KVM();
     struct run_result r;
     const char *trace = trace_path();
-    run_scenario(&r,
-                 scenario("return { program = { '@P', 'words' }, timeout = 60, faults = {\n"
-                          "  { id = 'bit', on = 'syscall', name = 'zx_debug_write', nth = 1,\n"
-                          "    action = { flip = { process = 'inject_target', addr = @W, mask = 0x0101 },"
-                          " lifespan = 2 } } } }\n"),
-                 0, "zxvmm: class sdc: bit x1", trace);
+    faults_run_scenario(
+        &r,
+        scenario("return { program = { '@P', 'words' }, timeout = 60, faults = {\n"
+                 "  { id = 'bit', on = 'syscall', name = 'zx_debug_write', nth = 1,\n"
+                 "    action = { flip = { process = 'inject_target', addr = @W, mask = 0x0101 },"
+                 " lifespan = 2 } } } }\n"),
+        0, "zxvmm: class sdc: bit x1", trace);
     harness_assert_line(r.out, "word1=0x1335");
     harness_assert_line(r.out, "word2=0x1335");
     harness_assert_line(r.out, "word3=0x1234");
@@ -331,12 +284,13 @@ Test(faults_inject, a_flip_with_a_lifespan_is_undone_after_that_many_events)
     cr_assert_not_null(flip, "%s", text);
     assert_contains(flip, "\"id\":\"bit\",\"action\":\"flip\"");
     assert_contains(flip, "\"id\":\"bit\",\"action\":\"undo\"");
-    run_scenario(&r,
-                 scenario("return { program = { '@P', 'words' }, timeout = 60, faults = {\n"
-                          "  { id = 'bit', on = 'syscall', name = 'zx_debug_write', nth = 1,\n"
-                          "    action = { flip = { process = 'inject_target', addr = @W, mask = 0x0101 },"
-                          " lifespan = 0 } } } }\n"),
-                 0, "zxvmm: class sdc: bit x1", NULL);
+    faults_run_scenario(
+        &r,
+        scenario("return { program = { '@P', 'words' }, timeout = 60, faults = {\n"
+                 "  { id = 'bit', on = 'syscall', name = 'zx_debug_write', nth = 1,\n"
+                 "    action = { flip = { process = 'inject_target', addr = @W, mask = 0x0101 },"
+                 " lifespan = 0 } } } }\n"),
+        0, "zxvmm: class sdc: bit x1", NULL);
     harness_assert_line(r.out, "word3=0x1335");
     harness_free(&r);
 }
@@ -351,7 +305,7 @@ Test(faults_inject, a_time_trigger_fires_after_its_ms_and_marks_rows_unreproduci
                  "  { id = 'late', on = 'time', ms = 300, action = { kill = 'inject_target' } },\n"
                  "  { id = 'never', on = 'time', ms = 50000, action = { kill = 'inject_target' } },\n"
                  "  { id = 'nodelay', on = 'time', ms = 300, action = { delay = 5 } } } }\n");
-    run_scenario(&r, path, 137, "zxvmm: class crash: late x1, nodelay x1", NULL);
+    faults_run_scenario(&r, path, 137, "zxvmm: class crash: late x1, nodelay x1", NULL);
     cr_assert_null(strstr(r.out, "slept"), "%s", r.out);
     harness_assert_line(r.err, "zxvmm: fault 'nodelay' fired but its action did not apply: delay stalls the "
                                "calling vCPU, and a time trigger has none");
@@ -374,10 +328,11 @@ Test(faults_inject, a_fault_that_never_fires_is_not_activated)
 {
     REQUIRE_KVM();
     struct run_result r;
-    run_scenario(&r,
-                 scenario(WRITES_SCENARIO("{ id = 'never', on = 'syscall', name = 'zx_process_write_memory',"
-                                          " nth = 100, action = { fail = 'ZX_ERR_IO' } }")),
-                 0, "zxvmm: class not_activated", NULL);
+    faults_run_scenario(
+        &r,
+        scenario(WRITES_SCENARIO("{ id = 'never', on = 'syscall', name = 'zx_process_write_memory',"
+                                 " nth = 100, action = { fail = 'ZX_ERR_IO' } }")),
+        0, "zxvmm: class not_activated", NULL);
     harness_assert_line(r.out, "write3=ZX_OK actual=3 target=xyz");
     harness_free(&r);
 }
@@ -386,11 +341,11 @@ Test(faults_inject, an_ignored_failure_is_masked)
 {
     REQUIRE_KVM();
     struct run_result r;
-    run_scenario(&r,
-                 scenario("return { program = { '@P', 'ignore' }, timeout = 60, faults = {\n"
-                          "  { id = 'c', on = 'syscall', name = 'zx_handle_close', action = { fail = "
-                          "'ZX_ERR_IO' } } } }\n"),
-                 0, "zxvmm: class masked: c x1", NULL);
+    faults_run_scenario(&r,
+                        scenario("return { program = { '@P', 'ignore' }, timeout = 60, faults = {\n"
+                                 "  { id = 'c', on = 'syscall', name = 'zx_handle_close', action = { fail = "
+                                 "'ZX_ERR_IO' } } } }\n"),
+                        0, "zxvmm: class masked: c x1", NULL);
     harness_assert_line(r.out, "done");
     harness_free(&r);
 }
@@ -399,12 +354,12 @@ Test(faults_inject, a_delay_past_the_timeout_is_a_hang)
 {
     REQUIRE_KVM();
     struct run_result r;
-    run_scenario(&r,
-                 scenario("return { program = { '@P', 'writes' }, timeout = 2,\n"
-                          "  cmdline = 'kernel.enable-debugging-syscalls=true', faults = {\n"
-                          "  { id = 'slow', on = 'syscall', name = 'zx_process_write_memory', nth = 1,"
-                          " action = { delay = 30000 } } } }\n"),
-                 124, "zxvmm: class hang: slow x1", NULL);
+    faults_run_scenario(&r,
+                        scenario("return { program = { '@P', 'writes' }, timeout = 2,\n"
+                                 "  cmdline = 'kernel.enable-debugging-syscalls=true', faults = {\n"
+                                 "  { id = 'slow', on = 'syscall', name = 'zx_process_write_memory', nth = 1,"
+                                 " action = { delay = 30000 } } } }\n"),
+                        124, "zxvmm: class hang: slow x1", NULL);
     harness_free(&r);
 }
 
@@ -412,9 +367,9 @@ Test(faults_inject, an_action_that_cannot_apply_is_reported_not_fatal)
 {
     REQUIRE_KVM();
     struct run_result r;
-    run_scenario(&r,
-                 scenario(WRITES_SCENARIO("{ id = 'ghost', on = 'start', action = { kill = 'nobody' } }")), 0,
-                 "zxvmm: class masked: ghost x1", NULL);
+    faults_run_scenario(
+        &r, scenario(WRITES_SCENARIO("{ id = 'ghost', on = 'start', action = { kill = 'nobody' } }")), 0,
+        "zxvmm: class masked: ghost x1", NULL);
     harness_assert_line(r.err,
                         "zxvmm: fault 'ghost' fired but its action did not apply: no process named nobody");
     harness_free(&r);
@@ -484,7 +439,7 @@ Test(faults_inject, on_syscall_sees_each_call_and_its_action_fires_as_a_fault)
 {
     REQUIRE_KVM();
     struct run_result r;
-    run_scenario(
+    faults_run_scenario(
         &r,
         scenario(HOOK_SCENARIO(
             "  on_syscall = function(ev)\n"
@@ -517,7 +472,7 @@ Test(faults_inject, on_exception_sees_the_vector_rip_and_cr2)
              "  end }\n",
              harness_guest("fault"));
     struct run_result r;
-    run_scenario(&r, scenario(text), 139, "zxvmm: class not_activated", NULL);
+    faults_run_scenario(&r, scenario(text), 139, "zxvmm: class not_activated", NULL);
     harness_assert_line(r.err, "zxvmm: scenario log: exc\tfault\t14\ttrue\t0x10");
     harness_free(&r);
 }
@@ -527,18 +482,18 @@ Test(faults_inject, a_hook_error_or_budget_ends_the_run_as_vmm_error_with_the_re
     REQUIRE_KVM();
     struct run_result r;
     const char *path = scenario(HOOK_SCENARIO("  on_syscall = function(ev) error('boom') end,"));
-    run_scenario(&r, path, 125, "zxvmm: class vmm_error", NULL);
+    faults_run_scenario(&r, path, 125, "zxvmm: class vmm_error", NULL);
     char want[200];
     snprintf(want, sizeof(want), "zxvmm: scenario: on_syscall: %s:3: boom", path);
     harness_assert_line(r.err, want);
     harness_free(&r);
-    run_scenario(&r, scenario(HOOK_SCENARIO("  on_syscall = function(ev) while true do end end,")), 125,
-                 "zxvmm: class vmm_error", NULL);
+    faults_run_scenario(&r, scenario(HOOK_SCENARIO("  on_syscall = function(ev) while true do end end,")),
+                        125, "zxvmm: class vmm_error", NULL);
     assert_contains(r.err, "zxvmm: scenario: on_syscall: ");
     assert_contains(r.err, "instruction budget of 1000000 exceeded");
     harness_free(&r);
-    run_scenario(&r, scenario(HOOK_SCENARIO("  on_syscall = function(ev) return { fial = 1 } end,")), 125,
-                 "zxvmm: class vmm_error", NULL);
+    faults_run_scenario(&r, scenario(HOOK_SCENARIO("  on_syscall = function(ev) return { fial = 1 } end,")),
+                        125, "zxvmm: class vmm_error", NULL);
     assert_contains(r.err, "hook on_syscall: key 'fial': unknown key (did you mean 'fail'?)");
     harness_free(&r);
 }
@@ -547,22 +502,24 @@ Test(faults_inject, classify_overrides_the_class_and_sees_the_golden_run)
 {
     REQUIRE_KVM();
     struct run_result r;
-    run_scenario(&r,
-                 scenario(HOOK_SCENARIO(
-                     "  faults = { { id = 'wm', on = 'syscall', name = 'zx_process_write_memory', nth = 2,\n"
-                     "               action = { fail = 'ZX_ERR_NO_MEMORY' } } },\n"
-                     "  classify = function(r)\n"
-                     "    if r.golden.exit == 0 and r.exit == 1 and r.faults[1].id == 'wm' and\n"
-                     "       r.stdout:find('write2=ZX_ERR_NO_MEMORY', 1, true) then return 'masked' end\n"
-                     "  end,")),
-                 1, "zxvmm: class masked: wm x1", NULL);
+    faults_run_scenario(
+        &r,
+        scenario(HOOK_SCENARIO(
+            "  faults = { { id = 'wm', on = 'syscall', name = 'zx_process_write_memory', nth = 2,\n"
+            "               action = { fail = 'ZX_ERR_NO_MEMORY' } } },\n"
+            "  classify = function(r)\n"
+            "    if r.golden.exit == 0 and r.exit == 1 and r.faults[1].id == 'wm' and\n"
+            "       r.stdout:find('write2=ZX_ERR_NO_MEMORY', 1, true) then return 'masked' end\n"
+            "  end,")),
+        1, "zxvmm: class masked: wm x1", NULL);
     harness_free(&r);
-    run_scenario(&r,
-                 scenario(HOOK_SCENARIO(
-                     "  faults = { { id = 'wm', on = 'syscall', name = 'zx_process_write_memory', nth = 2,\n"
-                     "               action = { fail = 'ZX_ERR_NO_MEMORY' } } },\n"
-                     "  classify = function(r) return 'weird' end,")),
-                 1, "zxvmm: class vmm_error: wm x1", NULL);
+    faults_run_scenario(
+        &r,
+        scenario(HOOK_SCENARIO(
+            "  faults = { { id = 'wm', on = 'syscall', name = 'zx_process_write_memory', nth = 2,\n"
+            "               action = { fail = 'ZX_ERR_NO_MEMORY' } } },\n"
+            "  classify = function(r) return 'weird' end,")),
+        1, "zxvmm: class vmm_error: wm x1", NULL);
     harness_assert_line(r.err, "zxvmm: scenario: classify returned 'weird', not a class name");
     harness_free(&r);
 }
@@ -610,23 +567,6 @@ Test(faults_inject, scenario_usage_errors_name_the_cause)
     cr_assert_eq(r.status, 2);
     assert_contains(r.err, "zxvmm: --gdb cannot be used with --scenario");
     harness_free(&r);
-}
-
-/* `text` with every "duration_ms":X removed (the one field that may differ between two runs). */
-static char *without_durations(const char *text)
-{
-    char *copy = strdup(text), *w = copy;
-    for (const char *p = text; *p;) {
-        if (strncmp(p, "\"duration_ms\":", 14) == 0) {
-            p += 14;
-            while (*p && *p != ',' && *p != '}')
-                p++;
-        } else {
-            *w++ = *p++;
-        }
-    }
-    *w = '\0';
-    return copy;
 }
 
 #define CAMPAIGN_SCENARIO                                                                                    \
@@ -678,7 +618,7 @@ Test(faults_inject, campaign_rows_are_reproducible_except_durations)
     harness_zxvmm(&b, "campaign", path, "--runs", "3", "--seed", "153", NULL);
     cr_assert_eq(a.status, 0, "%s", a.err);
     cr_assert_eq(b.status, 0, "%s", b.err);
-    char *x = without_durations(a.out), *y = without_durations(b.out);
+    char *x = faults_without_durations(a.out), *y = faults_without_durations(b.out);
     cr_assert_str_eq(x, y);
     assert_contains(x, "\"faults\":[{\"id\":\"p\",\"fired\":");
     free(x);
@@ -814,17 +754,10 @@ static void free_kept(void)
         free(kept[--nkept]);
 }
 
-/* The whole of a file (NULL when it cannot be read). */
+/* The whole of a file, freed by free_kept. */
 static char *slurp(const char *path)
 {
-    FILE *f = fopen(path, "r");
-    if (!f)
-        return NULL;
-    static char text[1 << 20];
-    size_t len = fread(text, 1, sizeof(text) - 1, f);
-    text[len] = '\0';
-    fclose(f);
-    return keep(strdup(text));
+    return keep(faults_read_file(path));
 }
 
 static int compare_lines(const void *a, const void *b)
@@ -835,7 +768,7 @@ static int compare_lines(const void *a, const void *b)
 /* The rows of `text` without durations, sorted, the golden row once: what a merge of shards must equal. */
 static char *merged_rows(const char *text)
 {
-    char *rows = without_durations(text), *lines[4096];
+    char *rows = faults_without_durations(text), *lines[4096];
     int n = 0;
     bool golden = false;
     for (char *save, *line = strtok_r(rows, "\n", &save); line && n < 4096;
@@ -868,7 +801,7 @@ static char *first_row(const char *text)
 {
     char *copy = strdup(text);
     copy[strcspn(copy, "\n")] = '\0';
-    char *row = without_durations(copy);
+    char *row = faults_without_durations(copy);
     free(copy);
     return keep(row);
 }
@@ -878,10 +811,10 @@ Test(faults_inject, shards_concatenate_to_the_unsharded_rows_and_table)
     REQUIRE_KVM();
     const char *path = scenario(CAMPAIGN_SCENARIO);
     char all[64], s0[64], s1[64], s2[64];
-    snprintf(all, sizeof(all), "%s", trace_path());
-    snprintf(s0, sizeof(s0), "%s", trace_path());
-    snprintf(s1, sizeof(s1), "%s", trace_path());
-    snprintf(s2, sizeof(s2), "%s", trace_path());
+    faults_temp_path(all, sizeof(all), ".jsonl");
+    faults_temp_path(s0, sizeof(s0), ".jsonl");
+    faults_temp_path(s1, sizeof(s1), ".jsonl");
+    faults_temp_path(s2, sizeof(s2), ".jsonl");
     struct run_result r;
     CAMPAIGN(&r, path, "11", "5", all);
     harness_free(&r);
@@ -954,8 +887,8 @@ Test(faults_inject, resume_runs_only_the_missing_rows_and_redoes_a_cut_last_line
     REQUIRE_KVM();
     const char *path = scenario(CAMPAIGN_SCENARIO);
     char all[64], part[64];
-    snprintf(all, sizeof(all), "%s", trace_path());
-    snprintf(part, sizeof(part), "%s", trace_path());
+    faults_temp_path(all, sizeof(all), ".jsonl");
+    faults_temp_path(part, sizeof(part), ".jsonl");
     struct run_result r;
     CAMPAIGN(&r, path, "21", "4", all);
     harness_free(&r);
@@ -982,8 +915,8 @@ Test(faults_inject, resume_runs_only_the_missing_rows_and_redoes_a_cut_last_line
     char *after = slurp(part);
     cr_assert(strncmp(after, marked, strlen(marked)) == 0, "the kept rows changed:\n%s", after);
     cr_assert_str_eq(merged_rows(after), merged_rows(whole));
-    cr_assert_str_eq(keep(without_durations(after)),
-                     keep(without_durations(whole))); /* in order, one golden row */
+    cr_assert_str_eq(keep(faults_without_durations(after)),
+                     keep(faults_without_durations(whole))); /* in order, one golden row */
     /* A whole file: nothing runs, nothing is added. */
     harness_zxvmm(&r, "campaign", path, "--runs", "4", "--seed", "21", "--resume", "--out", part, NULL);
     cr_assert_eq(r.status, 0, "stderr:\n%s", r.err);
@@ -1002,9 +935,9 @@ Test(faults_inject, replay_reproduces_the_campaign_row_with_output_class_and_tra
     REQUIRE_KVM();
     const char *path = scenario(CAMPAIGN_SCENARIO);
     char all[64], row[64], trace[64];
-    snprintf(all, sizeof(all), "%s", trace_path());
-    snprintf(row, sizeof(row), "%s", trace_path());
-    snprintf(trace, sizeof(trace), "%s", trace_path());
+    faults_temp_path(all, sizeof(all), ".jsonl");
+    faults_temp_path(row, sizeof(row), ".jsonl");
+    faults_temp_path(trace, sizeof(trace), ".jsonl");
     struct run_result r;
     CAMPAIGN(&r, path, "33", "4", all);
     harness_free(&r);
@@ -1038,7 +971,7 @@ Test(faults_inject, progress_line_is_drawn_on_a_terminal_and_cleared)
     REQUIRE_KVM();
     const char *path = scenario(CAMPAIGN_SCENARIO);
     char out[64], command[512];
-    snprintf(out, sizeof(out), "%s", trace_path());
+    faults_temp_path(out, sizeof(out), ".jsonl");
     snprintf(command, sizeof(command), "%s campaign %s --runs 3 --seed 5 --out %s", harness_zxvmm_path(),
              path, out);
     const char *argv[] = {"/usr/bin/script", "-qec", command, "/dev/null", NULL};
@@ -1114,7 +1047,7 @@ Test(faults_inject, resume_refuses_a_file_it_cannot_continue_before_any_run)
 {
     const char *path = scenario(CAMPAIGN_SCENARIO);
     char part[64], want[160];
-    snprintf(part, sizeof(part), "%s", trace_path());
+    faults_temp_path(part, sizeof(part), ".jsonl");
     write_file(part, "{\"campaign_seed\":7,\"run\":\"golden\",\"class\":\"golden\"}\nnot a row\n");
     snprintf(want, sizeof(want),
              "zxvmm: --resume %s: line 2: not a result row (no \"campaign_seed\", \"run\" or \"class\")\n",
@@ -1153,7 +1086,7 @@ Test(faults_inject, uncache_makes_the_real_memory_type_check_refuse_with_bad_sta
 {
     REQUIRE_KVM();
     struct run_result r;
-    run_scenario(
+    faults_run_scenario(
         &r,
         scenario(WRITES_SCENARIO("{ id = 'uc', on = 'syscall', name = 'zx_process_write_memory', nth = 2,"
                                  " action = { uncache = { process = 'inject_target', addr = @T,"
@@ -1169,10 +1102,11 @@ Test(faults_inject, uncache_of_an_unmapped_range_is_recorded_as_not_applied)
 {
     REQUIRE_KVM();
     struct run_result r;
-    run_scenario(&r,
-                 scenario(WRITES_SCENARIO("{ id = 'uc', on = 'start', action = { uncache = {"
-                                          " process = 'inject_target', addr = 0x1000, len = 8192 } } }")),
-                 0, "zxvmm: class masked: uc x1", NULL);
+    faults_run_scenario(
+        &r,
+        scenario(WRITES_SCENARIO("{ id = 'uc', on = 'start', action = { uncache = {"
+                                 " process = 'inject_target', addr = 0x1000, len = 8192 } } }")),
+        0, "zxvmm: class masked: uc x1", NULL);
     assert_not_applied(&r, "uc", "[0x1000, +0x2000) is not mapped in inject_target (0x1000)");
     harness_assert_line(r.out, "write2=ZX_OK actual=3 target=xyz");
     harness_free(&r);
@@ -1182,11 +1116,12 @@ Test(faults_inject, reg_after_a_call_changes_the_result_the_process_sees)
 {
     REQUIRE_KVM();
     struct run_result r;
-    run_scenario(&r,
-                 scenario(WRITES_SCENARIO(
-                     "{ id = 'r', on = 'syscall', name = 'zx_process_write_memory', nth = 1, when = 'after',"
-                     " action = { reg = { process = 'inject_target', name = 'rax', value = -40 } } }")),
-                 1, "zxvmm: class detected: r x1", NULL);
+    faults_run_scenario(
+        &r,
+        scenario(WRITES_SCENARIO(
+            "{ id = 'r', on = 'syscall', name = 'zx_process_write_memory', nth = 1, when = 'after',"
+            " action = { reg = { process = 'inject_target', name = 'rax', value = -40 } } }")),
+        1, "zxvmm: class detected: r x1", NULL);
     harness_assert_line(r.out, "write1=ZX_ERR_IO actual=3 target=xyz");
     harness_assert_line(r.out, "write2=ZX_OK actual=3 target=xyz");
     harness_free(&r);
@@ -1197,11 +1132,11 @@ Test(faults_inject, reg_before_a_call_changes_the_argument_register_the_call_rea
     REQUIRE_KVM();
     struct run_result r;
     /* The size argument is the fourth, in r10: set0 of its bits 1 turns 3 into 1. */
-    run_scenario(&r,
-                 scenario(WRITES_SCENARIO(
-                     "{ id = 'r', on = 'syscall', name = 'zx_process_write_memory', nth = 3,"
-                     " action = { reg = { process = 'inject_target', name = 'r10', set0 = 2 } } }")),
-                 0, "zxvmm: class sdc: r x1", NULL);
+    faults_run_scenario(&r,
+                        scenario(WRITES_SCENARIO(
+                            "{ id = 'r', on = 'syscall', name = 'zx_process_write_memory', nth = 3,"
+                            " action = { reg = { process = 'inject_target', name = 'r10', set0 = 2 } } }")),
+                        0, "zxvmm: class sdc: r x1", NULL);
     harness_assert_line(r.out, "write3=ZX_OK actual=1 target=xbc");
     harness_free(&r);
 }
@@ -1210,7 +1145,7 @@ Test(faults_inject, reg_that_cannot_apply_says_why)
 {
     REQUIRE_KVM();
     struct run_result r;
-    run_scenario(
+    faults_run_scenario(
         &r,
         scenario(WRITES_SCENARIO("{ id = 'nobody', on = 'start',"
                                  " action = { reg = { process = 'ghost', name = 'rax', value = 0 } } },"
@@ -1226,7 +1161,7 @@ Test(faults_inject, reg_that_cannot_apply_says_why)
     assert_not_applied(&r, "kernel", "rip = 0xfffffffffffff000 refused: not a canonical user address");
     harness_free(&r);
     /* A time trigger comes while the process runs (here: sleeps in a call): its registers are not held. */
-    run_scenario(
+    faults_run_scenario(
         &r,
         scenario("return { program = { '@P', 'sleep', '2000' }, timeout = 60, faults = {\n"
                  "  { id = 'late', on = 'time', ms = 300,"
@@ -1248,7 +1183,7 @@ Test(faults_inject, reg_at_an_exception_trigger_refuses_what_the_shim_frame_hold
              " action = { reg = { process = 'fault', name = 'rip', flip = 1 } } } } }\n",
              harness_guest("fault"));
     struct run_result r;
-    run_scenario(&r, scenario(text), 139, "zxvmm: class crash: ip x1", NULL);
+    faults_run_scenario(&r, scenario(text), 139, "zxvmm: class crash: ip x1", NULL);
     assert_not_applied(&r, "ip",
                        "at an exception trigger rip is in the frame the shim saved and cannot be changed");
     harness_free(&r);
@@ -1259,12 +1194,13 @@ Test(faults_inject, exception_action_is_raised_in_the_calling_process_and_kills_
     REQUIRE_KVM();
     struct run_result r;
     const char *trace = trace_path();
-    run_scenario(&r,
-                 scenario("return { program = { '@P', 'word' }, timeout = 60, faults = {\n"
-                          "  { id = 'ud', on = 'syscall', name = 'zx_debug_write', nth = 1,"
-                          " action = { exception = 6 } } },\n"
-                          "  on_exception = function(ev) zx.log('exc', ev.process, ev.vector) end }\n"),
-                 139, "zxvmm: class crash: ud x1", trace);
+    faults_run_scenario(
+        &r,
+        scenario("return { program = { '@P', 'word' }, timeout = 60, faults = {\n"
+                 "  { id = 'ud', on = 'syscall', name = 'zx_debug_write', nth = 1,"
+                 " action = { exception = 6 } } },\n"
+                 "  on_exception = function(ev) zx.log('exc', ev.process, ev.vector) end }\n"),
+        139, "zxvmm: class crash: ud x1", trace);
     /* The call ran first; the exception came before the process's next instruction. */
     assert_contains(r.out, "word at ");
     cr_assert_null(strstr(r.out, "word=0x"), "the process went on:\n%s", r.out);
@@ -1283,17 +1219,17 @@ Test(faults_inject, exception_breakpoint_reaches_the_process_and_a_time_trigger_
 {
     REQUIRE_KVM();
     struct run_result r;
-    run_scenario(&r,
-                 scenario("return { program = { '@P', 'word' }, timeout = 60, faults = {\n"
-                          "  { id = 'bp', on = 'start', action = { exception = 'BP' } } } }\n"),
-                 139, "zxvmm: class crash: bp x1", NULL);
+    faults_run_scenario(&r,
+                        scenario("return { program = { '@P', 'word' }, timeout = 60, faults = {\n"
+                                 "  { id = 'bp', on = 'start', action = { exception = 'BP' } } } }\n"),
+                        139, "zxvmm: class crash: bp x1", NULL);
     assert_contains(r.err, "(#BP) at rip 0x");
     cr_assert_null(strstr(r.out, "word"), "the process ran:\n%s", r.out);
     harness_free(&r);
-    run_scenario(&r,
-                 scenario("return { program = { '@P', 'sleep', '1000' }, timeout = 60, faults = {\n"
-                          "  { id = 't', on = 'time', ms = 100, action = { exception = 13 } } } }\n"),
-                 0, "zxvmm: class masked: t x1", NULL);
+    faults_run_scenario(&r,
+                        scenario("return { program = { '@P', 'sleep', '1000' }, timeout = 60, faults = {\n"
+                                 "  { id = 't', on = 'time', ms = 100, action = { exception = 13 } } } }\n"),
+                        0, "zxvmm: class masked: t x1", NULL);
     assert_not_applied(&r, "t",
                        "exception needs a process about to run on, and at a time trigger there is none");
     harness_free(&r);
@@ -1339,19 +1275,19 @@ Test(faults_inject, zx_read_write_and_reg_reach_the_process_from_a_hook)
 {
     REQUIRE_KVM();
     struct run_result r;
-    run_scenario(&r,
-                 scenario(WORD_HOOK_SCENARIO(
-                     "    if ev.when == 'before' then\n"
-                     "      zx.log('rdi', zx.reg('inject_target', 'rdi') == ev.args[1],"
-                     " 'rax', zx.reg('inject_target', 'rax') == ev.number,"
-                     " 'rip', zx.reg('inject_target', 'rip') > 0)\n"
-                     "      return\n"
-                     "    end\n"
-                     "    local b = zx.read('inject_target', @W, 4)\n"
-                     "    zx.log('read', #b, string.format('%02x%02x%02x%02x', b:byte(1, 4)))\n"
-                     "    zx.log('status', zx.reg('inject_target', 'rax'))\n"
-                     "    zx.write('inject_target', @W, '\\x78\\x56')\n")),
-                 0, "zxvmm: class not_activated", NULL);
+    faults_run_scenario(&r,
+                        scenario(WORD_HOOK_SCENARIO(
+                            "    if ev.when == 'before' then\n"
+                            "      zx.log('rdi', zx.reg('inject_target', 'rdi') == ev.args[1],"
+                            " 'rax', zx.reg('inject_target', 'rax') == ev.number,"
+                            " 'rip', zx.reg('inject_target', 'rip') > 0)\n"
+                            "      return\n"
+                            "    end\n"
+                            "    local b = zx.read('inject_target', @W, 4)\n"
+                            "    zx.log('read', #b, string.format('%02x%02x%02x%02x', b:byte(1, 4)))\n"
+                            "    zx.log('status', zx.reg('inject_target', 'rax'))\n"
+                            "    zx.write('inject_target', @W, '\\x78\\x56')\n")),
+                        0, "zxvmm: class not_activated", NULL);
     harness_assert_line(r.err, "zxvmm: scenario log: rdi\ttrue\trax\ttrue\trip\ttrue");
     harness_assert_line(r.err, "zxvmm: scenario log: read\t4\t34120000");
     harness_assert_line(r.err, "zxvmm: scenario log: status\t0");
@@ -1379,7 +1315,7 @@ Test(faults_inject, zx_read_write_and_reg_errors_end_the_run_with_the_cause)
         char text[1024];
         snprintf(text, sizeof(text), WORD_HOOK_SCENARIO("%s"), cases[i].body);
         const char *path = scenario(text);
-        run_scenario(&r, path, 125, "zxvmm: class vmm_error", NULL);
+        faults_run_scenario(&r, path, 125, "zxvmm: class vmm_error", NULL);
         char want[320];
         snprintf(want, sizeof(want), "zxvmm: scenario: on_syscall: %s:4: %s", path, cases[i].error);
         harness_assert_line(r.err, want);
@@ -1414,7 +1350,7 @@ Test(faults_inject, zx_reg_at_an_exception_reads_the_interrupted_rip)
              "  end }\n",
              harness_guest("fault"));
     struct run_result r;
-    run_scenario(&r, scenario(text), 139, "zxvmm: class not_activated", NULL);
+    faults_run_scenario(&r, scenario(text), 139, "zxvmm: class not_activated", NULL);
     harness_assert_line(r.err, "zxvmm: scenario log: rip\ttrue\ttrue");
     harness_free(&r);
 }
@@ -1480,7 +1416,7 @@ Test(faults_inject, reg_on_a_parked_process_takes_effect_when_it_resumes)
              " action = { reg = { process = 'victim', name = 'rip', value = 0x10 } } } } }\n",
              harness_guest("exceptions"), link);
     struct run_result r;
-    run_scenario(&r, scenario(text), 0, "zxvmm: class sdc: ip x1", NULL);
+    faults_run_scenario(&r, scenario(text), 0, "zxvmm: class sdc: ip x1", NULL);
     harness_assert_line(r.out, "type=0x308");
     harness_assert_line(r.out, "rip_user=1");
     harness_assert_line(r.out, "retcode=-1028");

@@ -7,47 +7,23 @@
 #include <unistd.h>
 
 #include "../syscall_docs.h"
+#include "faults_support.h"
 #include "harness.h"
 
 #define DOCS_DIR      ZXVMM_SOURCE_DIR "/docs/syscalls"
 #define DEBUG_CMDLINE "kernel.enable-debugging-syscalls=true"
 #define MAX_RUNS      256
 
-/* A fresh file name in the lab's own /tmp, with `suffix`. */
-static const char *temp_path(char *path, size_t size, const char *suffix)
-{
-    snprintf(path, size, "/tmp/zxvmm-systematic-XXXXXX%s", suffix);
-    int fd = mkstemps(path, (int)strlen(suffix));
-    cr_assert_geq(fd, 0);
-    close(fd);
-    return path;
-}
-
-/* The whole of a file, malloc'd. */
-static char *slurp(const char *path)
-{
-    FILE *f = fopen(path, "r");
-    cr_assert_not_null(f, "cannot read %s", path);
-    static char text[1 << 20];
-    size_t len = fread(text, 1, sizeof(text) - 1, f);
-    text[len] = '\0';
-    fclose(f);
-    return strdup(text);
-}
-
 /* A scenario running inject_target `writes`, with `extra` keys; its path in `path`. */
 static const char *scenario(char *path, size_t size, const char *extra)
 {
-    temp_path(path, size, ".lua");
-    FILE *f = fopen(path, "w");
-    cr_assert_not_null(f);
-    fprintf(f,
-            "return { program = { '%s', 'writes' }, cmdline = '" DEBUG_CMDLINE "', timeout = 60,\n"
-            "  faults = { { on = 'syscall', name = 'zx_debug_write', action = { fail = 'ZX_ERR_IO' } } },\n"
-            "  %s }\n",
-            harness_guest("inject_target"), extra ? extra : "");
-    fclose(f);
-    return path;
+    char text[512];
+    snprintf(text, sizeof(text),
+             "return { program = { '@P', 'writes' }, cmdline = '" DEBUG_CMDLINE "', timeout = 60,\n"
+             "  faults = { { on = 'syscall', name = 'zx_debug_write', action = { fail = 'ZX_ERR_IO' } } },\n"
+             "  %s }\n",
+             extra ? extra : "");
+    return faults_scenario(path, size, "inject_target", NULL, text);
 }
 
 /* The field `key` (a string value) of a JSON row, into out; false when absent or null. */
@@ -113,13 +89,13 @@ static int expected_space(const char *trace, char want[][320], const char *only_
 static char *golden_trace(void)
 {
     char path[64];
-    temp_path(path, sizeof(path), ".jsonl");
+    faults_temp_path(path, sizeof(path), ".jsonl");
     struct run_result r;
     harness_zxvmm(&r, "run", "--cmdline", DEBUG_CMDLINE, "--trace", path, harness_guest("inject_target"),
                   "writes", NULL);
     cr_assert_eq(r.status, 0, "%s", r.err);
     harness_free(&r);
-    char *text = slurp(path);
+    char *text = faults_read_file(path);
     unlink(path);
     return text;
 }
@@ -131,32 +107,6 @@ static int split_rows(char *text, char *lines[], int max)
     for (char *save, *line = strtok_r(text, "\n", &save); line && n < max; line = strtok_r(NULL, "\n", &save))
         lines[n++] = line;
     return n;
-}
-
-/* How many times `needle` occurs in `text`. */
-static int occurrences(const char *text, const char *needle)
-{
-    int n = 0;
-    for (const char *p = strstr(text, needle); p; p = strstr(p + 1, needle))
-        n++;
-    return n;
-}
-
-/* `text` without its "duration_ms" values. */
-static char *without_durations(const char *text)
-{
-    char *copy = strdup(text), *w = copy;
-    for (const char *p = text; *p;) {
-        if (strncmp(p, "\"duration_ms\":", 14) == 0) {
-            p += 14;
-            while (*p && *p != ',' && *p != '}')
-                p++;
-        } else {
-            *w++ = *p++;
-        }
-    }
-    *w = '\0';
-    return copy;
 }
 
 /* Runs `zxvmm campaign S --systematic --seed 5 --out OUT [EXTRA...]`, asserting it ran. */
@@ -177,7 +127,7 @@ Test(systematic, one_row_per_call_and_documented_status_in_trace_then_docs_order
     cr_assert_gt(n, 3 * 7, "the three zx_process_write_memory calls alone give 21 runs");
     char path[64], out[64];
     scenario(path, sizeof(path), NULL);
-    temp_path(out, sizeof(out), ".jsonl");
+    faults_temp_path(out, sizeof(out), ".jsonl");
     struct run_result r;
     SYSTEMATIC(&r, path, out, "-j", "2");
     char line[128];
@@ -186,9 +136,9 @@ Test(systematic, one_row_per_call_and_documented_status_in_trace_then_docs_order
     snprintf(line, sizeof(line), "%-14s %8d\n", "total", n);
     assert_contains(r.err, line);
     harness_free(&r);
-    char *text = slurp(out), *lines[MAX_RUNS + 2];
+    char *text = faults_read_file(out), *lines[MAX_RUNS + 2];
     for (int i = 0; i < n; i++)
-        cr_assert_eq(occurrences(text, want[i]), 1, "%s is not in exactly one row", want[i]);
+        cr_assert_eq(faults_count(text, want[i]), 1, "%s is not in exactly one row", want[i]);
     cr_assert_eq(split_rows(text, lines, MAX_RUNS + 2), n + 1, "a golden row and %d runs", n);
     assert_contains(lines[0], "\"run\":\"golden\"");
     cr_assert_null(strstr(lines[0], "\"systematic\""));
@@ -231,14 +181,14 @@ Test(systematic, the_scenario_narrows_and_runs_n_caps)
     char path[64], out[64];
     scenario(path, sizeof(path),
              "systematic = { process = 'inject_target', syscalls = { 'zx_process_write_memory' } }");
-    temp_path(out, sizeof(out), ".jsonl");
+    faults_temp_path(out, sizeof(out), ".jsonl");
     struct run_result r;
     SYSTEMATIC(&r, path, out, "--runs", "9");
     harness_assert_line(r.err,
                         "zxvmm: systematic: 9 runs (2 syscall occurrences), the first 9 of 21 (--runs)");
     assert_contains(r.err, "total                 9\n");
     harness_free(&r);
-    char *text = slurp(out), *lines[16];
+    char *text = faults_read_file(out), *lines[16];
     cr_assert_eq(split_rows(text, lines, 16), 10);
     for (int i = 0; i < 9; i++)
         assert_contains(lines[i + 1], want[i]);
@@ -251,7 +201,7 @@ Test(systematic, the_scenario_narrows_and_runs_n_caps)
 /* The rows of `text` but the golden one, without durations, in order, as one string. */
 static char *runs_only(const char *text)
 {
-    char *rows = without_durations(text), *out = calloc(strlen(text) + 1, 1);
+    char *rows = faults_without_durations(text), *out = calloc(strlen(text) + 1, 1);
     for (char *save, *line = strtok_r(rows, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
         if (!strstr(line, "\"run\":\"golden\""))
             strcat(strcat(out, line), "\n");
@@ -264,9 +214,9 @@ Test(systematic, shards_concatenate_and_resume_completes_to_the_unsharded_rows)
     REQUIRE_KVM();
     char path[64], all[64], s0[64], s1[64];
     scenario(path, sizeof(path), NULL);
-    temp_path(all, sizeof(all), ".jsonl");
-    temp_path(s0, sizeof(s0), ".jsonl");
-    temp_path(s1, sizeof(s1), ".jsonl");
+    faults_temp_path(all, sizeof(all), ".jsonl");
+    faults_temp_path(s0, sizeof(s0), ".jsonl");
+    faults_temp_path(s1, sizeof(s1), ".jsonl");
     struct run_result r;
     SYSTEMATIC(&r, path, all, "--runs", "6");
     harness_free(&r);
@@ -276,7 +226,7 @@ Test(systematic, shards_concatenate_and_resume_completes_to_the_unsharded_rows)
     SYSTEMATIC(&r, path, s1, "--runs", "6", "--shard", "1/2", "-j", "2");
     assert_contains(r.err, "total                 3\n");
     harness_free(&r);
-    char *whole = slurp(all), *t0 = slurp(s0), *t1 = slurp(s1);
+    char *whole = faults_read_file(all), *t0 = faults_read_file(s0), *t1 = faults_read_file(s1);
     /* Shard 1 has runs 1, 3, 5; put the shards' runs back in index order and they are the whole campaign's.
      */
     char *r0 = runs_only(t0), *r1 = runs_only(t1), *w = runs_only(whole);
@@ -295,7 +245,8 @@ Test(systematic, shards_concatenate_and_resume_completes_to_the_unsharded_rows)
     cr_assert_eq(r.status, 0, "stderr:\n%s", r.err);
     assert_contains(r.err, "1 of this shard's runs already there; a last line cut off mid-row was dropped");
     harness_free(&r);
-    char *resumed = slurp(s0), *x = without_durations(resumed), *y = without_durations(whole);
+    char *resumed = faults_read_file(s0), *x = faults_without_durations(resumed),
+         *y = faults_without_durations(whole);
     cr_assert_str_eq(x, y);
     free(x);
     free(y);
@@ -318,13 +269,13 @@ Test(systematic, replay_i_makes_the_same_fail_and_the_same_row)
     REQUIRE_KVM();
     char path[64], all[64], row[64], trace[64];
     scenario(path, sizeof(path), NULL);
-    temp_path(all, sizeof(all), ".jsonl");
-    temp_path(row, sizeof(row), ".jsonl");
-    temp_path(trace, sizeof(trace), ".jsonl");
+    faults_temp_path(all, sizeof(all), ".jsonl");
+    faults_temp_path(row, sizeof(row), ".jsonl");
+    faults_temp_path(trace, sizeof(trace), ".jsonl");
     struct run_result r;
     SYSTEMATIC(&r, path, all, "--runs", "8");
     harness_free(&r);
-    char *whole = slurp(all), *lines[10];
+    char *whole = faults_read_file(all), *lines[10];
     cr_assert_eq(split_rows(whole, lines, 10), 9);
     const int picks[] = {0, 7};
     for (int p = 0; p < 2; p++) {
@@ -332,13 +283,13 @@ Test(systematic, replay_i_makes_the_same_fail_and_the_same_row)
         snprintf(index, sizeof(index), "%d", picks[p]);
         harness_zxvmm(&r, "campaign", path, "--systematic", "--seed", "5", "--replay", index, "--out", row,
                       "--trace", trace, NULL);
-        char *replayed = slurp(row);
+        char *replayed = faults_read_file(row);
         replayed[strcspn(replayed, "\n")] = '\0';
-        char *x = without_durations(replayed), *y = without_durations(lines[picks[p] + 1]);
+        char *x = faults_without_durations(replayed), *y = faults_without_durations(lines[picks[p] + 1]);
         cr_assert_str_eq(x, y, "run %d", picks[p]);
         assert_contains(r.err, "zxvmm: class ");
         assert_contains(r.err, ": systematic x1\n");
-        char *t = slurp(trace);
+        char *t = faults_read_file(trace);
         assert_contains(t, "\"event\":\"fault\"");
         assert_contains(t, "\"replaced\":true");
         free(t);
