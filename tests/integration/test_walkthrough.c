@@ -5,45 +5,13 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "harness.h"
+#include "faults_support.h"
 
 /* A fresh file name in the lab's own /tmp with `suffix`; `slot` picks one of a few kept at once. */
 static const char *temp_path(unsigned slot, const char *suffix)
 {
-    static char path[4][64];
-    snprintf(path[slot], sizeof(path[slot]), "/tmp/zxvmm-walk-XXXXXX%s", suffix);
-    int fd = mkstemps(path[slot], (int)strlen(suffix));
-    cr_assert_geq(fd, 0);
-    close(fd);
-    return path[slot];
-}
-
-static char *slurp(const char *path)
-{
-    FILE *f = fopen(path, "r");
-    cr_assert_not_null(f, "no file at %s", path);
-    size_t cap = 1 << 16, len = 0;
-    char *text = malloc(cap);
-    cr_assert_not_null(text);
-    size_t n;
-    while ((n = fread(text + len, 1, cap - len - 1, f)) > 0) {
-        len += n;
-        if (len + 1 == cap) {
-            text = realloc(text, cap *= 2);
-            cr_assert_not_null(text);
-        }
-    }
-    text[len] = '\0';
-    fclose(f);
-    return text;
-}
-
-static unsigned count(const char *text, const char *needle)
-{
-    unsigned n = 0;
-    for (const char *p = strstr(text, needle); p; p = strstr(p + 1, needle))
-        n++;
-    return n;
+    static char path[2][64];
+    return faults_temp_path(path[slot], sizeof(path[slot]), suffix);
 }
 
 /* The scenario of step 2 with `fault` as its one fault, written to a file of its own; returns its path. */
@@ -84,10 +52,10 @@ Test(walkthrough, step1_the_trace_shows_the_three_writes)
                   harness_guest("inject_target"), "writes", NULL);
     assert_status(&r, 0);
     harness_free(&r);
-    char *text = slurp(trace);
+    char *text = faults_read_file(trace);
     unlink(trace);
     /* grep zx_process_write_memory: one row per call, when it returned. */
-    cr_assert_eq(count(text, "\"syscall\":\"zx_process_write_memory\""), 3, "%s", text);
+    cr_assert_eq(faults_count(text, "\"syscall\":\"zx_process_write_memory\""), 3, "%s", text);
     free(text);
 }
 
@@ -115,7 +83,7 @@ Test(walkthrough, step3_an_unmap_lets_the_kernel_refuse_and_the_program_crash)
     assert_status(&r, 139);
     harness_assert_line(r.err, "zxvmm: class crash: wm x1");
     harness_free(&r);
-    char *text = slurp(trace);
+    char *text = faults_read_file(trace);
     unlink(trace);
     char *fault = strstr(text, "\"id\":\"wm\",\"action\":\"unmap\"");
     cr_assert_not_null(fault, "no fault row:\n%s", text);
@@ -141,9 +109,9 @@ Test(walkthrough, step4_a_sampled_campaign_and_a_row_repeated_by_its_seed)
     assert_contains(r.out, "detected");
     assert_contains(r.out, "masked");
     harness_free(&r);
-    char *text = slurp(rows);
+    char *text = faults_read_file(rows);
     unlink(rows);
-    cr_assert_eq(count(text, "\"run\":"), 101, "100 runs and the golden one:\n%s", text);
+    cr_assert_eq(faults_count(text, "\"run\":"), 101, "100 runs and the golden one:\n%s", text);
     /* Run 7's row names its seed; run --scenario with it repeats the run. */
     char *row = strstr(text, "\"run\":7,");
     cr_assert_not_null(row, "%s", text);
@@ -173,11 +141,11 @@ Test(walkthrough, step5_a_systematic_campaign_its_table_and_a_replayed_row)
     assert_status(&r, 0);
     harness_assert_line(r.err, "zxvmm: systematic: 27 runs (6 syscall occurrences)");
     harness_free(&r);
-    char *text = slurp(rows);
+    char *text = faults_read_file(rows);
     unlink(rows);
     /* The 21 failed writes are detected, the 6 failed prints sdc. */
-    cr_assert_eq(count(text, "\"class\":\"detected\""), 21, "%s", text);
-    cr_assert_eq(count(text, "\"class\":\"sdc\""), 6, "%s", text);
+    cr_assert_eq(faults_count(text, "\"class\":\"detected\""), 21, "%s", text);
+    cr_assert_eq(faults_count(text, "\"class\":\"sdc\""), 6, "%s", text);
     free(text);
     harness_zxvmm(&r, "campaign", lua, "--replay", "3", "--systematic", "--seed", "1", NULL);
     harness_assert_line(r.out, "write1=ZX_ERR_WRONG_TYPE actual=0 target=abc");
