@@ -31,6 +31,8 @@ struct fuzz_files {
     size_t shim_size, vdso_size;
     struct elf_image shim, vdso;
     char *program;
+    uint8_t *program_file; /* its bytes, which process_create is given for every process (elf_read_file) */
+    size_t program_size;
     void *fdt;
     size_t fdt_size;
     struct boot_options options; /* parsed from the device tree's bootargs */
@@ -76,7 +78,8 @@ struct fuzz_vm {
  * Reads the images and the program named by the environment variables
  * ZXVMM_FUZZ_SHIM, ZXVMM_FUZZ_VDSO and ZXVMM_FUZZ_PROGRAM, or by the paths the
  * build compiled in, and builds the device tree. Reports and returns -errno
- * when a file is missing or invalid.
+ * when a file is missing or invalid. From then on, process_create reads the
+ * program from memory: its bytes as they were here.
  */
 int fuzz_files_load(struct fuzz_files *f);
 
