@@ -159,13 +159,6 @@ static struct guest_ram fuzz_ram_range;
 static uint64_t *fuzz_dirty;
 static bool fuzz_check_zero;
 
-/*
- * The bookkeeping below runs for every page-table level of every page the
- * VMM maps; traced for coverage it took a quarter of the run time, and its
- * branches tell the fuzzer nothing about the VMM.
- */
-#define FUZZ_UNTRACED __attribute__((no_sanitize("coverage")))
-
 #define FUZZ_DIRTY_BITS 64 /* pages per word of fuzz_dirty */
 
 int fuzz_ram_map(struct guest_ram *ram)

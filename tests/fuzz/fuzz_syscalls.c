@@ -324,7 +324,7 @@ static void check_outputs(struct fuzz_vm *vm, struct fuzz_proc *fp, const struct
 }
 
 /* The allocator's free count matches its bitmap (bits past the last frame read as used). */
-static void check_frames(struct frame_alloc *fa)
+FUZZ_UNTRACED static void check_frames(struct frame_alloc *fa)
 {
     uint64_t free_count = mem_frames_free_count(fa), zeros = 0;
     for (uint64_t w = 0; w < (fa->nframes + FUZZ_BITMAP_WORD - 1) / FUZZ_BITMAP_WORD; w++)
