@@ -86,11 +86,11 @@ static int build_fdt(struct fuzz_files *f)
 
 /*
  * The program every process is built from, read once: process_create asks
- * elf_read_file for it twice per input (open, stat, read into a new buffer),
- * a tenth of the run time. The fuzz target is linked with
- * --wrap=elf_read_file; a copy of the bytes read at start-up is as good as
- * the file, unless the file changes during the run. Other paths, and a limit
- * the program is over, go to the real function.
+ * elf_read_file for it twice per input, and the open, stat and read cost
+ * more than the copy into a new buffer that remains. The fuzz target is
+ * linked with --wrap=elf_read_file; the bytes read at start-up are as good
+ * as the file, unless the file changes during the run. Other paths, and a
+ * limit the program is over, go to the real function.
  */
 static const struct fuzz_files *fuzz_program;
 

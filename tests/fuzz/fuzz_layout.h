@@ -83,7 +83,11 @@ struct fuzz_vm {
  */
 int fuzz_files_load(struct fuzz_files *f);
 
-/* Guest RAM for every input: mapped once, its pages dropped between inputs. */
+/*
+ * Guest RAM for every input, mapped once. What the VMM frees is zero-filled
+ * as it would be dropped, but only the pages mem_ptr handed out since they
+ * were last zeroed; the rest are zero already (fuzz_layout.c).
+ */
 int fuzz_ram_map(struct guest_ram *ram);
 
 /*
@@ -97,7 +101,8 @@ void fuzz_vm_create(struct fuzz_vm *vm, const struct fuzz_files *f, const struct
 
 /*
  * Destroys both processes and checks that every frame they and their VMOs
- * held came back; then releases the images and the allocator and zeroes RAM.
+ * held came back; then releases the images and the allocator, which leaves
+ * RAM all zero (checked page by page when ZXVMM_FUZZ_CHECK_ZERO is set).
  * Aborts on a leak.
  */
 void fuzz_vm_destroy(struct fuzz_vm *vm);
@@ -117,8 +122,8 @@ void fuzz_note_addr(struct fuzz_vm *vm, uint64_t addr);
 /*
  * For the harness's own loops that run per page or per call (the dirty-page
  * bookkeeping for every page-table level the VMM walks, the frame bitmap
- * count after every call): traced for coverage they took a third of the run
- * time, and their branches tell the fuzzer nothing about the VMM.
+ * count after every call): traced for coverage they took about a fifth of
+ * the run time, and their branches tell the fuzzer nothing about the VMM.
  */
 #define FUZZ_UNTRACED __attribute__((no_sanitize("coverage")))
 
