@@ -84,6 +84,36 @@ static int build_fdt(struct fuzz_files *f)
     return 0;
 }
 
+/*
+ * The program every process is built from, read once: process_create asks
+ * elf_read_file for it twice per input, and the open, stat and read cost
+ * more than the copy into a new buffer that remains. The fuzz target is
+ * linked with --wrap=elf_read_file; the bytes read at start-up are as good
+ * as the file, unless the file changes during the run. Other paths, and a
+ * limit the program is over, go to the real function.
+ */
+static const struct fuzz_files *fuzz_program;
+
+int __real_elf_read_file(const char *path, size_t max, uint8_t **data, size_t *size, char *err,
+                         size_t errlen);
+int __wrap_elf_read_file(const char *path, size_t max, uint8_t **data, size_t *size, char *err,
+                         size_t errlen);
+
+int __wrap_elf_read_file(const char *path, size_t max, uint8_t **data, size_t *size, char *err, size_t errlen)
+{
+    if (!fuzz_program || strcmp(path, fuzz_program->program) != 0 || fuzz_program->program_size > max)
+        return __real_elf_read_file(path, max, data, size, err, errlen);
+    *size = 0;
+    *data = malloc(fuzz_program->program_size ? fuzz_program->program_size : 1);
+    if (!*data) {
+        snprintf(err, errlen, "%s: out of memory", path);
+        return -ENOMEM;
+    }
+    memcpy(*data, fuzz_program->program_file, fuzz_program->program_size);
+    *size = fuzz_program->program_size;
+    return 0;
+}
+
 int fuzz_files_load(struct fuzz_files *f)
 {
     memset(f, 0, sizeof(*f));
@@ -103,25 +133,109 @@ int fuzz_files_load(struct fuzz_files *f)
     f->program = strdup(program);
     if (!f->program)
         return -ENOMEM;
+    if ((rc = __real_elf_read_file(program, SIZE_MAX, &f->program_file, &f->program_size, err,
+                                   sizeof(err))) != 0) {
+        fprintf(stderr, "fuzz_syscalls: %s\n", err);
+        return rc;
+    }
+    fuzz_program = f;
     return build_fdt(f);
 }
 
 /* The RAM of every input, once mapped: the range the madvise and mprotect below serve themselves. */
 static struct guest_ram fuzz_ram_range;
 
+/*
+ * Pages of that RAM that may hold a non-zero byte: one bit per page, set by
+ * mem_ptr below, cleared when the page is zero-filled. No guest runs here,
+ * so every byte the VMM writes into guest RAM is written through a pointer
+ * mem_ptr handed out for a range covering it (the whole of vmm/ reaches RAM
+ * only that way; mem.c's own calls only check ranges). A page whose bit is
+ * clear has not been handed out since it was last zero-filled (or since the
+ * RAM was mapped), so it is zero already. With ZXVMM_FUZZ_CHECK_ZERO set,
+ * fuzz_vm_destroy checks after every input that the whole RAM is zero again,
+ * which a page left out here would break.
+ */
+static uint64_t *fuzz_dirty;
+static bool fuzz_check_zero;
+
+#define FUZZ_DIRTY_BITS 64 /* pages per word of fuzz_dirty */
+
 int fuzz_ram_map(struct guest_ram *ram)
 {
     int rc = mem_ram_map(ram, FUZZ_RAM_SIZE);
-    if (rc == 0)
-        fuzz_ram_range = *ram;
-    return rc;
+    if (rc)
+        return rc;
+    uint64_t pages = ram->size / MEM_PAGE_SIZE;
+    fuzz_dirty = calloc((pages + FUZZ_DIRTY_BITS - 1) / FUZZ_DIRTY_BITS, sizeof(*fuzz_dirty));
+    if (!fuzz_dirty) {
+        mem_ram_unmap(ram);
+        return -ENOMEM;
+    }
+    fuzz_ram_range = *ram;
+    fuzz_check_zero = getenv("ZXVMM_FUZZ_CHECK_ZERO") != NULL;
+    return 0;
 }
 
-static bool in_fuzz_ram(const void *addr, size_t len)
+/* ZXVMM_FUZZ_CHECK_ZERO: every frame is free, so every byte of RAM must be zero. */
+static void check_ram_zero(const struct guest_ram *ram)
+{
+    static const uint8_t zero_page[MEM_PAGE_SIZE];
+    for (uint64_t page = 0; page < ram->size / MEM_PAGE_SIZE; page++)
+        if (memcmp(ram->host + page * MEM_PAGE_SIZE, zero_page, MEM_PAGE_SIZE) != 0)
+            fuzz_fail("guest RAM page 0x%llx is not zero after teardown (dirty bit %d)",
+                      (unsigned long long)(page * MEM_PAGE_SIZE),
+                      (int)(fuzz_dirty[page / FUZZ_DIRTY_BITS] >> (page % FUZZ_DIRTY_BITS) & 1));
+}
+
+FUZZ_UNTRACED static bool in_fuzz_ram(const void *addr, size_t len)
 {
     const uint8_t *p = addr;
     return fuzz_ram_range.host && p >= fuzz_ram_range.host &&
            len <= (size_t)(fuzz_ram_range.host + fuzz_ram_range.size - p);
+}
+
+/*
+ * Sets (dirty) or clears the bits of pages [first, end) that share first's
+ * word; returns the page after them, with the bits that were set before in
+ * *was_set (at their places in the word).
+ */
+FUZZ_UNTRACED static uint64_t dirty_mark(uint64_t first, uint64_t end, bool dirty, uint64_t *was_set)
+{
+    uint64_t w = first / FUZZ_DIRTY_BITS, bit = first % FUZZ_DIRTY_BITS;
+    uint64_t span = FUZZ_DIRTY_BITS - bit < end - first ? FUZZ_DIRTY_BITS - bit : end - first;
+    uint64_t mask = (span == FUZZ_DIRTY_BITS ? UINT64_MAX : (1ULL << span) - 1) << bit;
+    *was_set = fuzz_dirty[w] & mask;
+    if (dirty)
+        fuzz_dirty[w] |= mask;
+    else
+        fuzz_dirty[w] &= ~mask;
+    return first + span;
+}
+
+/*
+ * Every caller in vmm/ reaches guest RAM through mem_ptr; the fuzz target is
+ * linked with --wrap=mem_ptr so those calls come here first and the pages
+ * they may write are marked.
+ */
+void *__real_mem_ptr(const struct guest_ram *ram, gpa_t addr, uint64_t len);
+void *__wrap_mem_ptr(const struct guest_ram *ram, gpa_t addr, uint64_t len);
+
+FUZZ_UNTRACED void *__wrap_mem_ptr(const struct guest_ram *ram, gpa_t addr, uint64_t len)
+{
+    uint8_t *host = __real_mem_ptr(ram, addr, len);
+    uint64_t checked = len ? len : 1, was_set;
+    if (!host || !in_fuzz_ram(host, checked))
+        return host;
+    uint64_t off = (uint64_t)(host - fuzz_ram_range.host);
+    uint64_t page = off / MEM_PAGE_SIZE, end = (off + checked + MEM_PAGE_SIZE - 1) / MEM_PAGE_SIZE;
+    if (end == page + 1) { /* most calls: one page-table page, one piece of a copy */
+        fuzz_dirty[page / FUZZ_DIRTY_BITS] |= 1ULL << (page % FUZZ_DIRTY_BITS);
+        return host;
+    }
+    while (page < end)
+        page = dirty_mark(page, end, true, &was_set);
+    return host;
 }
 
 /*
@@ -131,42 +245,37 @@ static bool in_fuzz_ram(const void *addr, size_t len)
  * time. Inside guest RAM they are replaced by what they mean for the
  * contents: DONTNEED zero-fills (private anonymous memory), mprotect leaves
  * them as they were. Anything else goes to the kernel.
+ *
+ * The zero-fill covers only the pages marked dirty: a freed VMO nobody wrote
+ * costs a scan of its bits, whatever the inputs before it wrote elsewhere.
+ * (Asking mincore which pages are resident, as before, stopped helping once
+ * earlier inputs had touched most of the RAM: every page they zero-filled
+ * stays resident, so a large VMO freed later was zero-filled in full.) A
+ * real madvise was measured slower on these machines, page faults and TLB
+ * flushes being expensive under kvm-pvm.
  */
-/*
- * What DONTNEED means for the contents: zero. Pages not resident (mincore(2)) have not been touched since the
- * RAM was mapped and are zero already, so a freed VMO that was never written costs nothing (before: a page
- * fault and a zero-fill per page). Resident pages are zero-filled: on this kind of machine a real madvise
- * (a TLB flush, then a page fault per page touched again) was measured slower even for 64 MiB. Small ranges
- * (page tables, a kernel stack) are zero-filled without asking: a syscall costs more than 16 pages of memset.
- */
-#define FUZZ_MINCORE_MIN (64 * 1024) /* below this, zero-filling is cheaper than asking mincore */
-
-static void zero_resident(void *addr, size_t len)
+FUZZ_UNTRACED static void zero_dirty(uint8_t *addr, size_t len)
 {
-    static unsigned char resident[4096];
-    uint8_t *p = addr;
-    if (len < FUZZ_MINCORE_MIN) {
-        memset(p, 0, len);
+    uint64_t off = (uint64_t)(addr - fuzz_ram_range.host);
+    uint64_t first = (off + MEM_PAGE_SIZE - 1) / MEM_PAGE_SIZE, end = (off + len) / MEM_PAGE_SIZE;
+    if (first >= end) { /* inside one page: mem_discard never asks this, but DONTNEED means zero */
+        memset(addr, 0, len);
         return;
     }
-    uintptr_t misalign = (uintptr_t)p & (MEM_PAGE_SIZE - 1);
-    if (misalign != 0) {
-        size_t head = MEM_PAGE_SIZE - misalign < len ? MEM_PAGE_SIZE - misalign : len;
-        memset(p, 0, head);
-        p += head;
-        len -= head;
+    memset(addr, 0, first * MEM_PAGE_SIZE - off); /* partial pages at either end, likewise */
+    memset(fuzz_ram_range.host + end * MEM_PAGE_SIZE, 0, off + len - end * MEM_PAGE_SIZE);
+    for (uint64_t page = first, was_set; page < end;) {
+        uint64_t next = dirty_mark(page, end, false, &was_set);
+        uint8_t *word_base = fuzz_ram_range.host + (page - page % FUZZ_DIRTY_BITS) * MEM_PAGE_SIZE;
+        while (was_set) { /* one memset per run of set bits */
+            unsigned lo = (unsigned)__builtin_ctzll(was_set);
+            uint64_t above = ~(was_set >> lo);
+            unsigned run = above ? (unsigned)__builtin_ctzll(above) : FUZZ_DIRTY_BITS;
+            memset(word_base + lo * MEM_PAGE_SIZE, 0, run * MEM_PAGE_SIZE);
+            was_set = lo + run < FUZZ_DIRTY_BITS ? was_set & (UINT64_MAX << (lo + run)) : 0;
+        }
+        page = next;
     }
-    while (len >= MEM_PAGE_SIZE) {
-        size_t pages = len / MEM_PAGE_SIZE < sizeof(resident) ? len / MEM_PAGE_SIZE : sizeof(resident);
-        size_t chunk = pages * MEM_PAGE_SIZE;
-        bool known = mincore(p, chunk, resident) == 0;
-        for (size_t i = 0; i < pages; i++)
-            if (!known || (resident[i] & 1))
-                memset(p + i * MEM_PAGE_SIZE, 0, MEM_PAGE_SIZE);
-        p += chunk;
-        len -= chunk;
-    }
-    memset(p, 0, len);
 }
 
 int madvise(void *addr, size_t len, int advice)
@@ -174,7 +283,7 @@ int madvise(void *addr, size_t len, int advice)
     if (!in_fuzz_ram(addr, len))
         return (int)syscall(SYS_madvise, addr, len, advice);
     if (advice == MADV_DONTNEED)
-        zero_resident(addr, len);
+        zero_dirty(addr, len);
     return 0;
 }
 
@@ -390,6 +499,8 @@ void fuzz_vm_destroy(struct fuzz_vm *vm)
     release_image(vm, vm->env.vdso_pa, &vm->files->vdso);
     if (mem_frames_free_count(&vm->frames) != vm->frames.nframes - 1)
         fuzz_fail("frames still in use after the images were released");
+    if (fuzz_check_zero)
+        check_ram_zero(&vm->ram);
     mem_frames_destroy(&vm->frames);
     pthread_cond_destroy(&vm->changed);
     pthread_mutex_destroy(&vm->lock);

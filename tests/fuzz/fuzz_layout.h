@@ -31,6 +31,8 @@ struct fuzz_files {
     size_t shim_size, vdso_size;
     struct elf_image shim, vdso;
     char *program;
+    uint8_t *program_file; /* its bytes, which process_create is given for every process (elf_read_file) */
+    size_t program_size;
     void *fdt;
     size_t fdt_size;
     struct boot_options options; /* parsed from the device tree's bootargs */
@@ -76,11 +78,16 @@ struct fuzz_vm {
  * Reads the images and the program named by the environment variables
  * ZXVMM_FUZZ_SHIM, ZXVMM_FUZZ_VDSO and ZXVMM_FUZZ_PROGRAM, or by the paths the
  * build compiled in, and builds the device tree. Reports and returns -errno
- * when a file is missing or invalid.
+ * when a file is missing or invalid. From then on, process_create reads the
+ * program from memory: its bytes as they were here.
  */
 int fuzz_files_load(struct fuzz_files *f);
 
-/* Guest RAM for every input: mapped once, its pages dropped between inputs. */
+/*
+ * Guest RAM for every input, mapped once. What the VMM frees is zero-filled
+ * as it would be dropped, but only the pages mem_ptr handed out since they
+ * were last zeroed; the rest are zero already (fuzz_layout.c).
+ */
 int fuzz_ram_map(struct guest_ram *ram);
 
 /*
@@ -94,7 +101,8 @@ void fuzz_vm_create(struct fuzz_vm *vm, const struct fuzz_files *f, const struct
 
 /*
  * Destroys both processes and checks that every frame they and their VMOs
- * held came back; then releases the images and the allocator and zeroes RAM.
+ * held came back; then releases the images and the allocator, which leaves
+ * RAM all zero (checked page by page when ZXVMM_FUZZ_CHECK_ZERO is set).
  * Aborts on a leak.
  */
 void fuzz_vm_destroy(struct fuzz_vm *vm);
@@ -110,6 +118,14 @@ void fuzz_note_handle(struct fuzz_proc *p, zx_handle_t value);
 
 /* Remembers an address a mapping was placed at. */
 void fuzz_note_addr(struct fuzz_vm *vm, uint64_t addr);
+
+/*
+ * For the harness's own loops that run per page or per call (the dirty-page
+ * bookkeeping for every page-table level the VMM walks, the frame bitmap
+ * count after every call): traced for coverage they took about a fifth of
+ * the run time, and their branches tell the fuzzer nothing about the VMM.
+ */
+#define FUZZ_UNTRACED __attribute__((no_sanitize("coverage")))
 
 /* Reports a broken invariant on stderr and aborts, so that libFuzzer saves the input. */
 void fuzz_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
