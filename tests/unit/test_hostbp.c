@@ -92,32 +92,32 @@ TestSuite(hostbp, .init = setup, .fini = teardown);
 
 Test(hostbp, plant_puts_int3_in_that_process_only_and_keeps_the_original)
 {
-    cr_assert_eq(hostbp_plant(&objects, &tab, &proc, CODE_AT + 1), ZX_OK);
+    cr_assert_eq(hostbp_plant(&objects, &tab, &proc, CODE_AT + 1, HOSTBP_EXEC), ZX_OK);
     cr_assert_eq(raw(&proc, CODE_AT + 1), HOSTBP_INT3);
     cr_assert_eq(raw(&proc, CODE_AT), 0xf0, "the neighbours are untouched");
     cr_assert_eq(raw(&other, CODE_AT + 1), 0xff, "another process's copy is untouched");
-    struct hostbp *b = hostbp_find(&tab, &proc, CODE_AT + 1);
+    struct hostbp *b = hostbp_find(&tab, &proc, CODE_AT + 1, HOSTBP_EXEC);
     cr_assert_not_null(b);
     cr_assert_eq(b->orig, 0xff);
-    cr_assert_null(hostbp_find(&tab, &other, CODE_AT + 1));
-    cr_assert_null(hostbp_find(&tab, &proc, CODE_AT));
+    cr_assert_null(hostbp_find(&tab, &other, CODE_AT + 1, HOSTBP_EXEC));
+    cr_assert_null(hostbp_find(&tab, &proc, CODE_AT, HOSTBP_EXEC));
 }
 
 Test(hostbp, planting_twice_at_one_address_keeps_the_first_original)
 {
-    cr_assert_eq(hostbp_plant(&objects, &tab, &proc, CODE_AT), ZX_OK);
-    cr_assert_eq(hostbp_plant(&objects, &tab, &proc, CODE_AT), ZX_OK);
+    cr_assert_eq(hostbp_plant(&objects, &tab, &proc, CODE_AT, HOSTBP_EXEC), ZX_OK);
+    cr_assert_eq(hostbp_plant(&objects, &tab, &proc, CODE_AT, HOSTBP_EXEC), ZX_OK);
     cr_assert_eq(tab.n, 1);
     cr_assert_eq(tab.bp[0].orig, 0xf0, "not the int3 the first plant wrote");
 }
 
 Test(hostbp, unmapped_and_non_executable_addresses_are_refused_and_nothing_changes)
 {
-    cr_assert_eq(hostbp_plant(&objects, &tab, &proc, 0x10), ZX_ERR_NOT_FOUND);
-    cr_assert_eq(hostbp_plant(&objects, &tab, &proc, CODE_AT + MEM_PAGE_SIZE), ZX_ERR_NOT_FOUND);
+    cr_assert_eq(hostbp_plant(&objects, &tab, &proc, 0x10, HOSTBP_EXEC), ZX_ERR_NOT_FOUND);
+    cr_assert_eq(hostbp_plant(&objects, &tab, &proc, CODE_AT + MEM_PAGE_SIZE, HOSTBP_EXEC), ZX_ERR_NOT_FOUND);
     uint8_t data = 0x5a;
     debug_access_memory(&objects, &proc, DATA_AT, &data, 1, true, false);
-    cr_assert_eq(hostbp_plant(&objects, &tab, &proc, DATA_AT), ZX_ERR_ACCESS_DENIED);
+    cr_assert_eq(hostbp_plant(&objects, &tab, &proc, DATA_AT, HOSTBP_EXEC), ZX_ERR_ACCESS_DENIED);
     cr_assert_eq(raw(&proc, DATA_AT), 0x5a);
     cr_assert_eq(tab.n, 0);
 }
@@ -125,53 +125,53 @@ Test(hostbp, unmapped_and_non_executable_addresses_are_refused_and_nothing_chang
 Test(hostbp, a_full_table_refuses_more)
 {
     for (unsigned i = 0; i < HOSTBP_MAX; i++)
-        cr_assert_eq(hostbp_plant(&objects, &tab, &proc, CODE_AT + 16 + i), ZX_OK);
-    cr_assert_eq(hostbp_plant(&objects, &tab, &proc, CODE_AT), ZX_ERR_NO_RESOURCES);
+        cr_assert_eq(hostbp_plant(&objects, &tab, &proc, CODE_AT + 16 + i, HOSTBP_EXEC), ZX_OK);
+    cr_assert_eq(hostbp_plant(&objects, &tab, &proc, CODE_AT, HOSTBP_EXEC), ZX_ERR_NO_RESOURCES);
     cr_assert_eq(raw(&proc, CODE_AT), 0xf0);
 }
 
 Test(hostbp, hide_gives_the_original_bytes_of_a_copied_range)
 {
-    cr_assert_eq(hostbp_plant(&objects, &tab, &proc, CODE_AT), ZX_OK);
-    cr_assert_eq(hostbp_plant(&objects, &tab, &proc, CODE_AT + 7), ZX_OK);
+    cr_assert_eq(hostbp_plant(&objects, &tab, &proc, CODE_AT, HOSTBP_EXEC), ZX_OK);
+    cr_assert_eq(hostbp_plant(&objects, &tab, &proc, CODE_AT + 7, HOSTBP_EXEC), ZX_OK);
     uint8_t buf[8];
     debug_access_memory(&objects, &proc, CODE_AT, buf, sizeof(buf), false, false);
     cr_assert_eq(buf[0], HOSTBP_INT3);
-    cr_assert_eq(hostbp_hide(&tab, &proc, CODE_AT, buf, sizeof(buf)), 2);
+    cr_assert_eq(hostbp_hide(&tab, &proc, CODE_AT, buf, sizeof(buf), HOSTBP_EXEC), 2);
     cr_assert_arr_eq(buf, code, sizeof(code));
     /* A range that starts after one breakpoint and ends before the other sees neither. */
     uint8_t mid[3] = {1, 2, 3};
-    cr_assert_eq(hostbp_hide(&tab, &proc, CODE_AT + 1, mid, sizeof(mid)), 0);
+    cr_assert_eq(hostbp_hide(&tab, &proc, CODE_AT + 1, mid, sizeof(mid), HOSTBP_EXEC), 0);
     cr_assert_eq(mid[0], 1);
     /* A range ending right at a breakpoint does not include it; one starting on it does. */
     uint8_t one[1] = {9};
-    cr_assert_eq(hostbp_hide(&tab, &proc, CODE_AT + 6, one, 1), 0);
-    cr_assert_eq(hostbp_hide(&tab, &proc, CODE_AT + 7, one, 1), 1);
+    cr_assert_eq(hostbp_hide(&tab, &proc, CODE_AT + 6, one, 1, HOSTBP_EXEC), 0);
+    cr_assert_eq(hostbp_hide(&tab, &proc, CODE_AT + 7, one, 1, HOSTBP_EXEC), 1);
     cr_assert_eq(one[0], 0xc3);
     /* Another process's range is not touched. */
     uint8_t theirs[1] = {HOSTBP_INT3};
-    cr_assert_eq(hostbp_hide(&tab, &other, CODE_AT, theirs, 1), 0);
+    cr_assert_eq(hostbp_hide(&tab, &other, CODE_AT, theirs, 1, HOSTBP_EXEC), 0);
 }
 
 Test(hostbp, a_write_over_a_breakpoint_changes_its_original_and_keeps_it_planted)
 {
-    cr_assert_eq(hostbp_plant(&objects, &tab, &proc, CODE_AT + 2), ZX_OK);
+    cr_assert_eq(hostbp_plant(&objects, &tab, &proc, CODE_AT + 2, HOSTBP_EXEC), ZX_OK);
     const uint8_t bytes[3] = {0x90, 0x91, 0x92};
     debug_access_memory(&objects, &proc, CODE_AT + 1, (void *)bytes, sizeof(bytes), true, false);
     cr_assert_eq(raw(&proc, CODE_AT + 2), 0x91, "the write itself lands");
-    hostbp_note_write(&objects, &tab, &proc, CODE_AT + 1, sizeof(bytes));
+    hostbp_note_write(&objects, &tab, &proc, CODE_AT + 1, sizeof(bytes), HOSTBP_EXEC);
     cr_assert_eq(raw(&proc, CODE_AT + 2), HOSTBP_INT3, "the guest cannot remove it");
-    cr_assert_eq(hostbp_find(&tab, &proc, CODE_AT + 2)->orig, 0x91);
+    cr_assert_eq(hostbp_find(&tab, &proc, CODE_AT + 2, HOSTBP_EXEC)->orig, 0x91);
     cr_assert_eq(raw(&proc, CODE_AT + 1), 0x90);
     /* A write elsewhere leaves it alone. */
-    hostbp_note_write(&objects, &tab, &proc, CODE_AT + 3, 2);
-    cr_assert_eq(hostbp_find(&tab, &proc, CODE_AT + 2)->orig, 0x91);
+    hostbp_note_write(&objects, &tab, &proc, CODE_AT + 3, 2, HOSTBP_EXEC);
+    cr_assert_eq(hostbp_find(&tab, &proc, CODE_AT + 2, HOSTBP_EXEC)->orig, 0x91);
 }
 
 Test(hostbp, stepping_puts_the_original_back_until_the_step_ends)
 {
-    cr_assert_eq(hostbp_plant(&objects, &tab, &proc, CODE_AT), ZX_OK);
-    struct hostbp *b = hostbp_find(&tab, &proc, CODE_AT);
+    cr_assert_eq(hostbp_plant(&objects, &tab, &proc, CODE_AT, HOSTBP_EXEC), ZX_OK);
+    struct hostbp *b = hostbp_find(&tab, &proc, CODE_AT, HOSTBP_EXEC);
     cr_assert_null(hostbp_stepping(&tab, &proc));
     hostbp_step_begin(&objects, b, &proc, true);
     cr_assert_eq(raw(&proc, CODE_AT), 0xf0);
@@ -181,7 +181,7 @@ Test(hostbp, stepping_puts_the_original_back_until_the_step_ends)
     /* A write meanwhile becomes the original and is what runs; the end plants again. */
     uint8_t nop = 0x90;
     debug_access_memory(&objects, &proc, CODE_AT, &nop, 1, true, false);
-    hostbp_note_write(&objects, &tab, &proc, CODE_AT, 1);
+    hostbp_note_write(&objects, &tab, &proc, CODE_AT, 1, HOSTBP_EXEC);
     cr_assert_eq(raw(&proc, CODE_AT), 0x90);
     hostbp_step_end(&objects, b, &proc);
     cr_assert_eq(raw(&proc, CODE_AT), HOSTBP_INT3);
@@ -192,12 +192,12 @@ Test(hostbp, stepping_puts_the_original_back_until_the_step_ends)
 
 Test(hostbp, forget_drops_one_process_only)
 {
-    cr_assert_eq(hostbp_plant(&objects, &tab, &proc, CODE_AT), ZX_OK);
-    cr_assert_eq(hostbp_plant(&objects, &tab, &other, CODE_AT), ZX_OK);
-    cr_assert_eq(hostbp_plant(&objects, &tab, &proc, CODE_AT + 4), ZX_OK);
+    cr_assert_eq(hostbp_plant(&objects, &tab, &proc, CODE_AT, HOSTBP_EXEC), ZX_OK);
+    cr_assert_eq(hostbp_plant(&objects, &tab, &other, CODE_AT, HOSTBP_EXEC), ZX_OK);
+    cr_assert_eq(hostbp_plant(&objects, &tab, &proc, CODE_AT + 4, HOSTBP_EXEC), ZX_OK);
     hostbp_forget(&tab, &proc);
     cr_assert_eq(tab.n, 1);
-    cr_assert_null(hostbp_find(&tab, &proc, CODE_AT));
-    cr_assert_null(hostbp_find(&tab, &proc, CODE_AT + 4));
-    cr_assert_not_null(hostbp_find(&tab, &other, CODE_AT));
+    cr_assert_null(hostbp_find(&tab, &proc, CODE_AT, HOSTBP_EXEC));
+    cr_assert_null(hostbp_find(&tab, &proc, CODE_AT + 4, HOSTBP_EXEC));
+    cr_assert_not_null(hostbp_find(&tab, &other, CODE_AT, HOSTBP_EXEC));
 }
