@@ -1,5 +1,6 @@
-/* target.h: the gdb target over a VM: all-stop holds, stops gdb sees first, stub-kept breakpoints, memory and
- * registers, all through the debug core. Shared by the server (server.c) and its target (target.c). */
+/* target.h: the gdb target over a VM: all-stop holds, stops gdb sees first, breakpoints (debug/hostbp.h),
+ * memory and registers, all through the debug core. Shared by the server (server.c) and its target
+ * (target.c). */
 #ifndef ZXVMM_GDB_TARGET_H
 #define ZXVMM_GDB_TARGET_H
 
