@@ -49,8 +49,8 @@ static void setup(void)
                  sizeof(code));
     memset(&tab, 0, sizeof(tab));
     fixture.objects.host_bps = &tab;
-    cr_assert_eq(hostbp_plant(&fixture.objects, &tab, &fixture.proc, CODE_AT + 1), ZX_OK);
-    cr_assert_eq(hostbp_plant(&fixture.objects, &tab, &fixture.proc, CODE_AT + 4), ZX_OK);
+    cr_assert_eq(hostbp_plant(&fixture.objects, &tab, &fixture.proc, CODE_AT + 1, HOSTBP_EXEC), ZX_OK);
+    cr_assert_eq(hostbp_plant(&fixture.objects, &tab, &fixture.proc, CODE_AT + 4, HOSTBP_EXEC), ZX_OK);
 }
 
 static void teardown(void)
@@ -112,8 +112,8 @@ Test(hostbp_syscalls, write_memory_over_a_breakpoint_changes_its_original_and_ke
     cr_assert_eq(raw(CODE_AT), 0x66);
     cr_assert_eq(raw(CODE_AT + 1), HOSTBP_INT3, "the guest cannot remove it");
     cr_assert_eq(raw(CODE_AT + 2), 0x68);
-    cr_assert_eq(hostbp_find(&tab, &fixture.proc, CODE_AT + 1)->orig, 0x67);
-    cr_assert_eq(hostbp_find(&tab, &fixture.proc, CODE_AT + 4)->orig, 0x90, "outside the write");
+    cr_assert_eq(hostbp_find(&tab, &fixture.proc, CODE_AT + 1, HOSTBP_EXEC)->orig, 0x67);
+    cr_assert_eq(hostbp_find(&tab, &fixture.proc, CODE_AT + 4, HOSTBP_EXEC)->orig, 0x90, "outside the write");
     cr_assert_eq(memory_call(sys_zx_process_read_memory, CODE_AT, 3), ZX_OK);
     uint8_t got[3];
     buffer_in(got, sizeof(got));

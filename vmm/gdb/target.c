@@ -11,12 +11,9 @@
 #include <zircon/errors.h>
 #include <zircon/syscalls/debug.h>
 
-#include "debug/hostbp.h"
 #include "syscall/syscall.h"
 #include "vm/vcpu.h"
 #include "x86_64/cpu.h"
-
-#define X86_INT3 0xcc
 
 static struct thread *thread_at(struct gdb_vm_target *t, unsigned i)
 {
@@ -105,15 +102,6 @@ bool gdb_target_wait_stopped(struct gdb_vm_target *t, uint64_t timeout_ns)
     return true;
 }
 
-static const struct gdb_breakpoint *bp_find(const struct gdb_vm_target *t, const struct process *p,
-                                            uint64_t addr)
-{
-    for (unsigned i = 0; i < t->nbps; i++)
-        if (t->bps[i].addr == addr && (t->bps[i].proc == p || t->bps[i].proc == NULL))
-            return &t->bps[i];
-    return NULL;
-}
-
 static void fill_regs(struct gdb_stop *st, const struct thread *th)
 {
     st->rip = th->regs.rip;
@@ -134,7 +122,7 @@ static enum debug_verdict on_exception(void *ctx, struct thread *th, uint32_t ty
     if (type == ZX_EXCP_GENERAL && th->report.context.arch.u.x86_64.vector == X86_VEC_DE)
         st.signal = GDB_SIGFPE;
     bool ours = false;
-    if (type == ZX_EXCP_SW_BREAKPOINT && bp_find(t, th->process, th->regs.rip - 1)) {
+    if (type == ZX_EXCP_SW_BREAKPOINT && hostbp_find(t->bps, th->process, th->regs.rip - 1, HOSTBP_GDB)) {
         th->regs.rip--; /* onto the breakpoint, as gdb expects with swbreak */
         st.swbreak = true;
         ours = true;
@@ -257,13 +245,7 @@ static size_t op_read_mem(void *ctx, uint64_t koid, uint64_t addr, uint8_t *buf,
     if (!p)
         return 0;
     size_t n = debug_access_memory(&t->vm->objects, p, addr, buf, len, false, false);
-    if (t->vm->objects.host_bps) /* so do the VMM's own (exec triggers) */
-        hostbp_hide(t->vm->objects.host_bps, p, addr, buf, n);
-    for (unsigned i = 0; i < t->nbps; i++) { /* planted breakpoints read as the original bytes */
-        const struct gdb_breakpoint *b = &t->bps[i];
-        if ((b->proc == p || b->proc == NULL) && b->addr >= addr && b->addr - addr < n)
-            buf[b->addr - addr] = b->orig;
-    }
+    hostbp_hide(t->bps, p, addr, buf, n, HOSTBP_ANY); /* gdb's and the exec triggers' read as the originals */
     return n;
 }
 
@@ -274,56 +256,31 @@ static size_t op_write_mem(void *ctx, uint64_t koid, uint64_t addr, const uint8_
     if (!p)
         return 0;
     size_t n = debug_access_memory(&t->vm->objects, p, addr, (void *)buf, len, true, false);
-    if (t->vm->objects.host_bps) /* the VMM's own breakpoints take the bytes written and stay planted */
-        hostbp_note_write(&t->vm->objects, t->vm->objects.host_bps, p, addr, n);
-    uint8_t int3 = X86_INT3;
-    for (unsigned i = 0; i < t->nbps; i++) { /* a write over a breakpoint changes what it will restore */
-        struct gdb_breakpoint *b = &t->bps[i];
-        if (b->proc == p && b->addr >= addr && b->addr - addr < n) {
-            b->orig = buf[b->addr - addr];
-            debug_access_memory(&t->vm->objects, p, b->addr, &int3, 1, true, false);
-        }
-    }
+    /* A write over a breakpoint changes what it will restore, and it stays planted. */
+    hostbp_note_write(&t->vm->objects, t->bps, p, addr, n, HOSTBP_ANY);
     return n;
 }
 
-/* Plants one breakpoint into `p` (NULL: the vDSO, through `via`). */
-static int plant(struct gdb_vm_target *t, struct process *p, struct process *via, uint64_t addr)
+/* hostbp's status as the stub's -errno. */
+static int plant_status(zx_status_t st)
 {
-    struct objects *o = &t->vm->objects;
-    struct process *target = p ? p : via;
-    uint8_t orig, int3 = X86_INT3;
-    const struct gdb_breakpoint *old = bp_find(t, p, addr);
-    if (old && old->proc == p)
-        return 0; /* already planted */
-    if (t->nbps == GDB_MAX_BREAKPOINTS)
-        return -ENOMEM;
-    if (debug_access_memory(o, target, addr, &orig, 1, false, false) != 1 ||
-        debug_access_memory(o, target, addr, &int3, 1, true, p == NULL) != 1)
-        return -EFAULT;
-    if (o->host_bps) /* over a host breakpoint, the byte to restore is the one it hides */
-        hostbp_hide(o->host_bps, target, addr, &orig, 1);
-    t->bps[t->nbps++] = (struct gdb_breakpoint){p, addr, orig};
-    return 0;
+    if (st == ZX_OK)
+        return 0;
+    return st == ZX_ERR_NO_RESOURCES ? -ENOMEM : -EFAULT;
 }
 
-static void unplant(struct gdb_vm_target *t, unsigned i, struct process *via)
+/* Drops gdb's claim on `b`; a byte no other owner keeps goes back through `via` for a shared one. */
+static void unplant(struct gdb_vm_target *t, struct hostbp *b, struct process *via)
 {
-    struct gdb_breakpoint *b = &t->bps[i];
     struct process *target = b->proc ? b->proc : via;
-    if (target && is_live(target)) {
-        debug_access_memory(&t->vm->objects, target, b->addr, &b->orig, 1, true, b->proc == NULL);
-        if (t->vm->objects.host_bps) /* a host breakpoint there stays planted */
-            hostbp_note_write(&t->vm->objects, t->vm->objects.host_bps, target, b->addr, 1);
-    }
-    t->bps[i] = t->bps[--t->nbps];
+    hostbp_remove(&t->vm->objects, t->bps, b, HOSTBP_GDB, target && is_live(target) ? target : NULL);
 }
 
 /* The debug core asks whether a #BP at a host breakpoint (exec trigger) is also gdb's. */
 static bool has_breakpoint(void *ctx, const struct process *p, uint64_t addr)
 {
-    const struct gdb_vm_target *t = ctx;
-    return t->attached && bp_find(t, p, addr) != NULL;
+    struct gdb_vm_target *t = ctx;
+    return t->attached && hostbp_find(t->bps, p, addr, HOSTBP_GDB) != NULL;
 }
 
 /* Z0/z0: in every live process running the same program as `koid`'s (same addresses), or once in the vDSO. */
@@ -335,22 +292,24 @@ static int op_breakpoint(void *ctx, uint64_t koid, uint64_t addr, bool insert)
         return -EFAULT;
     bool shared = addr >= sel->vdso_lo && addr < sel->vdso_hi;
     if (!insert) {
-        for (unsigned i = t->nbps; i-- > 0;) {
-            const struct gdb_breakpoint *b = &t->bps[i];
-            if (b->addr == addr && (b->proc == NULL || same_program(t, b->proc, sel)))
-                unplant(t, i, sel);
+        for (unsigned i = t->bps->n; i-- > 0;) { /* from the end: a removal moves the last entry */
+            struct hostbp *b = &t->bps->bp[i];
+            if (b->addr == addr && (b->owners & HOSTBP_GDB) &&
+                (b->proc == NULL || same_program(t, b->proc, sel)))
+                unplant(t, b, sel);
         }
         return 0;
     }
+    struct objects *o = &t->vm->objects;
     if (shared)
-        return plant(t, NULL, sel, addr);
-    int rc = plant(t, sel, sel, addr);
-    for (unsigned i = 0; rc == 0 && i < t->vm->nvcpus; i++) {
+        return plant_status(hostbp_plant_shared(o, t->bps, sel, addr));
+    zx_status_t st = hostbp_plant(o, t->bps, sel, addr, HOSTBP_GDB);
+    for (unsigned i = 0; st == ZX_OK && i < t->vm->nvcpus; i++) {
         struct process *p = t->vm->vcpus[i]->proc;
         if (p != sel && is_live(p) && same_program(t, p, sel))
-            rc = plant(t, p, p, addr);
+            st = hostbp_plant(o, t->bps, p, addr, HOSTBP_GDB);
     }
-    return rc;
+    return plant_status(st);
 }
 
 /* The action gdb named for thread i, or the default one; NULL: the thread stays stopped. */
@@ -379,7 +338,8 @@ static void op_resume(void *ctx, const struct gdb_action *actions, size_t n)
         ts->resumed = true;
         /* A breakpoint event gdb has not seen and whose breakpoint is gone: the thread re-runs the
          * instruction. */
-        if (ts->event && !ts->reported && !(ts->stop.swbreak && !bp_find(t, th->process, ts->stop.rip)))
+        if (ts->event && !ts->reported &&
+            !(ts->stop.swbreak && !hostbp_find(t->bps, th->process, ts->stop.rip, HOSTBP_GDB)))
             continue;
         ts->stepping = a->step;
         zx_thread_state_single_step_t step = a->step ? 1 : 0;
@@ -409,8 +369,9 @@ void gdb_target_detach(struct gdb_vm_target *t)
     for (unsigned i = 0; i < t->vm->nvcpus && !via; i++)
         if (is_live(t->vm->vcpus[i]->proc))
             via = t->vm->vcpus[i]->proc;
-    while (t->nbps > 0)
-        unplant(t, t->nbps - 1, via);
+    for (unsigned i = t->bps->n; i-- > 0;)
+        if (t->bps->bp[i].owners & HOSTBP_GDB)
+            unplant(t, &t->bps->bp[i], via);
     t->attached = false;
     for (unsigned i = 0; i < t->vm->nvcpus; i++) {
         struct gdb_thread_state *ts = &t->threads[i];
@@ -461,6 +422,7 @@ void gdb_target_init(struct gdb_vm_target *t, struct vm *vm, struct vcpu *main, 
     t->vm = vm;
     t->main = main;
     t->wake_fd = wake_fd;
+    t->bps = vm->objects.host_bps ? vm->objects.host_bps : &t->own_bps;
     t->hook =
         (struct debug_host_debugger){.exception = on_exception, .ctx = t, .has_breakpoint = has_breakpoint};
     t->ops = (struct gdb_target){

@@ -1,5 +1,6 @@
-/* target.h: the gdb target over a VM: all-stop holds, stops gdb sees first, stub-kept breakpoints, memory and
- * registers, all through the debug core. Shared by the server (server.c) and its target (target.c). */
+/* target.h: the gdb target over a VM: all-stop holds, stops gdb sees first, breakpoints (debug/hostbp.h),
+ * memory and registers, all through the debug core. Shared by the server (server.c) and its target
+ * (target.c). */
 #ifndef ZXVMM_GDB_TARGET_H
 #define ZXVMM_GDB_TARGET_H
 
@@ -7,10 +8,9 @@
 #include <stdint.h>
 
 #include "debug/debug.h"
+#include "debug/hostbp.h"
 #include "gdb/stub.h"
 #include "vm/vm.h"
-
-#define GDB_MAX_BREAKPOINTS 256
 
 /* What the stub knows of one process's thread (indexed by vCPU id). Under the VM lock. */
 struct gdb_thread_state {
@@ -22,13 +22,6 @@ struct gdb_thread_state {
     bool ours;       /* the event is a breakpoint or step gdb caused: never reaches the guest */
     int pass_signal; /* resumed with this signal: the exception goes on to the guest's handlers */
     struct gdb_stop stop;
-};
-
-/* One planted breakpoint: `proc` NULL for the shared vDSO. */
-struct gdb_breakpoint {
-    struct process *proc;
-    uint64_t addr;
-    uint8_t orig;
 };
 
 struct gdb_vm_target {
@@ -43,8 +36,10 @@ struct gdb_vm_target {
     bool killed;     /* gdb asked to kill the VM */
     int main_signal; /* the signal of the main process's last stop, for an X reply */
     struct gdb_thread_state threads[VM_MAX_PROCESSES];
-    struct gdb_breakpoint bps[GDB_MAX_BREAKPOINTS];
-    unsigned nbps;
+    /* gdb's breakpoints (HOSTBP_GDB): in the VM's table beside the exec triggers' when a scenario made one
+     * (objects.host_bps), else in `own_bps`. */
+    struct hostbp_table *bps;
+    struct hostbp_table own_bps;
 };
 
 /* Sets up `t` for `vm` (ops, hook); holds nothing yet. */

@@ -1005,7 +1005,7 @@ static void plant_exec(struct inject *in, const struct vm_event *ev)
         if (f->on != FAULT_ON_EXEC || (f->process[0] != '\0' && strcmp(f->process, ev->name) != 0))
             continue;
         pthread_mutex_lock(&in->vm->lock);
-        zx_status_t st = hostbp_plant(&in->vm->objects, in->bps, ev->proc, f->addr);
+        zx_status_t st = hostbp_plant(&in->vm->objects, in->bps, ev->proc, f->addr, HOSTBP_EXEC);
         pthread_mutex_unlock(&in->vm->lock);
         if (st == ZX_OK)
             continue;

@@ -149,12 +149,12 @@ static void hide_host_breakpoints(struct syscall_call *c, const struct pt_walk_c
 {
     struct hostbp_table *tab = c->env->objects->host_bps;
     if (writing) {
-        hostbp_note_write(c->env->objects, tab, target, vaddr, n);
+        hostbp_note_write(c->env->objects, tab, target, vaddr, n, HOSTBP_EXEC);
         return;
     }
     for (unsigned i = 0; i < tab->n; i++) {
         const struct hostbp *b = &tab->bp[i];
-        if (b->proc == target && b->addr >= vaddr && b->addr - vaddr < n)
+        if (b->proc == target && (b->owners & HOSTBP_EXEC) && b->addr >= vaddr && b->addr - vaddr < n)
             uaccess_copy_out(cw, buffer + (b->addr - vaddr), &b->orig, 1);
     }
 }

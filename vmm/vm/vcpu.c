@@ -492,7 +492,7 @@ static int host_breakpoint(struct vcpu *v, struct hostbp_table *tab, struct zxvm
         pthread_mutex_unlock(&v->vm->lock);
         return -1;
     }
-    bp = hostbp_find(tab, v->proc, addr);
+    bp = hostbp_find(tab, v->proc, addr, HOSTBP_EXEC);
     if (!bp) {
         pthread_mutex_unlock(&v->vm->lock);
         return -1;
@@ -509,7 +509,7 @@ static int host_breakpoint(struct vcpu *v, struct hostbp_table *tab, struct zxvm
     if (raised)
         return 1; /* an action sent it into an exception's stub instead: the instruction has not run */
     pthread_mutex_lock(&v->vm->lock); /* found again: the table may have changed meanwhile */
-    bp = hostbp_find(tab, v->proc, addr);
+    bp = hostbp_find(tab, v->proc, addr, HOSTBP_EXEC);
     if (bp && debugger_too)
         bp->passed = true;
     else if (bp)
