@@ -156,7 +156,8 @@ Test(gdb, two_processes_as_threads_with_names_and_a_shared_breakpoint)
     struct run_result r;
     const char *prog = harness_guest("gdb_target");
     char args[1024];
-    snprintf(args, sizeof(args), "--spawn '%s 1' %s 1", prog, prog);
+    /* --wait-all: when the main process hits first, the other must still get to leaf after main has ended. */
+    snprintf(args, sizeof(args), "--wait-all --spawn '%s 1' %s 1", prog, prog);
     const char *cmds[] = {"info threads", "break leaf", "continue", "continue", "delete", "continue", NULL};
     gdb_session(&r, prog, args, cmds);
     assert_contains(r.out, "\"gdb_target\"");
