@@ -15,12 +15,42 @@
 static const char *const hook_names[HOOK_COUNT] = {
     [HOOK_ON_SYSCALL] = "on_syscall", [HOOK_ON_EXCEPTION] = "on_exception", [HOOK_ON_EXIT] = "on_exit"};
 
+/* The keys of `ev` and the values that do not vary, made into Lua strings once per state (push_event). */
+enum ev_string {
+    EV_PROCESS,
+    EV_KOID,
+    EV_SYSCALL,
+    EV_NUMBER,
+    EV_ARGS,
+    EV_N,
+    EV_WHEN,
+    EV_STATUS,
+    EV_ACTUAL,
+    EV_VECTOR,
+    EV_RIP,
+    EV_CR2,
+    EV_CODE,
+    EV_END,
+    EV_BEFORE,
+    EV_AFTER,
+    EV_UNKNOWN,
+    EV_STRING_COUNT
+};
+
+static const char *const ev_strings[EV_STRING_COUNT] = {
+    [EV_PROCESS] = "process", [EV_KOID] = "koid",     [EV_SYSCALL] = "syscall", [EV_NUMBER] = "number",
+    [EV_ARGS] = "args",       [EV_N] = "n",           [EV_WHEN] = "when",       [EV_STATUS] = "status",
+    [EV_ACTUAL] = "actual",   [EV_VECTOR] = "vector", [EV_RIP] = "rip",         [EV_CR2] = "cr2",
+    [EV_CODE] = "code",       [EV_END] = "end",       [EV_BEFORE] = "before",   [EV_AFTER] = "after",
+    [EV_UNKNOWN] = "unknown"};
+
 struct hooks {
     struct sandbox *sb;
     const struct scenario *s;
     int ref[HOOK_COUNT];    /* registry references to the functions, LUA_NOREF when absent */
     int ev_ref[HOOK_COUNT]; /* each hook's `ev`, one table refilled for every call (no allocation per call) */
     int args_ref;           /* on_syscall's ev.args, refilled the same way */
+    int strings_ref; /* a list of the ev_strings, in order, so a call neither looks them up nor hashes them */
 };
 
 const char *hook_name(enum hook_kind kind)
@@ -50,6 +80,34 @@ static struct sandbox *load_scenario(const struct scenario *s, struct rng *rng, 
     return NULL;
 }
 
+/*
+ * Keeps the scenario's hooks (the scenario's table on top of the stack) and
+ * makes the tables and strings every call refills. Run as a sandbox call, so
+ * that the memory cap refusing any of it is an error, not a panic.
+ */
+static int keep_hooks(lua_State *L)
+{
+    struct hooks *h = lua_touserdata(L, 1);
+    for (int k = 0; k < HOOK_COUNT; k++) {
+        if (lua_getfield(L, 2, hook_names[k]) == LUA_TFUNCTION) {
+            h->ref[k] = luaL_ref(L, LUA_REGISTRYINDEX);
+            lua_createtable(L, 0, 10);
+            h->ev_ref[k] = luaL_ref(L, LUA_REGISTRYINDEX);
+        } else {
+            lua_pop(L, 1);
+        }
+    }
+    lua_createtable(L, SYSCALL_MAX_ARGS, 0);
+    h->args_ref = luaL_ref(L, LUA_REGISTRYINDEX);
+    lua_createtable(L, EV_STRING_COUNT, 0);
+    for (int i = 0; i < EV_STRING_COUNT; i++) {
+        lua_pushstring(L, ev_strings[i]);
+        lua_rawseti(L, -2, i + 1);
+    }
+    h->strings_ref = luaL_ref(L, LUA_REGISTRYINDEX);
+    return 0;
+}
+
 struct hooks *hooks_new(const struct scenario *s, struct rng *rng, sandbox_log_fn log, void *log_ctx,
                         char *err, size_t errlen)
 {
@@ -63,19 +121,16 @@ struct hooks *hooks_new(const struct scenario *s, struct rng *rng, sandbox_log_f
         free(h);
         return NULL;
     }
-    lua_State *L = sandbox_lua(h->sb);
-    for (int k = 0; k < HOOK_COUNT; k++) {
+    for (int k = 0; k < HOOK_COUNT; k++)
         h->ref[k] = h->ev_ref[k] = LUA_NOREF;
-        if (lua_getfield(L, -1, hook_names[k]) == LUA_TFUNCTION) {
-            h->ref[k] = luaL_ref(L, LUA_REGISTRYINDEX);
-            lua_createtable(L, 0, 10);
-            h->ev_ref[k] = luaL_ref(L, LUA_REGISTRYINDEX);
-        } else {
-            lua_pop(L, 1);
-        }
+    lua_State *L = sandbox_lua(h->sb);
+    lua_pushcfunction(L, keep_hooks);
+    lua_pushlightuserdata(L, h);
+    lua_pushvalue(L, -3);
+    if (sandbox_call(h->sb, 2, 0, err, errlen) != 0) {
+        hooks_free(h);
+        return NULL;
     }
-    lua_createtable(L, SYSCALL_MAX_ARGS, 0);
-    h->args_ref = luaL_ref(L, LUA_REGISTRYINDEX);
     lua_pop(L, 1);
     return h;
 }
@@ -104,16 +159,60 @@ static void set_integer(lua_State *L, const char *key, int64_t v)
     lua_setfield(L, -2, key);
 }
 
-static void set_nil(lua_State *L, const char *key)
-{
-    lua_pushnil(L);
-    lua_setfield(L, -2, key);
-}
-
 static void set_string(lua_State *L, const char *key, const char *v)
 {
     lua_pushstring(L, v);
     lua_setfield(L, -2, key);
+}
+
+/*
+ * Where push_event writes: the `ev` table and the list of ev_strings, by
+ * stack index. Fields are set raw with the keys made once: no string is
+ * looked up or hashed per call, and no metamethod a hook put on `ev` runs
+ * outside the hook's budget.
+ */
+struct ev_fill {
+    lua_State *L;
+    int ev, strings;
+};
+
+static void push_ev_string(const struct ev_fill *f, enum ev_string s)
+{
+    lua_rawgeti(f->L, f->strings, s + 1);
+}
+
+/* ev[key] = the value on top of the stack (pushed after the key). */
+static void ev_set(const struct ev_fill *f)
+{
+    lua_rawset(f->L, f->ev);
+}
+
+static void ev_set_integer(const struct ev_fill *f, enum ev_string key, int64_t v)
+{
+    push_ev_string(f, key);
+    lua_pushinteger(f->L, (lua_Integer)v);
+    ev_set(f);
+}
+
+static void ev_set_nil(const struct ev_fill *f, enum ev_string key)
+{
+    push_ev_string(f, key);
+    lua_pushnil(f->L);
+    ev_set(f);
+}
+
+static void ev_set_string(const struct ev_fill *f, enum ev_string key, const char *v)
+{
+    push_ev_string(f, key);
+    lua_pushstring(f->L, v);
+    ev_set(f);
+}
+
+static void ev_set_ev_string(const struct ev_fill *f, enum ev_string key, enum ev_string v)
+{
+    push_ev_string(f, key);
+    push_ev_string(f, v);
+    ev_set(f);
 }
 
 /* The name of how a process ended, as rows write it. */
@@ -131,43 +230,57 @@ static const char *end_name(enum process_end end)
     }
 }
 
+/* on_syscall's fields of `ev`. */
+static void fill_syscall(const struct hooks *h, const struct ev_fill *f, const struct vm_event *ev,
+                         uint64_t n)
+{
+    const char *name = syscall_name(ev->number);
+    if (name)
+        ev_set_string(f, EV_SYSCALL, name);
+    else
+        ev_set_ev_string(f, EV_SYSCALL, EV_UNKNOWN);
+    ev_set_integer(f, EV_NUMBER, ev->number);
+    push_ev_string(f, EV_ARGS);
+    lua_rawgeti(f->L, LUA_REGISTRYINDEX, h->args_ref);
+    for (int i = 0; i < SYSCALL_MAX_ARGS; i++) {
+        lua_pushinteger(f->L, (lua_Integer)ev->call->arg[i]);
+        lua_rawseti(f->L, -2, i + 1);
+    }
+    ev_set(f);
+    ev_set_integer(f, EV_N, (int64_t)n);
+    bool after = ev->kind == VM_EVENT_SYSCALL_AFTER;
+    ev_set_ev_string(f, EV_WHEN, after ? EV_AFTER : EV_BEFORE);
+    uint64_t actual;
+    if (after)
+        ev_set_integer(f, EV_STATUS, (int64_t)ev->ret);
+    else
+        ev_set_nil(f, EV_STATUS);
+    if (after && vm_event_actual(ev, &actual))
+        ev_set_integer(f, EV_ACTUAL, (int64_t)actual);
+    else
+        ev_set_nil(f, EV_ACTUAL);
+}
+
 /* The event table `ev` of docs/faults.md, refilled and pushed: fields a call does not have are nil. */
 static void push_event(const struct hooks *h, lua_State *L, enum hook_kind kind, const struct vm_event *ev,
                        uint64_t n)
 {
     lua_rawgeti(L, LUA_REGISTRYINDEX, h->ev_ref[kind]);
-    set_string(L, "process", ev->name);
-    set_integer(L, "koid", (int64_t)ev->proc->obj.koid);
+    lua_rawgeti(L, LUA_REGISTRYINDEX, h->strings_ref);
+    struct ev_fill f = {L, lua_absindex(L, -2), lua_absindex(L, -1)};
+    ev_set_string(&f, EV_PROCESS, ev->name);
+    ev_set_integer(&f, EV_KOID, (int64_t)ev->proc->obj.koid);
     if (kind == HOOK_ON_SYSCALL) {
-        const char *name = syscall_name(ev->number);
-        set_string(L, "syscall", name ? name : "unknown");
-        set_integer(L, "number", ev->number);
-        lua_rawgeti(L, LUA_REGISTRYINDEX, h->args_ref);
-        for (int i = 0; i < SYSCALL_MAX_ARGS; i++) {
-            lua_pushinteger(L, (lua_Integer)ev->call->arg[i]);
-            lua_rawseti(L, -2, i + 1);
-        }
-        lua_setfield(L, -2, "args");
-        set_integer(L, "n", (int64_t)n);
-        bool after = ev->kind == VM_EVENT_SYSCALL_AFTER;
-        set_string(L, "when", after ? "after" : "before");
-        uint64_t actual;
-        if (after)
-            set_integer(L, "status", (int64_t)ev->ret);
-        else
-            set_nil(L, "status");
-        if (after && vm_event_actual(ev, &actual))
-            set_integer(L, "actual", (int64_t)actual);
-        else
-            set_nil(L, "actual");
+        fill_syscall(h, &f, ev, n);
     } else if (kind == HOOK_ON_EXCEPTION) {
-        set_integer(L, "vector", ev->vector);
-        set_integer(L, "rip", (int64_t)ev->rip);
-        set_integer(L, "cr2", (int64_t)ev->cr2);
+        ev_set_integer(&f, EV_VECTOR, ev->vector);
+        ev_set_integer(&f, EV_RIP, (int64_t)ev->rip);
+        ev_set_integer(&f, EV_CR2, (int64_t)ev->cr2);
     } else {
-        set_integer(L, "code", ev->code);
-        set_string(L, "end", end_name(ev->end));
+        ev_set_integer(&f, EV_CODE, ev->code);
+        ev_set_string(&f, EV_END, end_name(ev->end));
     }
+    lua_pop(L, 1);
 }
 
 int hooks_call(struct hooks *h, enum hook_kind kind, const struct vm_event *ev, uint64_t n,
