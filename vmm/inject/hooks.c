@@ -2,6 +2,7 @@
  */
 #include "inject/hooks.h"
 
+#include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,13 +45,24 @@ static const char *const ev_strings[EV_STRING_COUNT] = {
     [EV_CODE] = "code",       [EV_END] = "end",       [EV_BEFORE] = "before",   [EV_AFTER] = "after",
     [EV_UNKNOWN] = "unknown"};
 
+/*
+ * What every call uses sits at the bottom of the state's stack for the life of
+ * the state, one value a slot: a call copies it from there, with no table
+ * lookup and no string hashed or compared. The `ev` tables are refilled for
+ * every call (no allocation per call).
+ */
+enum hook_slot {
+    SLOT_HOOK = 1,                    /* HOOK_COUNT slots: each hook function, or nil */
+    SLOT_EV = SLOT_HOOK + HOOK_COUNT, /* HOOK_COUNT slots: each hook's `ev`, or nil */
+    SLOT_ARGS = SLOT_EV + HOOK_COUNT, /* on_syscall's ev.args */
+    SLOT_STRING = SLOT_ARGS + 1,      /* EV_STRING_COUNT slots: the ev_strings, in order */
+    SLOT_COUNT = SLOT_STRING + EV_STRING_COUNT - 1
+};
+
 struct hooks {
     struct sandbox *sb;
     const struct scenario *s;
-    int ref[HOOK_COUNT];    /* registry references to the functions, LUA_NOREF when absent */
-    int ev_ref[HOOK_COUNT]; /* each hook's `ev`, one table refilled for every call (no allocation per call) */
-    int args_ref;           /* on_syscall's ev.args, refilled the same way */
-    int strings_ref; /* a list of the ev_strings, in order, so a call neither looks them up nor hashes them */
+    bool has[HOOK_COUNT];
 };
 
 const char *hook_name(enum hook_kind kind)
@@ -80,32 +92,24 @@ static struct sandbox *load_scenario(const struct scenario *s, struct rng *rng, 
     return NULL;
 }
 
-/*
- * Keeps the scenario's hooks (the scenario's table on top of the stack) and
- * makes the tables and strings every call refills. Run as a sandbox call, so
- * that the memory cap refusing any of it is an error, not a panic.
- */
-static int keep_hooks(lua_State *L)
+/* Returns the values of the slots (hook_slot), in order, from the scenario's table (argument 1). */
+static int make_slots(lua_State *L)
 {
-    struct hooks *h = lua_touserdata(L, 1);
-    for (int k = 0; k < HOOK_COUNT; k++) {
-        if (lua_getfield(L, 2, hook_names[k]) == LUA_TFUNCTION) {
-            h->ref[k] = luaL_ref(L, LUA_REGISTRYINDEX);
-            lua_createtable(L, 0, 10);
-            h->ev_ref[k] = luaL_ref(L, LUA_REGISTRYINDEX);
-        } else {
+    luaL_checkstack(L, SLOT_COUNT, "hook slots");
+    for (int k = 0; k < HOOK_COUNT; k++)
+        if (lua_getfield(L, 1, hook_names[k]) != LUA_TFUNCTION) {
             lua_pop(L, 1);
+            lua_pushnil(L);
         }
-    }
+    for (int k = 0; k < HOOK_COUNT; k++)
+        if (lua_isnil(L, SLOT_HOOK + 1 + k))
+            lua_pushnil(L);
+        else
+            lua_createtable(L, 0, 10);
     lua_createtable(L, SYSCALL_MAX_ARGS, 0);
-    h->args_ref = luaL_ref(L, LUA_REGISTRYINDEX);
-    lua_createtable(L, EV_STRING_COUNT, 0);
-    for (int i = 0; i < EV_STRING_COUNT; i++) {
+    for (int i = 0; i < EV_STRING_COUNT; i++)
         lua_pushstring(L, ev_strings[i]);
-        lua_rawseti(L, -2, i + 1);
-    }
-    h->strings_ref = luaL_ref(L, LUA_REGISTRYINDEX);
-    return 0;
+    return SLOT_COUNT;
 }
 
 struct hooks *hooks_new(const struct scenario *s, struct rng *rng, sandbox_log_fn log, void *log_ctx,
@@ -121,17 +125,18 @@ struct hooks *hooks_new(const struct scenario *s, struct rng *rng, sandbox_log_f
         free(h);
         return NULL;
     }
-    for (int k = 0; k < HOOK_COUNT; k++)
-        h->ref[k] = h->ev_ref[k] = LUA_NOREF;
+    /* A sandbox call, so that the memory cap refusing any of it is an error, not a panic. */
     lua_State *L = sandbox_lua(h->sb);
-    lua_pushcfunction(L, keep_hooks);
-    lua_pushlightuserdata(L, h);
-    lua_pushvalue(L, -3);
-    if (sandbox_call(h->sb, 2, 0, err, errlen) != 0) {
+    lua_pushcfunction(L, make_slots);
+    lua_pushvalue(L, -2);
+    if (sandbox_call(h->sb, 1, SLOT_COUNT, err, errlen) != 0) {
         hooks_free(h);
         return NULL;
     }
-    lua_pop(L, 1);
+    lua_remove(L, -SLOT_COUNT - 1); /* the scenario's table: the stack is now the slots alone */
+    assert(lua_gettop(L) == SLOT_COUNT);
+    for (int k = 0; k < HOOK_COUNT; k++)
+        h->has[k] = lua_type(L, SLOT_HOOK + k) == LUA_TFUNCTION;
     return h;
 }
 
@@ -150,7 +155,7 @@ void hooks_set_vm(struct hooks *h, const struct sandbox_vm *vm)
 
 bool hooks_has(const struct hooks *h, enum hook_kind kind)
 {
-    return h && (unsigned)kind < HOOK_COUNT && h->ref[kind] != LUA_NOREF;
+    return h && (unsigned)kind < HOOK_COUNT && h->has[kind];
 }
 
 static void set_integer(lua_State *L, const char *key, int64_t v)
@@ -166,53 +171,40 @@ static void set_string(lua_State *L, const char *key, const char *v)
 }
 
 /*
- * Where push_event writes: the `ev` table and the list of ev_strings, by
- * stack index. Fields are set raw with the keys made once: no string is
- * looked up or hashed per call, and no metamethod a hook put on `ev` runs
- * outside the hook's budget.
+ * Fields of `ev` (slot `ev`) are set raw: no metamethod a hook put on `ev`
+ * runs outside the hook's budget. The key is pushed, then the value.
  */
-struct ev_fill {
-    lua_State *L;
-    int ev, strings;
-};
-
-static void push_ev_string(const struct ev_fill *f, enum ev_string s)
+static void push_ev_string(lua_State *L, enum ev_string s)
 {
-    lua_rawgeti(f->L, f->strings, s + 1);
+    lua_pushvalue(L, SLOT_STRING + s);
 }
 
-/* ev[key] = the value on top of the stack (pushed after the key). */
-static void ev_set(const struct ev_fill *f)
+static void ev_set_integer(lua_State *L, int ev, enum ev_string key, int64_t v)
 {
-    lua_rawset(f->L, f->ev);
+    push_ev_string(L, key);
+    lua_pushinteger(L, (lua_Integer)v);
+    lua_rawset(L, ev);
 }
 
-static void ev_set_integer(const struct ev_fill *f, enum ev_string key, int64_t v)
+static void ev_set_nil(lua_State *L, int ev, enum ev_string key)
 {
-    push_ev_string(f, key);
-    lua_pushinteger(f->L, (lua_Integer)v);
-    ev_set(f);
+    push_ev_string(L, key);
+    lua_pushnil(L);
+    lua_rawset(L, ev);
 }
 
-static void ev_set_nil(const struct ev_fill *f, enum ev_string key)
+static void ev_set_string(lua_State *L, int ev, enum ev_string key, const char *v)
 {
-    push_ev_string(f, key);
-    lua_pushnil(f->L);
-    ev_set(f);
+    push_ev_string(L, key);
+    lua_pushstring(L, v);
+    lua_rawset(L, ev);
 }
 
-static void ev_set_string(const struct ev_fill *f, enum ev_string key, const char *v)
+static void ev_set_ev_string(lua_State *L, int ev, enum ev_string key, enum ev_string v)
 {
-    push_ev_string(f, key);
-    lua_pushstring(f->L, v);
-    ev_set(f);
-}
-
-static void ev_set_ev_string(const struct ev_fill *f, enum ev_string key, enum ev_string v)
-{
-    push_ev_string(f, key);
-    push_ev_string(f, v);
-    ev_set(f);
+    push_ev_string(L, key);
+    push_ev_string(L, v);
+    lua_rawset(L, ev);
 }
 
 /* The name of how a process ended, as rows write it. */
@@ -231,56 +223,52 @@ static const char *end_name(enum process_end end)
 }
 
 /* on_syscall's fields of `ev`. */
-static void fill_syscall(const struct hooks *h, const struct ev_fill *f, const struct vm_event *ev,
-                         uint64_t n)
+static void fill_syscall(lua_State *L, int ev, const struct vm_event *e, uint64_t n)
 {
-    const char *name = syscall_name(ev->number);
+    const char *name = syscall_name(e->number);
     if (name)
-        ev_set_string(f, EV_SYSCALL, name);
+        ev_set_string(L, ev, EV_SYSCALL, name);
     else
-        ev_set_ev_string(f, EV_SYSCALL, EV_UNKNOWN);
-    ev_set_integer(f, EV_NUMBER, ev->number);
-    push_ev_string(f, EV_ARGS);
-    lua_rawgeti(f->L, LUA_REGISTRYINDEX, h->args_ref);
+        ev_set_ev_string(L, ev, EV_SYSCALL, EV_UNKNOWN);
+    ev_set_integer(L, ev, EV_NUMBER, e->number);
     for (int i = 0; i < SYSCALL_MAX_ARGS; i++) {
-        lua_pushinteger(f->L, (lua_Integer)ev->call->arg[i]);
-        lua_rawseti(f->L, -2, i + 1);
+        lua_pushinteger(L, (lua_Integer)e->call->arg[i]);
+        lua_rawseti(L, SLOT_ARGS, i + 1);
     }
-    ev_set(f);
-    ev_set_integer(f, EV_N, (int64_t)n);
-    bool after = ev->kind == VM_EVENT_SYSCALL_AFTER;
-    ev_set_ev_string(f, EV_WHEN, after ? EV_AFTER : EV_BEFORE);
+    push_ev_string(L, EV_ARGS);
+    lua_pushvalue(L, SLOT_ARGS);
+    lua_rawset(L, ev);
+    ev_set_integer(L, ev, EV_N, (int64_t)n);
+    bool after = e->kind == VM_EVENT_SYSCALL_AFTER;
+    ev_set_ev_string(L, ev, EV_WHEN, after ? EV_AFTER : EV_BEFORE);
     uint64_t actual;
     if (after)
-        ev_set_integer(f, EV_STATUS, (int64_t)ev->ret);
+        ev_set_integer(L, ev, EV_STATUS, (int64_t)e->ret);
     else
-        ev_set_nil(f, EV_STATUS);
-    if (after && vm_event_actual(ev, &actual))
-        ev_set_integer(f, EV_ACTUAL, (int64_t)actual);
+        ev_set_nil(L, ev, EV_STATUS);
+    if (after && vm_event_actual(e, &actual))
+        ev_set_integer(L, ev, EV_ACTUAL, (int64_t)actual);
     else
-        ev_set_nil(f, EV_ACTUAL);
+        ev_set_nil(L, ev, EV_ACTUAL);
 }
 
 /* The event table `ev` of docs/faults.md, refilled and pushed: fields a call does not have are nil. */
-static void push_event(const struct hooks *h, lua_State *L, enum hook_kind kind, const struct vm_event *ev,
-                       uint64_t n)
+static void push_event(lua_State *L, enum hook_kind kind, const struct vm_event *e, uint64_t n)
 {
-    lua_rawgeti(L, LUA_REGISTRYINDEX, h->ev_ref[kind]);
-    lua_rawgeti(L, LUA_REGISTRYINDEX, h->strings_ref);
-    struct ev_fill f = {L, lua_absindex(L, -2), lua_absindex(L, -1)};
-    ev_set_string(&f, EV_PROCESS, ev->name);
-    ev_set_integer(&f, EV_KOID, (int64_t)ev->proc->obj.koid);
+    int ev = SLOT_EV + (int)kind;
+    ev_set_string(L, ev, EV_PROCESS, e->name);
+    ev_set_integer(L, ev, EV_KOID, (int64_t)e->proc->obj.koid);
     if (kind == HOOK_ON_SYSCALL) {
-        fill_syscall(h, &f, ev, n);
+        fill_syscall(L, ev, e, n);
     } else if (kind == HOOK_ON_EXCEPTION) {
-        ev_set_integer(&f, EV_VECTOR, ev->vector);
-        ev_set_integer(&f, EV_RIP, (int64_t)ev->rip);
-        ev_set_integer(&f, EV_CR2, (int64_t)ev->cr2);
+        ev_set_integer(L, ev, EV_VECTOR, e->vector);
+        ev_set_integer(L, ev, EV_RIP, (int64_t)e->rip);
+        ev_set_integer(L, ev, EV_CR2, (int64_t)e->cr2);
     } else {
-        ev_set_integer(&f, EV_CODE, ev->code);
-        ev_set_string(&f, EV_END, end_name(ev->end));
+        ev_set_integer(L, ev, EV_CODE, e->code);
+        ev_set_string(L, ev, EV_END, end_name(e->end));
     }
-    lua_pop(L, 1);
+    lua_pushvalue(L, ev);
 }
 
 int hooks_call(struct hooks *h, enum hook_kind kind, const struct vm_event *ev, uint64_t n,
@@ -288,8 +276,8 @@ int hooks_call(struct hooks *h, enum hook_kind kind, const struct vm_event *ev, 
 {
     lua_State *L = sandbox_lua(h->sb);
     char msg[384];
-    lua_rawgeti(L, LUA_REGISTRYINDEX, h->ref[kind]);
-    push_event(h, L, kind, ev, n);
+    lua_pushvalue(L, SLOT_HOOK + (int)kind);
+    push_event(L, kind, ev, n);
     if (sandbox_call(h->sb, 1, 1, msg, sizeof(msg)) != 0) {
         snprintf(err, errlen, "%s: %s", hook_names[kind], msg);
         return -1;
