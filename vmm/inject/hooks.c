@@ -92,7 +92,8 @@ static struct sandbox *load_scenario(const struct scenario *s, struct rng *rng, 
     return NULL;
 }
 
-/* Returns the values of the slots (hook_slot), in order, from the scenario's table (argument 1). */
+/* Returns the values of the slots (hook_slot), in order, from the scenario's table (argument 1, so that
+ * slot i is at i + 1 here). */
 static int make_slots(lua_State *L)
 {
     luaL_checkstack(L, SLOT_COUNT, "hook slots");

@@ -70,8 +70,8 @@ struct vm_events {
     struct vm_event_sink sinks[VM_EVENT_MAX_SINKS];
     unsigned n;
     bool timed; /* a sink reads t_ns and dur_ns */
-    const char
-        *names[VM_MAX_PROCESSES]; /* each vCPU's process name, by vCPU id, worked out at its first event */
+    /* Each vCPU's process name, by vCPU id, worked out at its first event. */
+    const char *names[VM_MAX_PROCESSES];
 };
 
 /* Adds a sink that reads neither `t_ns` nor `dur_ns`; returns 0 or -ENOSPC. Call before vm_run. */
