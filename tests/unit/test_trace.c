@@ -142,6 +142,30 @@ Test(trace, control_and_non_ascii_bytes_are_escaped)
         "{\"t_ns\":0,\"event\":\"start\",\"process\":\"a\\u000ab\\u00c3\\u00a9\\\\\",\"koid\":1}\n");
 }
 
+Test(trace, numbers_of_every_length_are_written_whole)
+{
+    /* An unknown number shows all eight arguments. */
+    struct syscall_call call = {.arg = {0, 9, 10, 99, 100, 12345, UINT64_MAX, 1000000000000000000ULL}};
+    struct process p = {.obj = {.koid = 1}, .name = "p"};
+    struct vm_event events[] = {
+        {.kind = VM_EVENT_SYSCALL_AFTER,
+         .proc = &p,
+         .name = p.name,
+         .t_ns = 1234567890123,
+         .call = &call,
+         .number = 9999,
+         .ret = (uint64_t)(int64_t)-123456,
+         .dur_ns = 101},
+        {.kind = VM_EVENT_EXIT, .proc = &p, .name = p.name, .end = PROCESS_END_KILL, .code = INT64_MIN}};
+    cr_assert_str_eq(
+        trace_of(events, 2),
+        "{\"t_ns\":1234567890123,\"event\":\"syscall\",\"process\":\"p\",\"koid\":1,\"syscall\":null,"
+        "\"number\":9999,\"args\":[0,9,10,99,100,12345,18446744073709551615,1000000000000000000],"
+        "\"status\":-123456,\"dur_ns\":101}\n"
+        "{\"t_ns\":0,\"event\":\"exit\",\"process\":\"p\",\"koid\":1,\"end\":\"kill\",\"code\":-"
+        "9223372036854775808}\n");
+}
+
 /* The file's text so far (the trace still open), into a malloc'd string. */
 static char *file_text(const char *path, size_t *len)
 {

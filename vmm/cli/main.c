@@ -223,7 +223,7 @@ static int run_vm(const struct cli_options *o, const struct run_attach *a)
         vm_events_add(&events, inject_on_event, inject); /* first: the trace then sees what it decided */
     }
     if (a->trace)
-        vm_events_add(&events, trace_on_event, a->trace);
+        vm_events_add_timed(&events, trace_on_event, a->trace); /* the one sink that reads t_ns and dur_ns */
     if (events.n)
         vm.events = &events;
     /* Seccomp filters (docs/security.md): every thread installs its own once the VM is set up. */

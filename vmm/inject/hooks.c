@@ -2,6 +2,7 @@
  */
 #include "inject/hooks.h"
 
+#include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,12 +16,53 @@
 static const char *const hook_names[HOOK_COUNT] = {
     [HOOK_ON_SYSCALL] = "on_syscall", [HOOK_ON_EXCEPTION] = "on_exception", [HOOK_ON_EXIT] = "on_exit"};
 
+/* The keys of `ev` and the values that do not vary, made into Lua strings once per state (push_event). */
+enum ev_string {
+    EV_PROCESS,
+    EV_KOID,
+    EV_SYSCALL,
+    EV_NUMBER,
+    EV_ARGS,
+    EV_N,
+    EV_WHEN,
+    EV_STATUS,
+    EV_ACTUAL,
+    EV_VECTOR,
+    EV_RIP,
+    EV_CR2,
+    EV_CODE,
+    EV_END,
+    EV_BEFORE,
+    EV_AFTER,
+    EV_UNKNOWN,
+    EV_STRING_COUNT
+};
+
+static const char *const ev_strings[EV_STRING_COUNT] = {
+    [EV_PROCESS] = "process", [EV_KOID] = "koid",     [EV_SYSCALL] = "syscall", [EV_NUMBER] = "number",
+    [EV_ARGS] = "args",       [EV_N] = "n",           [EV_WHEN] = "when",       [EV_STATUS] = "status",
+    [EV_ACTUAL] = "actual",   [EV_VECTOR] = "vector", [EV_RIP] = "rip",         [EV_CR2] = "cr2",
+    [EV_CODE] = "code",       [EV_END] = "end",       [EV_BEFORE] = "before",   [EV_AFTER] = "after",
+    [EV_UNKNOWN] = "unknown"};
+
+/*
+ * What every call uses sits at the bottom of the state's stack for the life of
+ * the state, one value a slot: a call copies it from there, with no table
+ * lookup and no string hashed or compared. The `ev` tables are refilled for
+ * every call (no allocation per call).
+ */
+enum hook_slot {
+    SLOT_HOOK = 1,                    /* HOOK_COUNT slots: each hook function, or nil */
+    SLOT_EV = SLOT_HOOK + HOOK_COUNT, /* HOOK_COUNT slots: each hook's `ev`, or nil */
+    SLOT_ARGS = SLOT_EV + HOOK_COUNT, /* on_syscall's ev.args */
+    SLOT_STRING = SLOT_ARGS + 1,      /* EV_STRING_COUNT slots: the ev_strings, in order */
+    SLOT_COUNT = SLOT_STRING + EV_STRING_COUNT - 1
+};
+
 struct hooks {
     struct sandbox *sb;
     const struct scenario *s;
-    int ref[HOOK_COUNT];    /* registry references to the functions, LUA_NOREF when absent */
-    int ev_ref[HOOK_COUNT]; /* each hook's `ev`, one table refilled for every call (no allocation per call) */
-    int args_ref;           /* on_syscall's ev.args, refilled the same way */
+    bool has[HOOK_COUNT];
 };
 
 const char *hook_name(enum hook_kind kind)
@@ -50,6 +92,27 @@ static struct sandbox *load_scenario(const struct scenario *s, struct rng *rng, 
     return NULL;
 }
 
+/* Returns the values of the slots (hook_slot), in order, from the scenario's table (argument 1, so that
+ * slot i is at i + 1 here). */
+static int make_slots(lua_State *L)
+{
+    luaL_checkstack(L, SLOT_COUNT, "hook slots");
+    for (int k = 0; k < HOOK_COUNT; k++)
+        if (lua_getfield(L, 1, hook_names[k]) != LUA_TFUNCTION) {
+            lua_pop(L, 1);
+            lua_pushnil(L);
+        }
+    for (int k = 0; k < HOOK_COUNT; k++)
+        if (lua_isnil(L, SLOT_HOOK + 1 + k))
+            lua_pushnil(L);
+        else
+            lua_createtable(L, 0, 10);
+    lua_createtable(L, SYSCALL_MAX_ARGS, 0);
+    for (int i = 0; i < EV_STRING_COUNT; i++)
+        lua_pushstring(L, ev_strings[i]);
+    return SLOT_COUNT;
+}
+
 struct hooks *hooks_new(const struct scenario *s, struct rng *rng, sandbox_log_fn log, void *log_ctx,
                         char *err, size_t errlen)
 {
@@ -63,20 +126,18 @@ struct hooks *hooks_new(const struct scenario *s, struct rng *rng, sandbox_log_f
         free(h);
         return NULL;
     }
+    /* A sandbox call, so that the memory cap refusing any of it is an error, not a panic. */
     lua_State *L = sandbox_lua(h->sb);
-    for (int k = 0; k < HOOK_COUNT; k++) {
-        h->ref[k] = h->ev_ref[k] = LUA_NOREF;
-        if (lua_getfield(L, -1, hook_names[k]) == LUA_TFUNCTION) {
-            h->ref[k] = luaL_ref(L, LUA_REGISTRYINDEX);
-            lua_createtable(L, 0, 10);
-            h->ev_ref[k] = luaL_ref(L, LUA_REGISTRYINDEX);
-        } else {
-            lua_pop(L, 1);
-        }
+    lua_pushcfunction(L, make_slots);
+    lua_pushvalue(L, -2);
+    if (sandbox_call(h->sb, 1, SLOT_COUNT, err, errlen) != 0) {
+        hooks_free(h);
+        return NULL;
     }
-    lua_createtable(L, SYSCALL_MAX_ARGS, 0);
-    h->args_ref = luaL_ref(L, LUA_REGISTRYINDEX);
-    lua_pop(L, 1);
+    lua_remove(L, -SLOT_COUNT - 1); /* the scenario's table: the stack is now the slots alone */
+    assert(lua_gettop(L) == SLOT_COUNT);
+    for (int k = 0; k < HOOK_COUNT; k++)
+        h->has[k] = lua_type(L, SLOT_HOOK + k) == LUA_TFUNCTION;
     return h;
 }
 
@@ -95,7 +156,7 @@ void hooks_set_vm(struct hooks *h, const struct sandbox_vm *vm)
 
 bool hooks_has(const struct hooks *h, enum hook_kind kind)
 {
-    return h && (unsigned)kind < HOOK_COUNT && h->ref[kind] != LUA_NOREF;
+    return h && (unsigned)kind < HOOK_COUNT && h->has[kind];
 }
 
 static void set_integer(lua_State *L, const char *key, int64_t v)
@@ -104,16 +165,47 @@ static void set_integer(lua_State *L, const char *key, int64_t v)
     lua_setfield(L, -2, key);
 }
 
-static void set_nil(lua_State *L, const char *key)
-{
-    lua_pushnil(L);
-    lua_setfield(L, -2, key);
-}
-
 static void set_string(lua_State *L, const char *key, const char *v)
 {
     lua_pushstring(L, v);
     lua_setfield(L, -2, key);
+}
+
+/*
+ * Fields of `ev` (slot `ev`) are set raw: no metamethod a hook put on `ev`
+ * runs outside the hook's budget. The key is pushed, then the value.
+ */
+static void push_ev_string(lua_State *L, enum ev_string s)
+{
+    lua_pushvalue(L, SLOT_STRING + s);
+}
+
+static void ev_set_integer(lua_State *L, int ev, enum ev_string key, int64_t v)
+{
+    push_ev_string(L, key);
+    lua_pushinteger(L, (lua_Integer)v);
+    lua_rawset(L, ev);
+}
+
+static void ev_set_nil(lua_State *L, int ev, enum ev_string key)
+{
+    push_ev_string(L, key);
+    lua_pushnil(L);
+    lua_rawset(L, ev);
+}
+
+static void ev_set_string(lua_State *L, int ev, enum ev_string key, const char *v)
+{
+    push_ev_string(L, key);
+    lua_pushstring(L, v);
+    lua_rawset(L, ev);
+}
+
+static void ev_set_ev_string(lua_State *L, int ev, enum ev_string key, enum ev_string v)
+{
+    push_ev_string(L, key);
+    push_ev_string(L, v);
+    lua_rawset(L, ev);
 }
 
 /* The name of how a process ended, as rows write it. */
@@ -131,43 +223,53 @@ static const char *end_name(enum process_end end)
     }
 }
 
-/* The event table `ev` of docs/faults.md, refilled and pushed: fields a call does not have are nil. */
-static void push_event(const struct hooks *h, lua_State *L, enum hook_kind kind, const struct vm_event *ev,
-                       uint64_t n)
+/* on_syscall's fields of `ev`. */
+static void fill_syscall(lua_State *L, int ev, const struct vm_event *e, uint64_t n)
 {
-    lua_rawgeti(L, LUA_REGISTRYINDEX, h->ev_ref[kind]);
-    set_string(L, "process", ev->name);
-    set_integer(L, "koid", (int64_t)ev->proc->obj.koid);
-    if (kind == HOOK_ON_SYSCALL) {
-        const char *name = syscall_name(ev->number);
-        set_string(L, "syscall", name ? name : "unknown");
-        set_integer(L, "number", ev->number);
-        lua_rawgeti(L, LUA_REGISTRYINDEX, h->args_ref);
-        for (int i = 0; i < SYSCALL_MAX_ARGS; i++) {
-            lua_pushinteger(L, (lua_Integer)ev->call->arg[i]);
-            lua_rawseti(L, -2, i + 1);
-        }
-        lua_setfield(L, -2, "args");
-        set_integer(L, "n", (int64_t)n);
-        bool after = ev->kind == VM_EVENT_SYSCALL_AFTER;
-        set_string(L, "when", after ? "after" : "before");
-        uint64_t actual;
-        if (after)
-            set_integer(L, "status", (int64_t)ev->ret);
-        else
-            set_nil(L, "status");
-        if (after && vm_event_actual(ev, &actual))
-            set_integer(L, "actual", (int64_t)actual);
-        else
-            set_nil(L, "actual");
-    } else if (kind == HOOK_ON_EXCEPTION) {
-        set_integer(L, "vector", ev->vector);
-        set_integer(L, "rip", (int64_t)ev->rip);
-        set_integer(L, "cr2", (int64_t)ev->cr2);
-    } else {
-        set_integer(L, "code", ev->code);
-        set_string(L, "end", end_name(ev->end));
+    const char *name = syscall_name(e->number);
+    if (name)
+        ev_set_string(L, ev, EV_SYSCALL, name);
+    else
+        ev_set_ev_string(L, ev, EV_SYSCALL, EV_UNKNOWN);
+    ev_set_integer(L, ev, EV_NUMBER, e->number);
+    for (int i = 0; i < SYSCALL_MAX_ARGS; i++) {
+        lua_pushinteger(L, (lua_Integer)e->call->arg[i]);
+        lua_rawseti(L, SLOT_ARGS, i + 1);
     }
+    push_ev_string(L, EV_ARGS);
+    lua_pushvalue(L, SLOT_ARGS);
+    lua_rawset(L, ev);
+    ev_set_integer(L, ev, EV_N, (int64_t)n);
+    bool after = e->kind == VM_EVENT_SYSCALL_AFTER;
+    ev_set_ev_string(L, ev, EV_WHEN, after ? EV_AFTER : EV_BEFORE);
+    uint64_t actual;
+    if (after)
+        ev_set_integer(L, ev, EV_STATUS, (int64_t)e->ret);
+    else
+        ev_set_nil(L, ev, EV_STATUS);
+    if (after && vm_event_actual(e, &actual))
+        ev_set_integer(L, ev, EV_ACTUAL, (int64_t)actual);
+    else
+        ev_set_nil(L, ev, EV_ACTUAL);
+}
+
+/* The event table `ev` of docs/faults.md, refilled and pushed: fields a call does not have are nil. */
+static void push_event(lua_State *L, enum hook_kind kind, const struct vm_event *e, uint64_t n)
+{
+    int ev = SLOT_EV + (int)kind;
+    ev_set_string(L, ev, EV_PROCESS, e->name);
+    ev_set_integer(L, ev, EV_KOID, (int64_t)e->proc->obj.koid);
+    if (kind == HOOK_ON_SYSCALL) {
+        fill_syscall(L, ev, e, n);
+    } else if (kind == HOOK_ON_EXCEPTION) {
+        ev_set_integer(L, ev, EV_VECTOR, e->vector);
+        ev_set_integer(L, ev, EV_RIP, (int64_t)e->rip);
+        ev_set_integer(L, ev, EV_CR2, (int64_t)e->cr2);
+    } else {
+        ev_set_integer(L, ev, EV_CODE, e->code);
+        ev_set_string(L, ev, EV_END, end_name(e->end));
+    }
+    lua_pushvalue(L, ev);
 }
 
 int hooks_call(struct hooks *h, enum hook_kind kind, const struct vm_event *ev, uint64_t n,
@@ -175,8 +277,8 @@ int hooks_call(struct hooks *h, enum hook_kind kind, const struct vm_event *ev, 
 {
     lua_State *L = sandbox_lua(h->sb);
     char msg[384];
-    lua_rawgeti(L, LUA_REGISTRYINDEX, h->ref[kind]);
-    push_event(h, L, kind, ev, n);
+    lua_pushvalue(L, SLOT_HOOK + (int)kind);
+    push_event(L, kind, ev, n);
     if (sandbox_call(h->sb, 1, 1, msg, sizeof(msg)) != 0) {
         snprintf(err, errlen, "%s: %s", hook_names[kind], msg);
         return -1;

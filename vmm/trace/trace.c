@@ -132,14 +132,26 @@ static void put_str(struct trace *t, const char *s)
     put_bytes(t, s, strlen(s));
 }
 
+/* "00" to "99": a number is written two digits a division. */
+static const char digit_pairs[] =
+    "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+    "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+    "8081828384858687888990919293949596979899";
+
 static void put_u64(struct trace *t, uint64_t v)
 {
     char digits[20];
     size_t i = sizeof(digits);
-    do {
-        digits[--i] = (char)('0' + v % 10);
-        v /= 10;
-    } while (v);
+    for (; v >= 100; v /= 100) {
+        i -= 2;
+        memcpy(digits + i, digit_pairs + v % 100 * 2, 2);
+    }
+    if (v >= 10) {
+        i -= 2;
+        memcpy(digits + i, digit_pairs + v * 2, 2);
+    } else {
+        digits[--i] = (char)('0' + v);
+    }
     put_bytes(t, digits + i, sizeof(digits) - i);
 }
 
@@ -153,16 +165,23 @@ static void put_i64(struct trace *t, int64_t v)
     put_u64(t, (uint64_t)v);
 }
 
+/* The bytes a JSON string does not hold as they are ('"', '\\', control characters, 0x7f and up), and the
+ * terminating NUL: the bytes that stop put_json's scan. */
+static const bool json_stop[256] = {[0 ... 0x1f] = true, ['"'] = true, ['\\'] = true, [0x7f ... 0xff] = true};
+
 /* `s` as a JSON string, escaped as trace_json_string escapes it. */
 static void put_json(struct trace *t, const char *s)
 {
     static const char hex[] = "0123456789abcdef";
     PUT_LIT(t, "\"");
-    const unsigned char *p = (const unsigned char *)s, *run = p;
-    for (; *p; p++) {
-        if (*p != '"' && *p != '\\' && *p >= 0x20 && *p < 0x7f)
-            continue;
+    const unsigned char *p = (const unsigned char *)s;
+    for (;;) {
+        const unsigned char *run = p;
+        while (!json_stop[*p])
+            p++;
         put_bytes(t, (const char *)run, (size_t)(p - run));
+        if (!*p)
+            break;
         if (*p == '"' || *p == '\\') {
             char esc[2] = {'\\', (char)*p};
             put_bytes(t, esc, sizeof(esc));
@@ -170,9 +189,8 @@ static void put_json(struct trace *t, const char *s)
             char esc[6] = {'\\', 'u', '0', '0', hex[*p >> 4], hex[*p & 0xf]};
             put_bytes(t, esc, sizeof(esc));
         }
-        run = p + 1;
+        p++;
     }
-    put_bytes(t, (const char *)run, (size_t)(p - run));
     PUT_LIT(t, "\"");
 }
 

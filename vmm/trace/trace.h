@@ -18,7 +18,8 @@ struct trace *trace_open(const char *path, char *err, size_t errlen);
 /* The file's descriptor, which the seccomp filters let every thread write. */
 int trace_fd(const struct trace *t);
 
-/* The dispatcher sink: writes one row per event, whole, whatever the thread. */
+/* The dispatcher sink: writes one row per event, whole, whatever the thread. It reads `t_ns` and `dur_ns`:
+ * add it with vm_events_add_timed. */
 void trace_on_event(void *trace, struct vm_event *ev);
 
 /* Flushes and closes the file; returns 0, or -errno when a write failed (the trace is then incomplete). */

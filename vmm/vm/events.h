@@ -7,9 +7,7 @@
 #include <stdint.h>
 
 #include "syscall/syscall.h"
-
-struct vm;
-struct vcpu;
+#include "vm/vm.h"
 
 #define VM_EVENT_MAX_SINKS 4
 
@@ -38,13 +36,13 @@ struct vm_event {
     struct vcpu *vcpu;
     struct process *proc;
     const char *name; /* the process name scenarios and traces use: the basename of its program */
-    uint64_t t_ns;    /* nanoseconds since the VM was created */
+    uint64_t t_ns; /* nanoseconds since the VM was created; for a syscall, when it returned (0 in BEFORE) */
     /* Syscalls. */
     struct syscall_call *call;
     uint32_t number;
     bool replaced;   /* BEFORE: a sink made the call return `ret` without running it (exec: see above) */
     uint64_t ret;    /* AFTER: rax as the guest will see it */
-    uint64_t dur_ns; /* AFTER: host time the call took */
+    uint64_t dur_ns; /* AFTER: host time the call took (the call alone, not the sinks) */
     /* Exceptions; exec: `rip` is the breakpoint's address. */
     unsigned vector;
     uint64_t rip, cr2, error_code;
@@ -62,14 +60,27 @@ struct vm_event_sink {
     void *ctx;
 };
 
-/* The observers of one VM. vm->events is NULL while none is attached, so the run loop pays one branch. */
+/*
+ * The observers of one VM. vm->events is NULL while none is attached, so the
+ * run loop pays one branch. The host clock is read only when a sink added
+ * with vm_events_add_timed needs `t_ns` and `dur_ns` (the trace): then each
+ * event reads it once and a syscall twice (around the call, for `dur_ns`; its
+ * AFTER's `t_ns` is the second read, its BEFORE has none). Otherwise both
+ * fields are 0 and a syscall reads no clock at all.
+ */
 struct vm_events {
     struct vm_event_sink sinks[VM_EVENT_MAX_SINKS];
     unsigned n;
+    bool timed; /* a sink reads t_ns and dur_ns */
+    /* Each vCPU's process name, by vCPU id, worked out at its first event. */
+    const char *names[VM_MAX_PROCESSES];
 };
 
-/* Adds a sink; returns 0 or -ENOSPC. Call before vm_run. */
+/* Adds a sink that reads neither `t_ns` nor `dur_ns`; returns 0 or -ENOSPC. Call before vm_run. */
 int vm_events_add(struct vm_events *e, void (*on_event)(void *ctx, struct vm_event *ev), void *ctx);
+
+/* Adds a sink that reads `t_ns` and `dur_ns`: from then on the dispatcher reads the host clock. */
+int vm_events_add_timed(struct vm_events *e, void (*on_event)(void *ctx, struct vm_event *ev), void *ctx);
 
 /* True when someone observes the VM: the run loop's one branch per event site. */
 #define VM_EVENTS_ATTACHED(vm) __builtin_expect((vm)->events != NULL, 0)
