@@ -4,19 +4,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "harness.h"
+#include "faults_support.h"
 
 #define GUEST_TIMEOUT "60"
-
-/* A fresh path in the lab's own /tmp ending in `suffix` (".jsonl", ".lua"). */
-static const char *temp_path(char *path, size_t len, const char *suffix)
-{
-    snprintf(path, len, "/tmp/zxvmm-speed-XXXXXX%s", suffix);
-    int fd = mkstemps(path, (int)strlen(suffix));
-    cr_assert_geq(fd, 0);
-    close(fd);
-    return path;
-}
 
 /*
  * Checks with Python's json module that every line of the trace at `path` is
@@ -46,7 +36,7 @@ Test(speed, a_long_trace_is_whole_rows_through_many_buffer_flushes)
 {
     REQUIRE_KVM();
     char path[64];
-    temp_path(path, sizeof(path), ".jsonl");
+    faults_temp_path(path, sizeof(path), ".jsonl");
     struct run_result r;
     /* 5000 null calls: some 600 KiB of rows, many times what the writer holds back. */
     harness_zxvmm(&r, "run", "--timeout", GUEST_TIMEOUT, "--trace", path, harness_guest("bench_null"), "5000",
@@ -64,7 +54,7 @@ Test(speed, a_trace_ended_by_timeout_is_whole_rows_and_ends_with_the_stop)
 {
     REQUIRE_KVM();
     char path[64];
-    temp_path(path, sizeof(path), ".jsonl");
+    faults_temp_path(path, sizeof(path), ".jsonl");
     struct run_result r;
     harness_zxvmm(&r, "run", "--timeout", "1", "--trace", path, harness_guest("spin"), NULL);
     cr_assert_eq(r.status, 124, "stderr: %s", r.err);
@@ -79,7 +69,7 @@ Test(speed, a_vmm_killed_mid_run_leaves_only_whole_trace_rows)
 {
     REQUIRE_KVM();
     char path[64], script[512];
-    temp_path(path, sizeof(path), ".jsonl");
+    faults_temp_path(path, sizeof(path), ".jsonl");
     /* However far the run got when the kill came, the file holds whole rows only. */
     snprintf(script, sizeof(script),
              "'%s' run --trace '%s' '%s' 100000000 >/dev/null & pid=$!; sleep 3; "
@@ -114,7 +104,7 @@ Test(speed, stdout_of_a_faulted_run_is_whole_when_its_child_exits)
 {
     REQUIRE_KVM();
     char lua[64];
-    temp_path(lua, sizeof(lua), ".lua");
+    faults_temp_path(lua, sizeof(lua), ".lua");
     FILE *f = fopen(lua, "w");
     cr_assert_not_null(f);
     fprintf(f, "return { program = { [==[%s]==] } }\n", harness_guest("printf_check"));
