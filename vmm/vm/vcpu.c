@@ -401,7 +401,11 @@ static void note_debugging_refusal(struct vcpu *v, uint32_t number, uint64_t ret
 static bool park_in_syscall(struct vcpu *v, bool *restart)
 {
     struct kvm_regs *r = &v->run->s.regs.regs;
-    uint64_t rip = r->rip;
+    uint64_t rip = r->rip, at = vcpu_arch_hypercall_at(v, rip);
+    if (at != rip) { /* debuggers see the thread at its hypercall whichever way the platform left rip */
+        r->rip = at;
+        v->run->kvm_dirty_regs |= KVM_SYNC_X86_REGS;
+    }
     if (park_and_resume(v, NULL, park_suspended, NULL) != DEBUG_RESUME)
         return false;
     int rc = vcpu_arch_sync_regs(v);
@@ -409,7 +413,11 @@ static bool park_in_syscall(struct vcpu *v, bool *restart)
         fail_regs(v, "KVM_GET_REGS after a suspension", rc);
         return false;
     }
-    *restart = r->rip == rip;
+    *restart = r->rip == at;
+    if (*restart && at != rip) { /* the call runs again here, and the process goes on after it as before */
+        r->rip = rip;
+        v->run->kvm_dirty_regs |= KVM_SYNC_X86_REGS;
+    }
     return true;
 }
 

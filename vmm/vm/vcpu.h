@@ -100,6 +100,14 @@ int vcpu_arch_read_dr6(struct vcpu *v, uint64_t *dr6);
 int vcpu_arch_set_report_regs(struct vcpu *v, const zx_thread_state_general_regs_t *regs);
 
 /*
+ * The address of the hypercall a vCPU stopped on, given its rip at the exit:
+ * rip itself where KVM leaves rip on the instruction until the next entry
+ * (hardware virtualization, the lab), the instruction before it where the
+ * platform moved past it before the exit (kvm-pvm).
+ */
+uint64_t vcpu_arch_hypercall_at(struct vcpu *v, uint64_t rip);
+
+/*
  * Raises CPU exception `vector` in the stopped process as the CPU delivers
  * one (SDM Vol. 3A 6.14): the 64-bit frame (error code 0 where the vector
  * has one) on the shim's stack, the vCPU at the vector's shim stub at CPL0,

@@ -333,15 +333,29 @@ static struct kvm_segment kernel_segment(uint16_t selector, uint8_t type, bool c
                                 .g = 1};
 }
 
-/* The length of the hypercall at `rip` when the vCPU stopped on it (KVM moves past it at the next entry). */
-static uint64_t hypercall_length(struct vcpu *v, uint64_t rip)
+/* Whether the process's byte at `va` is the opcode of the vDSO's hypercall. */
+static bool hypercall_opcode_at(struct vcpu *v, uint64_t va)
 {
     struct pt_walk_ctx w = process_walk_ctx(v->proc, &v->vm->env);
     struct pt_walk_result r;
     const uint8_t *op;
-    if (pt_walk(&w, gva(rip), &r) != 0 || !(op = mem_ptr(&v->vm->ram, r.pa, 1)))
-        return 0;
-    return *op == VCPU_OPCODE_OUT_IMM8_EAX ? VCPU_OUT_IMM8_LENGTH : 0;
+    return pt_walk(&w, gva(va), &r) == 0 && (op = mem_ptr(&v->vm->ram, r.pa, 1)) &&
+           *op == VCPU_OPCODE_OUT_IMM8_EAX;
+}
+
+/* The length of the hypercall at `rip` when the vCPU stopped on it (KVM moves past it at the next entry), 0
+ * when rip is past it already (kvm-pvm moves past it before the exit). */
+static uint64_t hypercall_length(struct vcpu *v, uint64_t rip)
+{
+    return hypercall_opcode_at(v, rip) ? VCPU_OUT_IMM8_LENGTH : 0;
+}
+
+uint64_t vcpu_arch_hypercall_at(struct vcpu *v, uint64_t rip)
+{
+    if (!hypercall_opcode_at(v, rip) && rip >= VCPU_OUT_IMM8_LENGTH &&
+        hypercall_opcode_at(v, rip - VCPU_OUT_IMM8_LENGTH))
+        return rip - VCPU_OUT_IMM8_LENGTH;
+    return rip;
 }
 
 /*
