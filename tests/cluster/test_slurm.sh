@@ -108,8 +108,12 @@ host=$(hostname -s)
 cpus=$(nproc)
 mkdir -p "$tmp/state" "$tmp/spool" "$tmp/out"
 touch "$tmp/plugstack.conf"
-# Read from slurm.conf's directory. slurmd makes its own cgroup scope: no systemd runs it here.
-printf 'CgroupPlugin=cgroup/v2\nIgnoreSystemd=yes\n' >"$tmp/cgroup.conf"
+# Read from slurm.conf's directory. slurmd makes its own cgroup scope: no systemd runs it here. Its
+# cgroup/v2 plugin refuses a hybrid layout (v1 controllers beside an empty unified tree, as on some
+# hosts with /dev/kvm), where its cgroup/v1 plugin works.
+cgroup=cgroup/v2
+[ -e /sys/fs/cgroup/cgroup.controllers ] || [ ! -d /sys/fs/cgroup/cpuset ] || cgroup=cgroup/v1
+printf 'CgroupPlugin=%s\nIgnoreSystemd=yes\n' "$cgroup" >"$tmp/cgroup.conf"
 cat >"$tmp/slurm.conf" <<EOF
 ClusterName=zxvmmtest
 SlurmctldHost=$host(127.0.0.1)
