@@ -280,12 +280,21 @@ static enum debug_verdict park_and_resume(struct vcpu *v, const struct zxvmm_exc
     struct resume_state r;
     pthread_mutex_lock(&v->vm->lock);
     int rc = capture_thread(v, frame, t);
+    zx_thread_state_general_regs_t captured = t->regs;
     enum debug_verdict verdict = rc ? DEBUG_STOPPED : park(v, arg);
     if (verdict == DEBUG_RESUME)
         verdict = debug_park_suspended(&v->vm->objects, t, &h);
     take_resume_state(t, &r);
     pthread_mutex_unlock(&v->vm->lock);
-    if (rc == 0 && verdict == DEBUG_RESUME)
+    /*
+     * Stopped outside an exception report with nothing changed: the vCPU is
+     * left as it is. Loading the same registers is not harmless: kvm-pvm
+     * drops an exception it has taken but not delivered yet (an int3 the
+     * thread ran just as a stop kicked it out: rip past the int3) when
+     * registers are set, and the thread would go on past its breakpoint.
+     */
+    bool unchanged = !frame && !r.load_dr && !r.load_fpu && memcmp(&captured, &r.regs, sizeof(captured)) == 0;
+    if (rc == 0 && verdict == DEBUG_RESUME && !unchanged)
         rc = apply_resume_state(v, &r);
     if (rc) {
         fail_regs(v, "KVM_GET/SET_REGS while resuming", rc);
@@ -413,7 +422,7 @@ static bool park_in_syscall(struct vcpu *v, bool *restart)
         fail_regs(v, "KVM_GET_REGS after a suspension", rc);
         return false;
     }
-    *restart = r->rip == at;
+    *restart = r->rip == at || r->rip == rip; /* rip: nothing was loaded (park_and_resume) */
     if (*restart && at != rip) { /* the call runs again here, and the process goes on after it as before */
         r->rip = rip;
         v->run->kvm_dirty_regs |= KVM_SYNC_X86_REGS;
