@@ -466,6 +466,9 @@ static int prepare_scenario(const struct cli_options *o, struct scenario *sc, st
         scenario_free(sc);
         return CLI_EXIT_USAGE;
     }
+    /* Each run is a child that creates its own VM: they inherit what /dev/kvm says instead of each asking.
+     * A failure here is left to the runs, which report it as a run without a scenario does. */
+    vm_kvm_prepare(err, sizeof(err));
     return 0;
 }
 

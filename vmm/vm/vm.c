@@ -95,39 +95,74 @@ const char *vm_kvm_open_hint(int error)
     }
 }
 
-static enum vm_status open_kvm(struct vm *vm, const struct vm_config *cfg, char *err, size_t errlen)
+/*
+ * What /dev/kvm says alike to every VM of this host: read once per process,
+ * and inherited by the children a campaign forks after vm_kvm_prepare, so
+ * that a run does not pay for KVM_GET_SUPPORTED_CPUID (most of a
+ * millisecond on kvm-pvm) again. A child creates its VM through a copy of
+ * the descriptor: KVM ties a VM to the process that creates it, not /dev/kvm.
+ */
+static struct {
+    int fd; /* -1 until read */
+    size_t run_size;
+    struct kvm_cpuid2 *cpuid;
+} kvm_host = {.fd = -1};
+
+static size_t cpuid_bytes(void)
 {
-    vm->kvm_fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
-    if (vm->kvm_fd < 0) {
+    return sizeof(struct kvm_cpuid2) + CPUID_MAX_ENTRIES * sizeof(struct kvm_cpuid_entry2);
+}
+
+enum vm_status vm_kvm_prepare(char *err, size_t errlen)
+{
+    if (kvm_host.fd >= 0)
+        return VM_OK;
+    int fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+    if (fd < 0) {
         int e = errno;
         snprintf(err, errlen, "cannot open /dev/kvm: %s%s", strerror(e), vm_kvm_open_hint(e));
         return VM_ERR_SETUP;
     }
-    int version = ioctl(vm->kvm_fd, KVM_GET_API_VERSION, 0);
-    if (version != KVM_API_VERSION) {
+    enum vm_status st = VM_ERR_SETUP;
+    struct kvm_cpuid2 *cpuid = NULL;
+    int version = ioctl(fd, KVM_GET_API_VERSION, 0), run_size = 0;
+    if (version != KVM_API_VERSION)
         snprintf(err, errlen, "KVM_GET_API_VERSION: got %d, need %d", version, KVM_API_VERSION);
-        return VM_ERR_SETUP;
-    }
-    if (ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_SYNC_REGS) <= 0) {
+    else if (ioctl(fd, KVM_CHECK_EXTENSION, KVM_CAP_SYNC_REGS) <= 0)
         snprintf(err, errlen, "KVM_CHECK_EXTENSION: KVM_CAP_SYNC_REGS is not supported");
-        return VM_ERR_SETUP;
-    }
-    int run_size = ioctl(vm->kvm_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
-    if (run_size <= 0) {
+    else if ((run_size = ioctl(fd, KVM_GET_VCPU_MMAP_SIZE, 0)) <= 0)
         snprintf(err, errlen, "KVM_GET_VCPU_MMAP_SIZE: %s", strerror(errno));
-        return VM_ERR_SETUP;
-    }
-    vm->run_size = (size_t)run_size;
-    vm->cpuid = calloc(1, sizeof(*vm->cpuid) + CPUID_MAX_ENTRIES * sizeof(vm->cpuid->entries[0]));
-    if (!vm->cpuid) {
+    else if (!(cpuid = calloc(1, cpuid_bytes())))
         snprintf(err, errlen, "out of host memory");
-        return VM_ERR_SETUP;
-    }
-    vm->cpuid->nent = CPUID_MAX_ENTRIES;
-    if (ioctl(vm->kvm_fd, KVM_GET_SUPPORTED_CPUID, vm->cpuid) < 0) {
+    else if ((cpuid->nent = CPUID_MAX_ENTRIES, ioctl(fd, KVM_GET_SUPPORTED_CPUID, cpuid) < 0))
         snprintf(err, errlen, "KVM_GET_SUPPORTED_CPUID: %s", strerror(errno));
+    else
+        st = VM_OK;
+    if (st != VM_OK) {
+        free(cpuid);
+        close(fd);
+        return st;
+    }
+    kvm_host.fd = fd;
+    kvm_host.run_size = (size_t)run_size;
+    kvm_host.cpuid = cpuid;
+    return VM_OK;
+}
+
+static enum vm_status open_kvm(struct vm *vm, const struct vm_config *cfg, char *err, size_t errlen)
+{
+    enum vm_status st = vm_kvm_prepare(err, errlen);
+    if (st != VM_OK)
+        return st;
+    vm->kvm_fd = fcntl(kvm_host.fd, F_DUPFD_CLOEXEC, 0);
+    vm->cpuid = malloc(cpuid_bytes());
+    if (vm->kvm_fd < 0 || !vm->cpuid) {
+        snprintf(err, errlen, "%s",
+                 vm->kvm_fd < 0 ? "cannot copy the /dev/kvm descriptor" : "out of host memory");
         return VM_ERR_SETUP;
     }
+    memcpy(vm->cpuid, kvm_host.cpuid, cpuid_bytes());
+    vm->run_size = kvm_host.run_size;
     if (vm_check_mem_width(cfg->mem_size, cpuid_maxphyaddr(vm->cpuid), err, errlen) != 0)
         return VM_ERR_USAGE;
     vm->vm_fd = ioctl(vm->kvm_fd, KVM_CREATE_VM, 0);

@@ -115,7 +115,16 @@ int vm_check_mem_width(uint64_t mem_size, unsigned maxphyaddr, char *err, size_t
 const char *vm_kvm_open_hint(int error);
 
 /*
- * Opens /dev/kvm, creates the VM and its lazily reserved RAM, builds the
+ * Opens /dev/kvm and reads what it says alike to every VM (API version, sync
+ * registers, the run area's size, the supported CPUID), once per process:
+ * vm_create calls it, and a process that forks children which each create a
+ * VM (a campaign) calls it first so that they inherit the answers. VM_OK, or
+ * VM_ERR_SETUP with one line in `err`; nothing is kept then.
+ */
+enum vm_status vm_kvm_prepare(char *err, size_t errlen);
+
+/*
+ * Opens /dev/kvm (vm_kvm_prepare), creates the VM and its lazily reserved RAM, builds the
  * device tree and reads the boot options back from its /chosen/bootargs, and
  * loads the kernel shim and the vDSO. On failure writes one line naming the
  * call to `err` and returns VM_ERR_SETUP (or VM_ERR_USAGE for bad boot
