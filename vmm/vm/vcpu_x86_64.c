@@ -36,30 +36,29 @@ static uint8_t tss_type_for(const struct kvm_cpuid2 *cpuid)
     return X86_SEG_TYPE_TSS64_BUSY;
 }
 
-static struct kvm_segment user_code(void)
+/* A flat 64-bit code or data segment (SDM Vol. 3A 3.4.5) at privilege `dpl`. */
+static struct kvm_segment flat_segment(uint16_t selector, uint8_t type, unsigned dpl, bool code)
 {
     return (struct kvm_segment){.base = 0,
                                 .limit = SEG_LIMIT_FLAT,
-                                .selector = X86_SEL_UCODE,
-                                .type = X86_SEG_TYPE_CODE_XR_A,
+                                .selector = selector,
+                                .type = type,
                                 .present = 1,
-                                .dpl = 3,
+                                .dpl = (uint8_t)dpl,
                                 .s = 1,
-                                .l = 1,
+                                .l = code,
+                                .db = !code,
                                 .g = 1};
+}
+
+static struct kvm_segment user_code(void)
+{
+    return flat_segment(X86_SEL_UCODE, X86_SEG_TYPE_CODE_XR_A, 3, true);
 }
 
 static struct kvm_segment user_data(void)
 {
-    return (struct kvm_segment){.base = 0,
-                                .limit = SEG_LIMIT_FLAT,
-                                .selector = X86_SEL_UDATA,
-                                .type = X86_SEG_TYPE_DATA_RW_A,
-                                .present = 1,
-                                .dpl = 3,
-                                .s = 1,
-                                .db = 1,
-                                .g = 1};
+    return flat_segment(X86_SEL_UDATA, X86_SEG_TYPE_DATA_RW_A, 3, false);
 }
 
 static void set_long_mode_sregs(struct kvm_sregs *s, const struct process *p, uint8_t tss_type)
@@ -319,20 +318,6 @@ int vcpu_arch_set_report_regs(struct vcpu *v, const zx_thread_state_general_regs
 #define VCPU_RFLAGS_DELIVERY_CLEARS                                                                          \
     (X86_RFLAGS_IF | X86_RFLAGS_TF | X86_RFLAGS_NT | VCPU_RFLAGS_RF | VCPU_RFLAGS_VM)
 
-static struct kvm_segment kernel_segment(uint16_t selector, uint8_t type, bool code)
-{
-    return (struct kvm_segment){.base = 0,
-                                .limit = SEG_LIMIT_FLAT,
-                                .selector = selector,
-                                .type = type,
-                                .present = 1,
-                                .dpl = 0,
-                                .s = 1,
-                                .l = code,
-                                .db = !code,
-                                .g = 1};
-}
-
 /* Whether the process's byte at `va` is the opcode of the vDSO's hypercall. */
 static bool hypercall_opcode_at(struct vcpu *v, uint64_t va)
 {
@@ -375,8 +360,8 @@ static int enter_stub(struct vcpu *v, unsigned vector, const uint64_t user[5], s
     if (!stack)
         return -EFAULT;
     memcpy(stack, frame + skip, bytes);
-    s->cs = kernel_segment(X86_SEL_KCODE, X86_SEG_TYPE_CODE_XR_A, true);
-    s->ss = kernel_segment(X86_SEL_KDATA, X86_SEG_TYPE_DATA_RW_A, false);
+    s->cs = flat_segment(X86_SEL_KCODE, X86_SEG_TYPE_CODE_XR_A, 0, true);
+    s->ss = flat_segment(X86_SEL_KDATA, X86_SEG_TYPE_DATA_RW_A, 0, false);
     s->tr.type = tss_type_for(v->vm->cpuid);
     k->rip = ZXVMM_SHIM_BASE + vector * ZXVMM_SHIM_VECTOR_STRIDE;
     k->rsp = rsp;
