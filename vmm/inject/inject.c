@@ -575,10 +575,7 @@ static int trapped_regs(struct vm *vm, struct vcpu *v, const struct vm_event *ev
         regs->rax = ev->ret;
     if (!in_report(ev))
         return 0;
-    const struct zxvmm_exception_frame *f = NULL;
-    uint64_t off = regs->rsp - PROCESS_KSTACK_BASE;
-    if (regs->rsp >= PROCESS_KSTACK_BASE && off + sizeof(*f) <= PROCESS_KSTACK_SIZE)
-        f = mem_ptr(&vm->ram, gpa(v->proc->kstack_pa.raw + off), sizeof(*f));
+    const struct zxvmm_exception_frame *f = vcpu_report_frame(v, regs->rsp);
     if (!f)
         return -EFAULT;
     regs->rip = ev->kind == VM_EVENT_EXEC ? ev->rip : f->rip;

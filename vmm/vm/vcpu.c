@@ -577,6 +577,14 @@ static void format_report(const struct zxvmm_exception_frame *f, uint64_t cr2, c
         snprintf(line + n, size - (size_t)n, " (error code 0x%llx)", (unsigned long long)f->error_code);
 }
 
+const struct zxvmm_exception_frame *vcpu_report_frame(struct vcpu *v, uint64_t rsp)
+{
+    uint64_t off = rsp - PROCESS_KSTACK_BASE;
+    if (rsp < PROCESS_KSTACK_BASE || off + sizeof(struct zxvmm_exception_frame) > PROCESS_KSTACK_SIZE)
+        return NULL;
+    return mem_ptr(&v->vm->ram, gpa(v->proc->kstack_pa.raw + off), sizeof(struct zxvmm_exception_frame));
+}
+
 /*
  * The shim reported a CPU exception: it goes through the handler chain
  * (debug core); unhandled, the process dies with one report line. Returns
@@ -585,10 +593,7 @@ static void format_report(const struct zxvmm_exception_frame *f, uint64_t cr2, c
 static bool handle_exception(struct vcpu *v)
 {
     const struct kvm_regs *r = &v->run->s.regs.regs;
-    const struct zxvmm_exception_frame *f = NULL;
-    uint64_t off = r->rsp - PROCESS_KSTACK_BASE;
-    if (r->rsp >= PROCESS_KSTACK_BASE && off + sizeof(*f) <= PROCESS_KSTACK_SIZE)
-        f = mem_ptr(&v->vm->ram, gpa(v->proc->kstack_pa.raw + off), sizeof(*f));
+    const struct zxvmm_exception_frame *f = vcpu_report_frame(v, r->rsp);
     if (!f || f->vector >= ZXVMM_SHIM_VECTORS || (f->cs & 3) != 3) {
         /* Not a frame the shim could have built for user code: nothing to resume. */
         report(v, "killed: exception report without a user frame");

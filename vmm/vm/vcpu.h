@@ -99,6 +99,10 @@ int vcpu_arch_read_dr6(struct vcpu *v, uint64_t *dr6);
  */
 int vcpu_arch_set_report_regs(struct vcpu *v, const zx_thread_state_general_regs_t *regs);
 
+/* The frame the shim saved for its report of an exception, at `rsp` on the process's shim stack (the stub's
+ * rsp at the report); NULL when rsp is not there. */
+const struct zxvmm_exception_frame *vcpu_report_frame(struct vcpu *v, uint64_t rsp);
+
 /*
  * The address of the hypercall a vCPU stopped on, given its rip at the exit:
  * rip itself where KVM leaves rip on the instruction until the next entry

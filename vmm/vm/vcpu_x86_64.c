@@ -392,10 +392,7 @@ int vcpu_arch_raise_exception_in_report(struct vcpu *v, unsigned vector, uint64_
         return -errno;
     if (ioctl(v->fd, KVM_GET_SREGS, &s) < 0)
         return -errno;
-    const struct zxvmm_exception_frame *f = NULL;
-    uint64_t off = k.rsp - PROCESS_KSTACK_BASE;
-    if (k.rsp >= PROCESS_KSTACK_BASE && off + sizeof(*f) <= PROCESS_KSTACK_SIZE)
-        f = mem_ptr(&v->vm->ram, gpa(v->proc->kstack_pa.raw + off), sizeof(*f));
+    const struct zxvmm_exception_frame *f = vcpu_report_frame(v, k.rsp);
     if (!f)
         return -EFAULT;
     const uint64_t user[5] = {rip, f->cs, f->rflags, f->rsp, f->ss};
