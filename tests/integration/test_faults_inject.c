@@ -672,6 +672,37 @@ Test(faults_inject, report_counts_classes_and_one_golden_row_across_shards)
     unlink(b);
 }
 
+Test(faults_inject, report_reads_rows_of_any_length_and_refuses_what_it_cannot_read)
+{
+    char a[] = "/tmp/zxvmm-rows-XXXXXX", dir[] = "/tmp/zxvmm-rows-dir-XXXXXX";
+    int fa = mkstemp(a);
+    cr_assert(fa >= 0 && mkdtemp(dir));
+    /* A whole row longer than any line buffer, its class before the padding: counted once, no warning. */
+    dprintf(fa, "{\"run\":0,\"class\":\"sdc\",\"log\":\"");
+    for (int i = 0; i < 100000; i++)
+        dprintf(fa, "x");
+    dprintf(fa, "\"}\n{\"run\":1,\"class\":\"masked\"}\n");
+    close(fa);
+    struct run_result r;
+    harness_zxvmm(&r, "report", a, NULL);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    harness_assert_line(r.out, "sdc                   1   50.0%");
+    harness_assert_line(r.out, "masked                1   50.0%");
+    harness_assert_line(r.out, "total                 2");
+    cr_assert_str_empty(r.err);
+    harness_free(&r);
+    /* A directory opens but cannot be read: an error naming it, no table. */
+    harness_zxvmm(&r, "report", a, dir, NULL);
+    cr_assert_eq(r.status, 2);
+    char want[96];
+    snprintf(want, sizeof(want), "zxvmm: report: cannot read %s: Is a directory", dir);
+    harness_assert_line(r.err, want);
+    cr_assert_str_empty(r.out);
+    harness_free(&r);
+    unlink(a);
+    rmdir(dir);
+}
+
 Test(faults_inject, campaign_usage_errors_name_the_cause)
 {
     struct run_result r;

@@ -739,31 +739,42 @@ static int campaign(const struct cli_options *o)
     return status;
 }
 
-/* report FILE...: the class table of the rows in the files (a golden row counts once, for all of them). */
+/*
+ * report FILE...: the class table of the rows in the files (a golden row counts once, for all of them).
+ * A line that is not a whole row (no known class, or cut off before its newline) is named and skipped;
+ * a file that cannot be read is a usage error, whatever was read of it.
+ */
 static int report(const struct cli_options *o)
 {
     uint64_t counts[CAMPAIGN_CLASSES] = {0};
-    char line[65536];
-    for (int i = 0; i < o->nfiles; i++) {
+    char *line = NULL;
+    size_t cap = 0;
+    int status = 0;
+    for (int i = 0; i < o->nfiles && status == 0; i++) {
         FILE *f = fopen(o->files[i], "r");
-        if (!f) {
-            fprintf(stderr, "zxvmm: report: cannot read %s: %s\n", o->files[i], strerror(errno));
-            return CLI_EXIT_USAGE;
-        }
-        for (unsigned n = 1; fgets(line, sizeof(line), f); n++) {
-            const char *class = strstr(line, "\"class\":\"");
-            int k = class ? campaign_class_index_prefix(class + 9) : -1;
+        ssize_t len;
+        unsigned n = 1;
+        for (; f && (len = getline(&line, &cap, f)) > 0; n++) {
             if (strstr(line, "\"run\":\"golden\""))
                 continue;
-            if (k < 0 || !strchr(line, '\n'))
+            const char *class = strstr(line, "\"class\":\"");
+            int k = class ? campaign_class_index_prefix(class + 9) : -1;
+            if (k < 0 || line[len - 1] != '\n')
                 fprintf(stderr, "zxvmm: report: %s:%u: not a whole result row; skipped\n", o->files[i], n);
             else
                 counts[k]++;
         }
-        fclose(f);
+        if (!f || ferror(f)) {
+            fprintf(stderr, "zxvmm: report: cannot read %s: %s\n", o->files[i], strerror(errno));
+            status = CLI_EXIT_USAGE;
+        }
+        if (f)
+            fclose(f);
     }
-    campaign_print_table(stdout, counts);
-    return 0;
+    free(line);
+    if (status == 0)
+        campaign_print_table(stdout, counts);
+    return status;
 }
 
 int main(int argc, char **argv)
