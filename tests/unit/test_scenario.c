@@ -292,6 +292,16 @@ Test(scenario, a_missing_file_is_refused_with_its_cause)
     cr_assert_str_eq(err, "/nonexistent/s.lua: cannot read: No such file or directory");
 }
 
+Test(scenario, a_directory_is_refused_with_its_cause)
+{
+    char dir[] = "/tmp/zxvmm-scenario-dir-XXXXXX", want[96];
+    cr_assert(mkdtemp(dir));
+    cr_assert_eq(scenario_load(dir, &sc, err, sizeof(err)), -1);
+    snprintf(want, sizeof(want), "%s: cannot read: Is a directory", dir);
+    cr_assert_str_eq(err, want);
+    rmdir(dir);
+}
+
 Test(scenario, systematic_narrowing_is_read)
 {
     expect_ok("return { program = {'dir/victim'}, spawn = {{'helper'}},\n"

@@ -1057,10 +1057,10 @@ int scenario_load(const char *path, struct scenario *out, char *err, size_t errl
     }
     char *text = malloc(SCENARIO_MAX_FILE + 1);
     size_t len = text ? fread(text, 1, SCENARIO_MAX_FILE + 1, f) : 0;
-    bool bad = !text || ferror(f);
+    int e = !text ? ENOMEM : ferror(f) ? errno : 0; /* a directory opens, then its read fails */
     fclose(f);
-    if (bad || len > SCENARIO_MAX_FILE) {
-        snprintf(err, errlen, "%s: cannot read: %s", path, bad ? "read error" : "larger than 1 MiB");
+    if (e || len > SCENARIO_MAX_FILE) {
+        snprintf(err, errlen, "%s: cannot read: %s", path, e ? strerror(e) : "larger than 1 MiB");
         free(text);
         return -1;
     }
