@@ -263,6 +263,27 @@ def fdt_seeds():
     return seeds
 
 
+def packets(*payloads):
+    return b"\n".join(payloads)
+
+
+# Decoded payloads as gdb sends them (fuzz_gdb_stub.c): a session's start, then one command set each.
+GDB_STUB_SEEDS = {
+    "attach": packets(b"qSupported:multiprocess+;swbreak+;hwbreak+;xmlRegisters=i386", b"QStartNoAckMode",
+                      b"qXfer:features:read:target.xml:0,ffb", b"qXfer:threads:read::0,fff", b"qAttached",
+                      b"?", b"Hg0", b"g"),
+    "registers": packets(b"Hg405", b"g", b"p10", b"P10=1000002000000000", b"p39", b"P0=ffffffffffffffff",
+                         b"G" + b"00" * 552, b"T40a"),
+    "memory": packets(b"m20000000,40", b"M20000000,4:01020304", b"X20000010,2:\x7d\x00",
+                      b"m1fffffff,3", b"mffffffffffffffff,10", b"M20000ffe,4:aabbccdd"),
+    "breakpoints_and_resume": packets(b"Z0,20000000,1", b"vCont?", b"vCont;s:405;c", b"c", b"s",
+                                      b"z0,20000000,1", b"C0b", b"S05", b"vCont;C0b:402;c"),
+    "monitor_detach": packets(b"qRcmd," + "processes".encode().hex().encode(), b"qfThreadInfo",
+                              b"qsThreadInfo", b"qC", b"D", b"m20000000,1"),
+    "kill": packets(b"vKill;1", b"g"),
+}
+
+
 def write_dir(root, name, seeds):
     out = os.path.join(root, name)
     os.makedirs(out, exist_ok=True)
@@ -276,6 +297,7 @@ def main():
     write_dir(root, "syscalls", {n: bytes([FLAGS.get(n, 0)]) + b"".join(c) for n, c in SEEDS.items()})
     write_dir(root, "elf", elf_seeds())
     write_dir(root, "cli", CLI_SEEDS)
+    write_dir(root, "gdb_stub", GDB_STUB_SEEDS)
     write_dir(root, "options", OPTIONS_SEEDS)
     write_dir(root, "fdt", fdt_seeds())
 

@@ -22,6 +22,7 @@ static struct fake {
     struct gdb_action actions[8];
     size_t nactions;
     bool killed, detached;
+    unsigned mem_calls; /* read_mem and write_mem calls */
 } fake;
 
 static size_t f_threads(void *ctx, struct gdb_thread_entry *out, size_t max)
@@ -56,6 +57,7 @@ static size_t f_read(void *ctx, uint64_t koid, uint64_t addr, uint8_t *buf, size
 {
     (void)ctx;
     (void)koid;
+    fake.mem_calls++;
     if (addr < FAKE_MEM_BASE || addr >= FAKE_MEM_BASE + FAKE_MEM_SIZE)
         return 0;
     size_t n = FAKE_MEM_BASE + FAKE_MEM_SIZE - addr < len ? FAKE_MEM_BASE + FAKE_MEM_SIZE - addr : len;
@@ -67,6 +69,7 @@ static size_t f_write(void *ctx, uint64_t koid, uint64_t addr, const uint8_t *bu
 {
     (void)ctx;
     (void)koid;
+    fake.mem_calls++;
     if (addr < FAKE_MEM_BASE || addr + len > FAKE_MEM_BASE + FAKE_MEM_SIZE)
         return 0;
     memcpy(fake.mem + (addr - FAKE_MEM_BASE), buf, len);
@@ -342,6 +345,21 @@ Test(gdb_stub, m_partial_and_unreadable)
     cr_assert_eq(text[0], 'E');
     cmd("m,4");
     cr_assert_eq(text[0], 'E');
+}
+
+Test(gdb_stub, memory_ranges_past_the_top_of_the_address_space_are_faults)
+{
+    const char *past[] = {"mfffffffffffffff0,20", "Mfffffffffffffffe,4:01020304", "Xffffffffffffffff,2:ab"};
+    for (size_t i = 0; i < sizeof(past) / sizeof(past[0]); i++) {
+        cmd(past[i]);
+        cr_assert_str_eq(text, "E14", "%s", past[i]);
+    }
+    cr_assert_eq(fake.mem_calls, 0, "the target was asked for a range that wraps");
+    cmd("mffffffffffffffff,1"); /* ends exactly at 2^64: asked, and unreadable here */
+    cr_assert_str_eq(text, "E14");
+    cr_assert_eq(fake.mem_calls, 1);
+    cmd("M1000,8000000000000000:");
+    cr_assert_str_eq(text, "E22", "a length no packet can carry");
 }
 
 Test(gdb_stub, M_writes_hex)

@@ -383,6 +383,12 @@ static int parse_addr_len(const char **arg, char end, uint64_t *addr, uint64_t *
     return 0;
 }
 
+/* Whether [addr, addr + len) runs past the top of the address space: no memory is there. */
+static bool range_wraps(uint64_t addr, uint64_t len)
+{
+    return len > 0 && addr + (len - 1) < addr;
+}
+
 static void handle_m(struct gdb_session *s, const char *arg, struct gdb_reply *r)
 {
     uint64_t addr, len;
@@ -393,6 +399,10 @@ static void handle_m(struct gdb_session *s, const char *arg, struct gdb_reply *r
     }
     if (len > sizeof(buf))
         len = sizeof(buf);
+    if (range_wraps(addr, len)) {
+        reply_str(r, ERR_FAULT);
+        return;
+    }
     size_t n = len ? s->target->read_mem(s->target->ctx, g_thread(s), addr, buf, len) : 0;
     if (n == 0 && len > 0) {
         reply_str(r, ERR_FAULT);
@@ -413,6 +423,10 @@ static void handle_write(struct gdb_session *s, const char *arg, const uint8_t *
     }
     size_t avail = (size_t)(end - (const uint8_t *)arg);
     const uint8_t *data = (const uint8_t *)arg;
+    if (len > sizeof(buf)) { /* more than a packet carries: never matches its data */
+        reply_str(r, ERR_ARGS);
+        return;
+    }
     if (!binary) {
         if (avail != 2 * len || gdb_hex_decode(arg, len, buf) != 0) {
             reply_str(r, ERR_ARGS);
@@ -421,6 +435,10 @@ static void handle_write(struct gdb_session *s, const char *arg, const uint8_t *
         data = buf;
     } else if (avail != len) {
         reply_str(r, ERR_ARGS);
+        return;
+    }
+    if (range_wraps(addr, len)) {
+        reply_str(r, ERR_FAULT);
         return;
     }
     if (len > 0 && s->target->write_mem(s->target->ctx, g_thread(s), addr, data, len) != len) {
