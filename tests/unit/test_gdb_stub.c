@@ -3,7 +3,11 @@
 #include <criterion/criterion.h>
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
 
 #include "cli/cli.h"
 #include "gdb/server.h"
@@ -579,6 +583,59 @@ Test(gdb_address, malformed_addresses_are_usage_errors)
     struct gdb_address a;
     char err[256];
     cr_assert_eq(gdb_parse_address(longpath, &a, err, sizeof(err)), -EINVAL);
+}
+
+/* A unix socket bound at `path`, listening or not; returns its descriptor. */
+static int bound_socket(const char *path, bool listening)
+{
+    int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+    struct sockaddr_un sa = {.sun_family = AF_UNIX};
+    snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
+    cr_assert(fd >= 0 && bind(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0);
+    cr_assert(!listening || listen(fd, 1) == 0);
+    return fd;
+}
+
+Test(gdb_address, a_unix_path_holding_a_dead_socket_is_replaced_and_anything_else_refused)
+{
+    char dir[] = "/tmp/zxvmm-gdb-XXXXXX", path[64], want[256], err[256];
+    cr_assert(mkdtemp(dir));
+    snprintf(path, sizeof(path), "%s/g.sock", dir);
+    struct gdb_address a = {.kind = GDB_ADDR_UNIX};
+    snprintf(a.path, sizeof(a.path), "%s", path);
+    struct gdb_server *srv = NULL;
+
+    /* Left by a zxvmm that was killed: bound, nobody listening any more. */
+    close(bound_socket(path, false));
+    cr_assert_eq(gdb_server_open(&a, &srv, err, sizeof(err)), 0, "%s", err);
+    gdb_server_finish(srv, VM_MAIN_EXITED, 0);
+    cr_assert_eq(access(path, F_OK), -1, "the socket is removed at the end");
+
+    /* Another program listening there: refused, its socket left alone. */
+    int live = bound_socket(path, true);
+    cr_assert_eq(gdb_server_open(&a, &srv, err, sizeof(err)), -EADDRINUSE);
+    snprintf(want, sizeof(want), "--gdb unix:%s: another program is listening on this socket", path);
+    cr_assert_str_eq(err, want);
+    cr_assert_eq(access(path, F_OK), 0);
+    close(live);
+    unlink(path);
+
+    /* A file that is not a socket: refused and kept as it was. */
+    FILE *f = fopen(path, "w");
+    cr_assert(f && fputs("precious", f) >= 0 && fclose(f) == 0);
+    cr_assert_eq(gdb_server_open(&a, &srv, err, sizeof(err)), -EADDRINUSE);
+    snprintf(
+        want, sizeof(want),
+        "--gdb unix:%s: the path exists and is not a socket (zxvmm replaces only a socket nobody listens on)",
+        path);
+    cr_assert_str_eq(err, want);
+    char back[16] = "";
+    f = fopen(path, "r");
+    cr_assert(f && fgets(back, sizeof(back), f));
+    fclose(f);
+    cr_assert_str_eq(back, "precious");
+    unlink(path);
+    rmdir(dir);
 }
 
 Test(gdb_address, cli_takes_gdb_for_run)

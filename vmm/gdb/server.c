@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -112,6 +113,32 @@ static int listen_tcp(const struct gdb_address *a, char *err, size_t errlen)
     return fd;
 }
 
+/*
+ * What is at a unix socket path that bind found in use: 0 for a socket
+ * nobody listens on (left by a zxvmm that was killed), which may be
+ * replaced; otherwise -EADDRINUSE with one line in `err`.
+ */
+static int check_stale_socket(const struct sockaddr_un *sa, char *err, size_t errlen)
+{
+    struct stat st;
+    if (lstat(sa->sun_path, &st) != 0 || !S_ISSOCK(st.st_mode)) {
+        snprintf(err, errlen,
+                 "--gdb unix:%s: the path exists and is not a socket (zxvmm replaces only a socket "
+                 "nobody listens on)",
+                 sa->sun_path);
+        return -EADDRINUSE;
+    }
+    int probe = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    int rc = probe < 0 ? -errno : connect(probe, (const struct sockaddr *)sa, sizeof(*sa)) == 0 ? 0 : -errno;
+    if (probe >= 0)
+        close(probe);
+    if (rc == -ECONNREFUSED)
+        return 0;
+    snprintf(err, errlen, "--gdb unix:%s: %s", sa->sun_path,
+             rc == 0 ? "another program is listening on this socket" : strerror(-rc));
+    return -EADDRINUSE;
+}
+
 static int listen_unix(const struct gdb_address *a, char *err, size_t errlen)
 {
     int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -121,8 +148,16 @@ static int listen_unix(const struct gdb_address *a, char *err, size_t errlen)
     }
     struct sockaddr_un sa = {.sun_family = AF_UNIX};
     memcpy(sa.sun_path, a->path, strlen(a->path) + 1);
-    if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0 || listen(fd, 1) != 0) {
-        int e = errno;
+    int rc = bind(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0 ? 0 : -errno;
+    if (rc == -EADDRINUSE) {
+        if ((rc = check_stale_socket(&sa, err, errlen)) != 0) {
+            close(fd);
+            return rc;
+        }
+        rc = unlink(sa.sun_path) == 0 && bind(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0 ? 0 : -errno;
+    }
+    if (rc != 0 || listen(fd, 1) != 0) {
+        int e = rc ? -rc : errno;
         snprintf(err, errlen, "--gdb unix:%s: bind: %s", a->path, strerror(e));
         close(fd);
         return -e;

@@ -25,9 +25,11 @@ int gdb_parse_address(const char *spec, struct gdb_address *out, char *err, size
 struct gdb_server;
 
 /*
- * Opens the listening socket (a unix path must not exist yet) and prints
- * "zxvmm: gdb: listening on ..." on stderr. Returns 0, or -errno with one
- * line in `err` naming the call.
+ * Opens the listening socket and prints "zxvmm: gdb: listening on ..." on
+ * stderr. A unix path may be a socket nobody listens on (left by a zxvmm
+ * that was killed): it is replaced. Anything else there is refused with
+ * -EADDRINUSE: a live socket, or a path that is not a socket. Returns 0, or
+ * -errno with one line in `err` naming the call or the cause.
  */
 int gdb_server_open(const struct gdb_address *addr, struct gdb_server **out, char *err, size_t errlen);
 
