@@ -55,13 +55,24 @@ static void raise_kind(const char *kind)
         __asm__ volatile("int3; nop; nop");
     else if (strcmp(kind, "fpu") == 0) {
         uint64_t out = 0;
-        __asm__ volatile("movq %1, %%xmm3\n"
+        uint32_t mxcsr_before = 0, mxcsr_after = 0;
+        __asm__ volatile("stmxcsr %1\n"
+                         "movq %3, %%xmm3\n"
                          "int3\n" /* the debugger reads xmm3 and writes another value */
-                         "movq %%xmm3, %0"
-                         : "=r"(out)
+                         "movq %%xmm3, %0\n"
+                         "stmxcsr %2"
+                         : "=r"(out), "=m"(mxcsr_before), "=m"(mxcsr_after)
                          : "r"(0x1122334455667788ULL)
                          : "xmm3");
         printf("xmm3_after=0x%llx\n", (unsigned long long)out);
+        printf("victim_mxcsr before=0x%x after=0x%x\n", mxcsr_before, mxcsr_after);
+        /* Inexact, so it traps (#XM) unless MXCSR masks that; its last bit shows the rounding mode the
+         * debugger set: 0x...55 to nearest, 0x...56 upward. */
+        volatile double third = 1.0;
+        third /= 3.0;
+        uint64_t bits;
+        memcpy(&bits, (const void *)&third, sizeof(bits));
+        printf("third_low_byte=0x%x\n", (unsigned)(bits & 0xff));
     } else if (strcmp(kind, "hw") == 0) {
         __asm__ volatile("int3"); /* the debugger arms DR0 and DR1 here */
         hw_target();
@@ -740,7 +751,10 @@ static int suspend_hold(void)
     return 0;
 }
 
-/* fpu: reads the victim's x87 and vector state at a breakpoint and writes xmm3. */
+#define MXCSR_ROUND_UP 0x4000 /* RC = 10b: round toward +infinity */
+
+/* fpu: reads the victim's x87 and vector state at a breakpoint, writes xmm3 and sets MXCSR's rounding upward.
+ */
 static int fpu(void)
 {
     zx_handle_t proc = sibling(), ch, exc, thread;
@@ -761,7 +775,7 @@ static int fpu(void)
     v.mxcsr = 0xffff0000u;
     guest_put_status("write_bad_mxcsr",
                      zx_thread_write_state(thread, ZX_THREAD_STATE_VECTOR_REGS, &v, sizeof(v)));
-    v.mxcsr = good;
+    v.mxcsr = good | MXCSR_ROUND_UP;
     guest_put_status("write_vector",
                      zx_thread_write_state(thread, ZX_THREAD_STATE_VECTOR_REGS, &v, sizeof(v)));
     guest_put_status("write_fp", zx_thread_write_state(thread, ZX_THREAD_STATE_FP_REGS, &f, sizeof(f)));

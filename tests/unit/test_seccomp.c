@@ -183,8 +183,8 @@ static int common_calls(void)
 static int vcpu_calls(void)
 {
     const unsigned long requests[] = {KVM_RUN,       KVM_GET_REGS,      KVM_SET_REGS,
-                                      KVM_GET_SREGS, KVM_SET_SREGS,     KVM_GET_FPU,
-                                      KVM_SET_FPU,   KVM_GET_DEBUGREGS, KVM_SET_DEBUGREGS};
+                                      KVM_GET_SREGS, KVM_SET_SREGS,     KVM_GET_XSAVE,
+                                      KVM_SET_XSAVE, KVM_GET_DEBUGREGS, KVM_SET_DEBUGREGS};
     char arg[4096] = {0};
     for (size_t i = 0; i < sizeof(requests) / sizeof(requests[0]); i++)
         if (syscall(SYS_ioctl, fds.vcpu, requests[i], arg) != -1 || errno != ENOTTY)

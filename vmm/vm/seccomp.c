@@ -38,8 +38,8 @@ static __thread int seccomp_role = -1;
 /* The KVM ioctls a vCPU thread makes after set-up: the run loop, exception reports and the debug core's
  * register access (vcpu_x86_64.c). KVM_SET_CPUID2 and KVM_SET_MSRS are set-up only. */
 static const unsigned long seccomp_vcpu_ioctls[] = {
-    KVM_RUN,     KVM_GET_REGS, KVM_SET_REGS,      KVM_GET_SREGS,     KVM_SET_SREGS,
-    KVM_GET_FPU, KVM_SET_FPU,  KVM_GET_DEBUGREGS, KVM_SET_DEBUGREGS,
+    KVM_RUN,       KVM_GET_REGS,  KVM_SET_REGS,      KVM_GET_SREGS,     KVM_SET_SREGS,
+    KVM_GET_XSAVE, KVM_SET_XSAVE, KVM_GET_DEBUGREGS, KVM_SET_DEBUGREGS,
 };
 
 /* Calls every thread makes with any arguments: locks and condition variables, time, its own exit, the

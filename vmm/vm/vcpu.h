@@ -81,10 +81,10 @@ int vcpu_arch_resume(struct vcpu *v, const zx_thread_state_general_regs_t *regs)
 /* Loads DR0-DR3 and DR7 (KVM_SET_DEBUGREGS), DR6 reset; the vCPU is stopped. Returns 0 or -errno. */
 int vcpu_arch_load_debug_regs(struct vcpu *v, const zx_thread_state_debug_regs_t *dr);
 
-/* The x87 state and XMM0-15/MXCSR of the stopped vCPU (KVM_GET_FPU). Returns 0 or -errno. */
+/* The x87 state and XMM0-15/MXCSR of the stopped vCPU (KVM_GET_XSAVE). Returns 0 or -errno. */
 int vcpu_arch_capture_fpu(struct vcpu *v, zx_thread_state_fp_regs_t *fp, zx_thread_state_vector_regs_t *vec);
 
-/* Loads them back (KVM_SET_FPU); MXCSR already checked. Returns 0 or -errno. */
+/* Loads them back (KVM_GET_XSAVE, then KVM_SET_XSAVE); MXCSR already checked. Returns 0 or -errno. */
 int vcpu_arch_load_fpu(struct vcpu *v, const zx_thread_state_fp_regs_t *fp,
                        const zx_thread_state_vector_regs_t *vec);
 

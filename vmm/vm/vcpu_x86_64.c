@@ -253,42 +253,79 @@ int vcpu_arch_read_dr6(struct vcpu *v, uint64_t *dr6)
     return 0;
 }
 
+/*
+ * The x87 and SSE state travel in the legacy (FXSAVE) region of KVM's XSAVE
+ * image, not through KVM_GET_FPU/KVM_SET_FPU: those leave MXCSR out (they
+ * read it as 0 and never load it), so a debugger saw 0 and its write-back
+ * was dropped. Offsets: Intel SDM Vol. 1 §10.5.1, Table 10-2; the XSAVE
+ * header's XSTATE_BV at byte 512 (§13.4.2).
+ */
+#define XSAVE_FCW         0
+#define XSAVE_FSW         2
+#define XSAVE_FTW         4 /* the abridged tag byte, as FXSAVE keeps it */
+#define XSAVE_FOP         6
+#define XSAVE_FIP         8
+#define XSAVE_FDP         16
+#define XSAVE_MXCSR       24
+#define XSAVE_ST          32
+#define XSAVE_XMM         160
+#define XSAVE_XSTATE_BV   512
+#define XSTATE_BV_X87_SSE 0x3ULL /* components 0 (x87) and 1 (SSE, with MXCSR) */
+
+static void xsave_get(const struct kvm_xsave *x, size_t off, void *out, size_t len)
+{
+    memcpy(out, (const uint8_t *)x->region + off, len);
+}
+
+static void xsave_put(struct kvm_xsave *x, size_t off, const void *in, size_t len)
+{
+    memcpy((uint8_t *)x->region + off, in, len);
+}
+
 int vcpu_arch_capture_fpu(struct vcpu *v, zx_thread_state_fp_regs_t *fp, zx_thread_state_vector_regs_t *vec)
 {
-    struct kvm_fpu k;
-    if (ioctl(v->fd, KVM_GET_FPU, &k) < 0)
+    struct kvm_xsave x;
+    if (ioctl(v->fd, KVM_GET_XSAVE, &x) < 0)
         return -errno;
+    uint8_t ftw;
     memset(fp, 0, sizeof(*fp));
-    fp->fcw = k.fcw;
-    fp->fsw = k.fsw;
-    fp->ftw = k.ftwx;
-    fp->fop = k.last_opcode;
-    fp->fip = k.last_ip;
-    fp->fdp = k.last_dp;
-    memcpy(fp->st, k.fpr, sizeof(fp->st));
+    xsave_get(&x, XSAVE_FCW, &fp->fcw, sizeof(fp->fcw));
+    xsave_get(&x, XSAVE_FSW, &fp->fsw, sizeof(fp->fsw));
+    xsave_get(&x, XSAVE_FTW, &ftw, sizeof(ftw));
+    fp->ftw = ftw;
+    xsave_get(&x, XSAVE_FOP, &fp->fop, sizeof(fp->fop));
+    xsave_get(&x, XSAVE_FIP, &fp->fip, sizeof(fp->fip));
+    xsave_get(&x, XSAVE_FDP, &fp->fdp, sizeof(fp->fdp));
+    xsave_get(&x, XSAVE_ST, fp->st, sizeof(fp->st));
     memset(vec, 0, sizeof(*vec));
     for (unsigned i = 0; i < X86_XMM_REGS; i++)
-        memcpy(vec->zmm[i].v, k.xmm[i], sizeof(k.xmm[i]));
-    vec->mxcsr = k.mxcsr;
+        xsave_get(&x, XSAVE_XMM + 16 * i, vec->zmm[i].v, 16);
+    xsave_get(&x, XSAVE_MXCSR, &vec->mxcsr, sizeof(vec->mxcsr));
     return 0;
 }
 
 int vcpu_arch_load_fpu(struct vcpu *v, const zx_thread_state_fp_regs_t *fp,
                        const zx_thread_state_vector_regs_t *vec)
 {
-    struct kvm_fpu k;
-    memset(&k, 0, sizeof(k));
-    k.fcw = fp->fcw;
-    k.fsw = fp->fsw;
-    k.ftwx = fp->ftw;
-    k.last_opcode = fp->fop;
-    k.last_ip = fp->fip;
-    k.last_dp = fp->fdp;
-    memcpy(k.fpr, fp->st, sizeof(k.fpr));
+    struct kvm_xsave x; /* the other components (AVX, ...) stay as they are */
+    if (ioctl(v->fd, KVM_GET_XSAVE, &x) < 0)
+        return -errno;
+    uint8_t ftw = (uint8_t)fp->ftw;
+    xsave_put(&x, XSAVE_FCW, &fp->fcw, sizeof(fp->fcw));
+    xsave_put(&x, XSAVE_FSW, &fp->fsw, sizeof(fp->fsw));
+    xsave_put(&x, XSAVE_FTW, &ftw, sizeof(ftw));
+    xsave_put(&x, XSAVE_FOP, &fp->fop, sizeof(fp->fop));
+    xsave_put(&x, XSAVE_FIP, &fp->fip, sizeof(fp->fip));
+    xsave_put(&x, XSAVE_FDP, &fp->fdp, sizeof(fp->fdp));
+    xsave_put(&x, XSAVE_ST, fp->st, sizeof(fp->st));
     for (unsigned i = 0; i < X86_XMM_REGS; i++)
-        memcpy(k.xmm[i], vec->zmm[i].v, sizeof(k.xmm[i]));
-    k.mxcsr = vec->mxcsr;
-    return ioctl(v->fd, KVM_SET_FPU, &k) < 0 ? -errno : 0;
+        xsave_put(&x, XSAVE_XMM + 16 * i, vec->zmm[i].v, 16);
+    xsave_put(&x, XSAVE_MXCSR, &vec->mxcsr, sizeof(vec->mxcsr));
+    uint64_t bv;
+    xsave_get(&x, XSAVE_XSTATE_BV, &bv, sizeof(bv));
+    bv |= XSTATE_BV_X87_SSE; /* components marked in their initial state would not be loaded */
+    xsave_put(&x, XSAVE_XSTATE_BV, &bv, sizeof(bv));
+    return ioctl(v->fd, KVM_SET_XSAVE, &x) < 0 ? -errno : 0;
 }
 
 int vcpu_arch_set_report_regs(struct vcpu *v, const zx_thread_state_general_regs_t *regs)
