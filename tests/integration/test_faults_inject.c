@@ -1,8 +1,10 @@
 /* test_faults_inject.c: --trace rows from real runs, and the CLI's refusals (docs/faults.md). */
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "faults_support.h"
@@ -956,6 +958,74 @@ Test(faults_inject, resume_runs_only_the_missing_rows_and_redoes_a_cut_last_line
     harness_free(&r);
     char *again = slurp(part);
     cr_assert_str_eq(again, after);
+    free_kept();
+    unlink(all);
+    unlink(part);
+}
+
+Test(faults_inject, a_row_that_cannot_be_written_stops_the_campaign_and_resume_completes_it)
+{
+    REQUIRE_KVM();
+    const char *path = scenario(CAMPAIGN_SCENARIO);
+    char all[64], part[64];
+    faults_temp_path(all, sizeof(all), ".jsonl");
+    faults_temp_path(part, sizeof(part), ".jsonl");
+    struct run_result r;
+    CAMPAIGN(&r, path, "21", "6", all);
+    harness_free(&r);
+    char *whole = slurp(all);
+    /* The file may not grow past the middle of run 2's row (as a full disk would stop it); zxvmm inherits
+     * the limit, and SIGXFSZ ignored, so its write fails with EFBIG instead of killing it. */
+    size_t limit = (size_t)(line_at(whole, 3) - whole) + 100;
+    cr_assert_lt(limit, (size_t)(line_at(whole, 4) - whole));
+    struct rlimit before, fsize;
+    cr_assert_eq(getrlimit(RLIMIT_FSIZE, &before), 0);
+    fsize = (struct rlimit){limit, before.rlim_max};
+    cr_assert_eq(setrlimit(RLIMIT_FSIZE, &fsize), 0);
+    signal(SIGXFSZ, SIG_IGN);
+    harness_zxvmm(&r, "campaign", path, "--seed", "21", "--runs", "6", "--out", part, NULL);
+    cr_assert_eq(r.status, 125, "stderr:\n%s", r.err);
+    char want[256];
+    snprintf(
+        want, sizeof(want),
+        "zxvmm: --out %s: writing a row failed: File too large; the campaign stopped (its whole rows are "
+        "kept: --resume goes on from them once the file can be written)",
+        part);
+    harness_assert_line(r.err, want);
+    cr_assert_null(strstr(r.err, "total "), "no class table for a campaign that stopped:\n%s", r.err);
+    harness_free(&r);
+    /* Whole rows up to the one that failed, which is cut off at the limit (durations aside, as in `whole`).
+     */
+    char *cut = slurp(part);
+    cr_assert_eq(strlen(cut), limit, "the file stopped at the limit");
+    char *cut_rows = keep(strndup(cut, (size_t)(line_at(cut, 3) - cut)));
+    char *whole_rows = keep(strndup(whole, (size_t)(line_at(whole, 3) - whole)));
+    cr_assert_str_eq(keep(faults_without_durations(cut_rows)), keep(faults_without_durations(whole_rows)));
+    cr_assert_null(strchr(line_at(cut, 3), '\n'), "nothing after the cut row:\n%s", cut);
+    /* A replayed run's row likewise: the run is made, its row's failure named, exit 125. */
+    char one[64];
+    faults_temp_path(one, sizeof(one), ".jsonl");
+    fsize.rlim_cur = 100;
+    cr_assert_eq(setrlimit(RLIMIT_FSIZE, &fsize), 0);
+    harness_zxvmm(&r, "campaign", path, "--seed", "21", "--replay", "1", "--out", one, NULL);
+    cr_assert_eq(r.status, 125, "stderr:\n%s", r.err);
+    snprintf(want, sizeof(want), "zxvmm: --out %s: writing the row failed: File too large", one);
+    harness_assert_line(r.err, want);
+    harness_free(&r);
+    unlink(one);
+    /* Room again: --resume keeps the whole rows, drops the cut one and runs the rest. */
+    cr_assert_eq(setrlimit(RLIMIT_FSIZE, &before), 0);
+    harness_zxvmm(&r, "campaign", path, "--runs", "6", "--resume", "--out", part, NULL);
+    cr_assert_eq(r.status, 0, "stderr:\n%s", r.err);
+    snprintf(
+        want, sizeof(want),
+        "zxvmm: --resume %s: 2 of this shard's runs already there; a last line cut off mid-row was dropped",
+        part);
+    harness_assert_line(r.err, want);
+    harness_free(&r);
+    char *after = slurp(part);
+    cr_assert_str_eq(merged_rows(after), merged_rows(whole));
+    cr_assert_str_eq(keep(faults_without_durations(after)), keep(faults_without_durations(whole)));
     free_kept();
     unlink(all);
     unlink(part);

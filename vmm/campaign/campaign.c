@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -65,9 +66,9 @@ static void write_faults(FILE *f, const struct campaign_run *r)
     fputs("],", f);
 }
 
-void campaign_write_row(FILE *f, const char *name, const struct scenario *sc, uint64_t campaign_seed,
-                        int64_t index, const struct campaign_run *r, const char *class, double ms,
-                        const struct systematic_run *sys)
+int campaign_write_row(FILE *f, const char *name, const struct scenario *sc, uint64_t campaign_seed,
+                       int64_t index, const struct campaign_run *r, const char *class, double ms,
+                       const struct systematic_run *sys)
 {
     char sha[65];
     sha256_hex(r->out, r->out_len, sha);
@@ -100,15 +101,17 @@ void campaign_write_row(FILE *f, const char *name, const struct scenario *sc, ui
             "\"duration_ms\":%.1f,\"zxvmm\":\"%s\"}\n",
             campaign_end_name(r), class, sha, index >= 0 && scenario_timed(sc) ? "false" : "true", ms,
             ZXVMM_VERSION);
-    fflush(f);
+    if (fflush(f) != 0)
+        return -errno;
+    return ferror(f) ? -EIO : 0;
 }
 
-static void write_row(const struct campaign_config *c, int64_t index, const struct campaign_run *r,
-                      const char *class, double ms)
+static int write_row(const struct campaign_config *c, int64_t index, const struct campaign_run *r,
+                     const char *class, double ms)
 {
     const struct systematic_run *sys =
         c->space && index >= 0 && (uint64_t)index < c->space->n ? &c->space->runs[index] : NULL;
-    campaign_write_row(c->out, c->name, c->scenario, c->seed, index, r, class, ms, sys);
+    return campaign_write_row(c->out, c->name, c->scenario, c->seed, index, r, class, ms, sys);
 }
 
 static double ms_since(uint64_t start_ns)
@@ -166,19 +169,26 @@ static int start_run(const struct campaign_config *c, struct slot *s, uint64_t p
     return rc;
 }
 
-/* Writes the rows of finished runs from s->next_write on, in index order. */
-static void flush_rows(const struct campaign_config *c, const struct campaign_run *golden, struct schedule *s,
-                       uint64_t counts[CAMPAIGN_CLASSES])
+/*
+ * Writes the rows of finished runs from s->next_write on, in index order;
+ * 0, or -errno of the first row that could not be written (a row counts
+ * only once written, and none is written after it).
+ */
+static int flush_rows(const struct campaign_config *c, const struct campaign_run *golden, struct schedule *s,
+                      uint64_t counts[CAMPAIGN_CLASSES])
 {
-    while (s->next_write < s->n && s->p[s->next_write].done) {
+    int rc = 0;
+    while (rc == 0 && s->next_write < s->n && s->p[s->next_write].done) {
         struct campaign_run *r = &s->p[s->next_write].run;
         const char *class = campaign_class_of(c->scenario, golden, r, campaign_class_names, CAMPAIGN_CLASSES);
-        counts[campaign_class_index(class)]++;
-        write_row(c, (int64_t)s->list[s->next_write], r, class, s->p[s->next_write].ms);
+        rc = write_row(c, (int64_t)s->list[s->next_write], r, class, s->p[s->next_write].ms);
+        if (rc == 0)
+            counts[campaign_class_index(class)]++;
         campaign_run_free(r);
         s->next_write++;
         draw_progress(c, s, counts);
     }
+    return rc;
 }
 
 /* Starts selected runs in the free slots; a run that cannot start is done at once (its row: vmm_error). */
@@ -215,8 +225,23 @@ static void reap_one(const struct campaign_config *c, struct slot *slots, struct
         }
 }
 
-int campaign_run(const struct campaign_config *c, uint64_t counts[CAMPAIGN_CLASSES])
+/* After a row could not be written: the runs in flight are killed and reaped, the finished ones freed. */
+static void abandon_runs(const struct campaign_config *c, struct slot *slots, struct schedule *s,
+                         uint64_t busy)
 {
+    for (unsigned j = 0; j < c->jobs; j++)
+        if (slots[j].busy)
+            kill(slots[j].child.pid, SIGKILL);
+    while (busy)
+        reap_one(c, slots, s, &busy);
+    for (uint64_t pos = s->next_write; pos < s->n; pos++)
+        if (s->p[pos].done)
+            campaign_run_free(&s->p[pos].run);
+}
+
+int campaign_run(const struct campaign_config *c, uint64_t counts[CAMPAIGN_CLASSES], int *row_error)
+{
+    *row_error = 0;
     struct campaign_run golden = {0}; /* stays empty when c->golden gives it */
     uint64_t start = syscall_host_now_ns();
     int rc = c->golden ? 0 : campaign_fork_run(c->body, c->arg, true, true, 0, &golden);
@@ -227,8 +252,11 @@ int campaign_run(const struct campaign_config *c, uint64_t counts[CAMPAIGN_CLASS
         campaign_run_free(&golden);
         return -ECHILD;
     }
-    if (!c->golden_written)
-        write_row(c, -1, g, "golden", c->golden ? c->golden_ms : ms_since(start));
+    if (!c->golden_written &&
+        (*row_error = write_row(c, -1, g, "golden", c->golden ? c->golden_ms : ms_since(start)))) {
+        campaign_run_free(&golden);
+        return 0;
+    }
     struct schedule s = {.start_ns = syscall_host_now_ns()};
     int64_t n = campaign_select(c->runs, &c->shard, c->done, &s.list);
     s.n = n > 0 ? (uint64_t)n : 0;
@@ -242,12 +270,14 @@ int campaign_run(const struct campaign_config *c, uint64_t counts[CAMPAIGN_CLASS
     }
     uint64_t busy = 0;
     draw_progress(c, &s, counts);
-    while (s.next_write < s.n) {
+    while (s.next_write < s.n && *row_error == 0) {
         busy += fill_slots(c, slots, &s);
         if (busy)
             reap_one(c, slots, &s, &busy);
-        flush_rows(c, g, &s, counts);
+        *row_error = flush_rows(c, g, &s, counts);
     }
+    if (*row_error)
+        abandon_runs(c, slots, &s, busy);
     if (c->progress) {
         fputs("\r\033[K", stderr); /* the progress line is cleared before the table */
         fflush(stderr);

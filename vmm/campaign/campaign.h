@@ -48,20 +48,25 @@ struct campaign_config {
  * c->golden gives it), then the runs of
  * 0 .. runs-1 in c->shard and not c->done, up to `jobs` at once, one row each
  * written in index order; one run's failure is its row (vmm_error), never the
- * campaign's end. Adds each class to `counts` (campaign_class_names order).
- * Returns 0, or -errno when the golden run could not be made or failed.
+ * campaign's end. Adds each written row's class to `counts`
+ * (campaign_class_names order). A row that cannot be written ends the
+ * campaign: *row_error gets its -errno, the runs in flight are killed and no
+ * later row is written, so the file holds whole rows up to that one (which
+ * may be cut off, as --resume expects). Returns 0 (with *row_error 0 or not),
+ * or -errno when the golden run could not be made or failed.
  */
-int campaign_run(const struct campaign_config *c, uint64_t counts[CAMPAIGN_CLASSES]);
+int campaign_run(const struct campaign_config *c, uint64_t counts[CAMPAIGN_CLASSES], int *row_error);
 
 /*
  * Writes run `index`'s row (docs/faults.md; index -1 is the golden run) to
  * `f` and flushes it: the same bytes for a campaign's run and its --replay,
  * duration_ms aside. `sys` (NULL for a sampled campaign and the golden row)
- * adds the run's "systematic" field.
+ * adds the run's "systematic" field. Returns 0, or -errno when the row could
+ * not be written whole (EIO when the stream had failed before).
  */
-void campaign_write_row(FILE *f, const char *name, const struct scenario *sc, uint64_t campaign_seed,
-                        int64_t index, const struct campaign_run *r, const char *class, double ms,
-                        const struct systematic_run *sys);
+int campaign_write_row(FILE *f, const char *name, const struct scenario *sc, uint64_t campaign_seed,
+                       int64_t index, const struct campaign_run *r, const char *class, double ms,
+                       const struct systematic_run *sys);
 
 /* The index of class `name` in campaign_class_names, or -1. */
 int campaign_class_index(const char *name);

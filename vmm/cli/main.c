@@ -380,6 +380,7 @@ struct replay_row {
     uint64_t campaign_seed;
     uint64_t index;
     const struct systematic_run *sys; /* --systematic: the run's fail (NULL otherwise) */
+    const char *path;                 /* --out, for a message */
 };
 
 /*
@@ -419,11 +420,15 @@ static int run_scenario_runs(const struct cli_options *eff, const struct scenari
     if (faulted.faults.failed && faulted.ran) /* only classify failed; the run said nothing of it yet */
         fprintf(stderr, "zxvmm: scenario: %s\n", faulted.faults.failure);
     print_class(&faulted, class);
-    if (row && row->out)
-        campaign_write_row(row->out, row->name, sc, row->campaign_seed, (int64_t)row->index, &faulted, class,
-                           (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6,
-                           row->sys);
     int status = faulted.ran ? faulted.status : CLI_EXIT_VM_FAILED;
+    if (row && row->out &&
+        (rc = campaign_write_row(
+             row->out, row->name, sc, row->campaign_seed, (int64_t)row->index, &faulted, class,
+             (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6, row->sys)) !=
+            0) {
+        fprintf(stderr, "zxvmm: --out %s: writing the row failed: %s\n", row->path, strerror(-rc));
+        status = CLI_EXIT_VM_FAILED;
+    }
     if (!golden_made)
         campaign_run_free(&golden);
     campaign_run_free(&faulted);
@@ -580,7 +585,7 @@ static int systematic_prepare(const struct cli_options *o, const struct scenario
 static int campaign_replay(const struct cli_options *o, const struct scenario *sc,
                            const struct cli_options *eff, struct systematic_setup *sys)
 {
-    struct replay_row row = {NULL, o->scenario, o->seed, o->replay, NULL};
+    struct replay_row row = {NULL, o->scenario, o->seed, o->replay, NULL, o->out};
     if (sys && o->replay >= sys->space.n) {
         fprintf(stderr, "zxvmm: --replay %llu: not a run of this systematic campaign (%llu runs, from 0)\n",
                 (unsigned long long)o->replay, (unsigned long long)sys->space.n);
@@ -598,8 +603,8 @@ static int campaign_replay(const struct cli_options *o, const struct scenario *s
     /* With --systematic the golden run has run already (traced, for the space): it is the one compared. */
     int status =
         run_scenario_runs(eff, sc, campaign_seed_of(o->seed, o->replay), &row, sys ? &sys->golden : NULL);
-    if (row.out && fclose(row.out) != 0) {
-        fprintf(stderr, "zxvmm: --out %s: writing failed: %s\n", o->out, strerror(errno));
+    if (row.out && fclose(row.out) != 0 && status != CLI_EXIT_VM_FAILED) {
+        fprintf(stderr, "zxvmm: --out %s: writing the row failed: %s\n", o->out, strerror(errno));
         status = CLI_EXIT_VM_FAILED;
     }
     return status;
@@ -702,17 +707,23 @@ static int campaign_runs(const struct cli_options *o, const struct scenario *sc,
                                 .prepare_arg = sys ? sys->ss : NULL};
     uint64_t counts[CAMPAIGN_CLASSES];
     memcpy(counts, res.counts, sizeof(counts));
-    int rc = campaign_run(&c, counts);
+    int row_error = 0;
+    int rc = campaign_run(&c, counts, &row_error);
     if (rc != 0)
         fprintf(stderr,
                 "zxvmm: the golden run (no faults) failed%s%s; run the scenario's programs without "
                 "faults to see why\n",
                 rc == -ECHILD ? "" : ": ", rc == -ECHILD ? "" : strerror(-rc));
-    else
+    else if (row_error == 0)
         campaign_print_table(stderr, counts);
-    if (out != stdout && fclose(out) != 0 && rc == 0) {
-        fprintf(stderr, "zxvmm: --out %s: writing failed: %s\n", o->out, strerror(errno));
-        rc = -EIO;
+    if (out != stdout && fclose(out) != 0 && rc == 0 && row_error == 0)
+        row_error = -errno;
+    if (row_error != 0) {
+        fprintf(stderr, "zxvmm: %s%s: writing a row failed: %s; the campaign stopped%s\n",
+                o->out ? "--out " : "standard output", o->out ? o->out : "", strerror(-row_error),
+                o->out ? " (its whole rows are kept: --resume goes on from them once the file can be written)"
+                       : "");
+        rc = row_error;
     }
     campaign_resume_free(&res);
     return rc ? CLI_EXIT_VM_FAILED : 0;
