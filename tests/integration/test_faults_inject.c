@@ -107,6 +107,28 @@ Test(faults_inject, trace_exit_row_carries_the_return_code)
     assert_contains(read_trace(path), "\"event\":\"exit\",\"process\":\"exit_code\"");
 }
 
+Test(faults_inject, a_trace_that_cannot_be_written_is_named_and_the_exit_status_stays_the_programs)
+{
+    REQUIRE_KVM();
+    const char *path = trace_path();
+    /* The file may hold 100 bytes (as a full disk would stop it); SIGXFSZ ignored, the write fails. */
+    struct rlimit before, fsize;
+    cr_assert_eq(getrlimit(RLIMIT_FSIZE, &before), 0);
+    fsize = (struct rlimit){100, before.rlim_max};
+    cr_assert_eq(setrlimit(RLIMIT_FSIZE, &fsize), 0);
+    signal(SIGXFSZ, SIG_IGN);
+    struct run_result r;
+    harness_zxvmm(&r, "run", "--timeout", GUEST_TIMEOUT, "--trace", path, harness_guest("exit_code"), "3",
+                  NULL);
+    cr_assert_eq(setrlimit(RLIMIT_FSIZE, &before), 0);
+    cr_assert_eq(r.status, 3, "stderr: %s", r.err);
+    char want[160];
+    snprintf(want, sizeof(want),
+             "zxvmm: --trace %s: writing the trace failed: File too large (it is incomplete)", path);
+    harness_assert_line(r.err, want);
+    harness_free(&r);
+}
+
 Test(faults_inject, trace_into_a_missing_directory_is_a_usage_error_before_the_vm_starts)
 {
     struct run_result r;
