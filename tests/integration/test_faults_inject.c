@@ -937,6 +937,30 @@ static const char *line_at(const char *text, int n)
     return text;
 }
 
+/*
+ * campaign --resume over `part`, which holds the golden row, runs 0 and 1 and
+ * run 2 cut off mid-row: it must say so, and end with the rows of `whole`
+ * (the same campaign made in one go), in order, with one golden row.
+ * Returns the file's text (freed by free_kept).
+ */
+static char *resume_cut_file(const char *path, const char *runs, const char *part, const char *whole)
+{
+    struct run_result r;
+    harness_zxvmm(&r, "campaign", path, "--runs", runs, "--resume", "--out", part, NULL);
+    cr_assert_eq(r.status, 0, "stderr:\n%s", r.err);
+    char want[160];
+    snprintf(
+        want, sizeof(want),
+        "zxvmm: --resume %s: 2 of this shard's runs already there; a last line cut off mid-row was dropped",
+        part);
+    harness_assert_line(r.err, want);
+    harness_free(&r);
+    char *after = slurp(part);
+    cr_assert_str_eq(merged_rows(after), merged_rows(whole));
+    cr_assert_str_eq(keep(faults_without_durations(after)), keep(faults_without_durations(whole)));
+    return after;
+}
+
 Test(faults_inject, resume_runs_only_the_missing_rows_and_redoes_a_cut_last_line)
 {
     REQUIRE_KVM();
@@ -958,20 +982,8 @@ Test(faults_inject, resume_runs_only_the_missing_rows_and_redoes_a_cut_last_line
     char *marked = keep(strdup(text));
     strncat(text, line_at(whole, 3), 40);
     write_file(part, text);
-    harness_zxvmm(&r, "campaign", path, "--runs", "4", "--resume", "--out", part, NULL);
-    cr_assert_eq(r.status, 0, "stderr:\n%s", r.err);
-    char want[160];
-    snprintf(
-        want, sizeof(want),
-        "zxvmm: --resume %s: 2 of this shard's runs already there; a last line cut off mid-row was dropped",
-        part);
-    harness_assert_line(r.err, want);
-    harness_free(&r);
-    char *after = slurp(part);
+    char *after = resume_cut_file(path, "4", part, whole);
     cr_assert(strncmp(after, marked, strlen(marked)) == 0, "the kept rows changed:\n%s", after);
-    cr_assert_str_eq(merged_rows(after), merged_rows(whole));
-    cr_assert_str_eq(keep(faults_without_durations(after)),
-                     keep(faults_without_durations(whole))); /* in order, one golden row */
     /* A whole file: nothing runs, nothing is added. */
     harness_zxvmm(&r, "campaign", path, "--runs", "4", "--seed", "21", "--resume", "--out", part, NULL);
     cr_assert_eq(r.status, 0, "stderr:\n%s", r.err);
@@ -1037,17 +1049,7 @@ Test(faults_inject, a_row_that_cannot_be_written_stops_the_campaign_and_resume_c
     unlink(one);
     /* Room again: --resume keeps the whole rows, drops the cut one and runs the rest. */
     cr_assert_eq(setrlimit(RLIMIT_FSIZE, &before), 0);
-    harness_zxvmm(&r, "campaign", path, "--runs", "6", "--resume", "--out", part, NULL);
-    cr_assert_eq(r.status, 0, "stderr:\n%s", r.err);
-    snprintf(
-        want, sizeof(want),
-        "zxvmm: --resume %s: 2 of this shard's runs already there; a last line cut off mid-row was dropped",
-        part);
-    harness_assert_line(r.err, want);
-    harness_free(&r);
-    char *after = slurp(part);
-    cr_assert_str_eq(merged_rows(after), merged_rows(whole));
-    cr_assert_str_eq(keep(faults_without_durations(after)), keep(faults_without_durations(whole)));
+    resume_cut_file(path, "6", part, whole);
     free_kept();
     unlink(all);
     unlink(part);
