@@ -107,20 +107,31 @@ Test(faults_inject, trace_exit_row_carries_the_return_code)
     assert_contains(read_trace(path), "\"event\":\"exit\",\"process\":\"exit_code\"");
 }
 
+/*
+ * Lets the files this test's children write grow to `bytes` at most, as a
+ * full disk would stop them (the soft limit), or sets the limit back to
+ * *restore. SIGXFSZ is ignored, so a write past it fails with EFBIG instead
+ * of killing zxvmm. Returns the limit before.
+ */
+static struct rlimit limit_file_size(rlim_t bytes, const struct rlimit *restore)
+{
+    struct rlimit before, now;
+    cr_assert_eq(getrlimit(RLIMIT_FSIZE, &before), 0);
+    now = restore ? *restore : (struct rlimit){bytes, before.rlim_max};
+    cr_assert_eq(setrlimit(RLIMIT_FSIZE, &now), 0);
+    signal(SIGXFSZ, SIG_IGN);
+    return before;
+}
+
 Test(faults_inject, a_trace_that_cannot_be_written_is_named_and_the_exit_status_stays_the_programs)
 {
     REQUIRE_KVM();
     const char *path = trace_path();
-    /* The file may hold 100 bytes (as a full disk would stop it); SIGXFSZ ignored, the write fails. */
-    struct rlimit before, fsize;
-    cr_assert_eq(getrlimit(RLIMIT_FSIZE, &before), 0);
-    fsize = (struct rlimit){100, before.rlim_max};
-    cr_assert_eq(setrlimit(RLIMIT_FSIZE, &fsize), 0);
-    signal(SIGXFSZ, SIG_IGN);
+    struct rlimit before = limit_file_size(100, NULL);
     struct run_result r;
     harness_zxvmm(&r, "run", "--timeout", GUEST_TIMEOUT, "--trace", path, harness_guest("exit_code"), "3",
                   NULL);
-    cr_assert_eq(setrlimit(RLIMIT_FSIZE, &before), 0);
+    limit_file_size(0, &before);
     cr_assert_eq(r.status, 3, "stderr: %s", r.err);
     char want[160];
     snprintf(want, sizeof(want),
@@ -1008,15 +1019,10 @@ Test(faults_inject, a_row_that_cannot_be_written_stops_the_campaign_and_resume_c
     CAMPAIGN(&r, path, "21", "6", all);
     harness_free(&r);
     char *whole = slurp(all);
-    /* The file may not grow past the middle of run 2's row (as a full disk would stop it); zxvmm inherits
-     * the limit, and SIGXFSZ ignored, so its write fails with EFBIG instead of killing it. */
+    /* The file may not grow past the middle of run 2's row. */
     size_t limit = (size_t)(line_at(whole, 3) - whole) + 100;
     cr_assert_lt(limit, (size_t)(line_at(whole, 4) - whole));
-    struct rlimit before, fsize;
-    cr_assert_eq(getrlimit(RLIMIT_FSIZE, &before), 0);
-    fsize = (struct rlimit){limit, before.rlim_max};
-    cr_assert_eq(setrlimit(RLIMIT_FSIZE, &fsize), 0);
-    signal(SIGXFSZ, SIG_IGN);
+    struct rlimit before = limit_file_size(limit, NULL);
     harness_zxvmm(&r, "campaign", path, "--seed", "21", "--runs", "6", "--out", part, NULL);
     cr_assert_eq(r.status, 125, "stderr:\n%s", r.err);
     char want[256];
@@ -1039,8 +1045,7 @@ Test(faults_inject, a_row_that_cannot_be_written_stops_the_campaign_and_resume_c
     /* A replayed run's row likewise: the run is made, its row's failure named, exit 125. */
     char one[64];
     faults_temp_path(one, sizeof(one), ".jsonl");
-    fsize.rlim_cur = 100;
-    cr_assert_eq(setrlimit(RLIMIT_FSIZE, &fsize), 0);
+    limit_file_size(100, NULL);
     harness_zxvmm(&r, "campaign", path, "--seed", "21", "--replay", "1", "--out", one, NULL);
     cr_assert_eq(r.status, 125, "stderr:\n%s", r.err);
     snprintf(want, sizeof(want), "zxvmm: --out %s: writing the row failed: File too large", one);
@@ -1048,7 +1053,7 @@ Test(faults_inject, a_row_that_cannot_be_written_stops_the_campaign_and_resume_c
     harness_free(&r);
     unlink(one);
     /* Room again: --resume keeps the whole rows, drops the cut one and runs the rest. */
-    cr_assert_eq(setrlimit(RLIMIT_FSIZE, &before), 0);
+    limit_file_size(0, &before);
     resume_cut_file(path, "6", part, whole);
     free_kept();
     unlink(all);
