@@ -160,8 +160,10 @@ const char cli_usage_campaign[] =
     "a terminal.\n"
     "\n"
     "Exit status: 0 when the campaign ran (whatever the classes); 2 usage or\n"
-    "scenario error; 125 when the golden run failed. With --replay, the run's\n"
-    "status as 'zxvmm run --scenario' gives it.\n";
+    "scenario error; 125 when the golden run failed or a row could not be\n"
+    "written (the campaign stops there; --resume goes on from the whole rows).\n"
+    "With --replay, the run's status as 'zxvmm run --scenario' gives it (125 if\n"
+    "its row could not be written).\n";
 
 const char cli_usage_report[] = "Usage: zxvmm report FILE.jsonl...\n"
                                 "\n"
