@@ -734,6 +734,13 @@ Test(faults_inject, report_reads_rows_of_any_length_and_refuses_what_it_cannot_r
     harness_assert_line(r.err, want);
     cr_assert_str_empty(r.out);
     harness_free(&r);
+    /* A table that cannot be written (a full device) is an error too, not silence. */
+    const char *full[] = {"/bin/sh", "-c", "exec \"$0\" report \"$1\" > /dev/full", harness_zxvmm_path(),
+                          a,         NULL};
+    harness_run(full, &r);
+    cr_assert_eq(r.status, 2, "stderr: %s", r.err);
+    harness_assert_line(r.err, "zxvmm: report: writing the table failed: No space left on device");
+    harness_free(&r);
     unlink(a);
     rmdir(dir);
 }

@@ -171,7 +171,12 @@ const char cli_usage_report[] = "Usage: zxvmm report FILE.jsonl...\n"
                                 "table; a golden row counts once however many files carry it.\n"
                                 "\n"
                                 "Options:\n"
-                                "  --help             print this help\n";
+                                "  --help             print this help\n"
+                                "\n"
+                                "A line that is not a whole row is named on stderr and skipped.\n"
+                                "\n"
+                                "Exit status: 0; 2 when a file cannot be read or the table cannot be\n"
+                                "written.\n";
 
 /* Every option of each command, for "did you mean" (values are taken from the next word or after '='). */
 static const char *const cli_run_options[] = {

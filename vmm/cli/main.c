@@ -753,7 +753,7 @@ static int campaign(const struct cli_options *o)
 /*
  * report FILE...: the class table of the rows in the files (a golden row counts once, for all of them).
  * A line that is not a whole row (no known class, or cut off before its newline) is named and skipped;
- * a file that cannot be read is a usage error, whatever was read of it.
+ * a file that cannot be read, or a table that cannot be written, is exit status 2.
  */
 static int report(const struct cli_options *o)
 {
@@ -783,8 +783,13 @@ static int report(const struct cli_options *o)
             fclose(f);
     }
     free(line);
-    if (status == 0)
+    if (status == 0) {
         campaign_print_table(stdout, counts);
+        if (fflush(stdout) != 0 || ferror(stdout)) {
+            fprintf(stderr, "zxvmm: report: writing the table failed: %s\n", strerror(errno));
+            status = CLI_EXIT_USAGE;
+        }
+    }
     return status;
 }
 
