@@ -23,6 +23,8 @@
 #define GDB_STOP_WAIT_NS 5000000000ULL /* how long a stop waits for every vCPU to park */
 #define GDB_MAX_BAD_CSUM 8             /* consecutive bad checksums before the connection is dropped */
 #define GDB_READ_CHUNK   (64 * 1024)
+#define GDB_SEND_SLICE_MS                                                                                    \
+    20 /* a send to a client that takes nothing checks this often whether the run ended */
 
 struct gdb_server {
     int listen_fd, client_fd;
@@ -35,6 +37,7 @@ struct gdb_server {
     bool finishing; /* under the VM lock */
     bool running;   /* gdb resumed the target and waits for a stop reply (server thread only) */
     bool session_attached;
+    bool send_failed; /* a reply could not be sent (the connection failed, or the run ended first) */
     unsigned bad_checksums;
     enum vm_outcome outcome;
     int64_t code;
@@ -198,27 +201,53 @@ int gdb_server_open(const struct gdb_address *addr, struct gdb_server **out, cha
     return 0;
 }
 
-/* Frames and sends one reply; keeps it for a resend. A failed send drops the connection later (read sees it).
+/* Whether the run has ended and the server is being finished (then nothing more waits for the client). */
+static bool is_finishing(struct gdb_server *s)
+{
+    pthread_mutex_lock(&s->target.vm->lock);
+    bool finishing = s->finishing;
+    pthread_mutex_unlock(&s->target.vm->lock);
+    return finishing;
+}
+
+/*
+ * Sends all of buf. A client that takes nothing (its socket buffer full: it
+ * stopped reading) is waited for in slices of GDB_SEND_SLICE_MS, and given up
+ * once the run ends, so that --timeout and a kill still end zxvmm. False when
+ * the bytes could not all be sent; a connection that failed is then dropped
+ * by the next read.
  */
+static bool send_all(struct gdb_server *s, const uint8_t *buf, size_t len)
+{
+    size_t off = 0;
+    while (off < len) {
+        ssize_t n = send(s->client_fd, buf + off, len - off, MSG_NOSIGNAL | MSG_DONTWAIT);
+        if (n > 0) {
+            off += (size_t)n;
+        } else if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+            struct pollfd p = {s->client_fd, POLLOUT, 0};
+            if ((poll(&p, 1, GDB_SEND_SLICE_MS) < 0 && errno != EINTR) || is_finishing(s)) {
+                s->send_failed = true;
+                return false;
+            }
+        } else if (n == 0 || errno != EINTR) {
+            s->send_failed = true;
+            return false;
+        }
+    }
+    return true;
+}
+
+/* Frames and sends one reply; keeps it for a resend. */
 static void send_packet(struct gdb_server *s, const uint8_t *payload, size_t len)
 {
     s->last_len = gdb_packet_frame(payload, len, s->last, sizeof(s->last));
-    size_t off = 0;
-    while (off < s->last_len) {
-        ssize_t n = send(s->client_fd, s->last + off, s->last_len - off, MSG_NOSIGNAL);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            return;
-        off += (size_t)n;
-    }
+    send_all(s, s->last, s->last_len);
 }
 
 static void send_raw(struct gdb_server *s, char c)
 {
-    if (send(s->client_fd, &c, 1, MSG_NOSIGNAL) < 0) {
-        /* the next read sees the connection gone */
-    }
+    send_all(s, (const uint8_t *)&c, 1);
 }
 
 /* Ends the connection: a gdb that leaves (or is dropped) leaves the guest running without breakpoints. */
@@ -329,6 +358,10 @@ static bool handle_packet(struct gdb_server *s)
 static bool handle_input(struct gdb_server *s, const uint8_t *in, size_t len)
 {
     while (len > 0) {
+        if (s->send_failed) {
+            drop_client(s, is_finishing(s) ? NULL : "a reply could not be sent");
+            return false;
+        }
         enum gdb_event ev;
         size_t used = gdb_parser_feed(&s->parser, in, len, &ev);
         in += used;
@@ -347,9 +380,8 @@ static bool handle_input(struct gdb_server *s, const uint8_t *in, size_t len)
             send_raw(s, '-');
             break;
         case GDB_EV_NACK:
-            if (s->last_len && send(s->client_fd, s->last, s->last_len, MSG_NOSIGNAL) < 0) {
-                /* the next read sees the connection gone */
-            }
+            if (s->last_len)
+                send_all(s, s->last, s->last_len);
             break;
         case GDB_EV_INTERRUPT:
             if (s->running)
@@ -380,6 +412,7 @@ static void accept_client(struct gdb_server *s)
     int one = 1;
     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)); /* fails harmlessly on a unix socket */
     s->client_fd = fd;
+    s->send_failed = false;
     s->bad_checksums = 0;
     s->last_len = 0;
     s->session.no_ack = false;
