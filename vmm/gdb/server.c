@@ -20,11 +20,11 @@
 #include "gdb/stub.h"
 #include "gdb/target.h"
 
-#define GDB_STOP_WAIT_NS 5000000000ULL /* how long a stop waits for every vCPU to park */
-#define GDB_MAX_BAD_CSUM 8             /* consecutive bad checksums before the connection is dropped */
-#define GDB_READ_CHUNK   (64 * 1024)
-#define GDB_SEND_SLICE_MS                                                                                    \
-    20 /* a send to a client that takes nothing checks this often whether the run ended */
+#define GDB_STOP_WAIT_NS  5000000000ULL /* how long a stop waits for every vCPU to park */
+#define GDB_MAX_BAD_CSUM  8             /* consecutive bad checksums before the connection is dropped */
+#define GDB_READ_CHUNK    (64 * 1024)
+/* A send to a client that takes nothing checks this often (ms) whether the run ended. */
+#define GDB_SEND_SLICE_MS 20
 
 struct gdb_server {
     int listen_fd, client_fd;
