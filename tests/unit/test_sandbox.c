@@ -89,6 +89,19 @@ Test(sandbox, bytecode_is_never_loaded)
     expect_result("local e = {} load('y = 3', 'c', 'bt', e)() return e.y", "3");
 }
 
+Test(sandbox, library_calls_the_budget_cannot_count_are_bounded)
+{
+    /* Both ran in C without end: the budget counts VM instructions only. */
+    expect_result("return #string.rep('', 1 << 62) .. #string.rep('', 1 << 62, '')", "00");
+    expect_result("return string.rep('ab', 3, '-') .. ('x'):rep(2)", "ab-ab-abxx");
+    expect_error("return load(math.random)",
+                 "load: a scenario loads a string chunk only, not a reader function");
+    expect_error("local i = 0 return load(function() i = i + 1 if i < 3 then return ' ' end end)",
+                 "load: a scenario loads a string chunk only");
+    /* Anything longer is allocated whole first: the cap (which then refuses the state for good). */
+    expect_error("return #string.rep('x', 1 << 26)", "memory cap of 16777216 bytes exceeded");
+}
+
 Test(sandbox, the_chunk_itself_must_be_text)
 {
     const char chunk[] = "\x1bLua\x54";

@@ -95,9 +95,15 @@ static int safe_print(lua_State *L)
     return 0;
 }
 
-/* load(chunk [, name [, mode [, env]]]) with mode forced to "t": precompiled bytecode is never loaded. */
+/*
+ * load(chunk [, name [, mode [, env]]]) with mode forced to "t": precompiled bytecode is never loaded. The
+ * chunk must be a string: a reader function written in C (math.random, say) feeds the compiler from C,
+ * where the instruction budget does not count, and could run until the memory cap.
+ */
 static int safe_load(lua_State *L)
 {
+    if (lua_type(L, 1) != LUA_TSTRING)
+        return luaL_error(L, "load: a scenario loads a string chunk only, not a reader function");
     bool has_env =
         lua_gettop(L) >= 4; /* an explicit env, even nil, is passed on; an absent one stays absent */
     lua_settop(L, 4);
@@ -109,6 +115,27 @@ static int safe_load(lua_State *L)
         lua_pushvalue(L, 4);
     lua_call(L, has_env ? 4 : 3, LUA_MULTRET);
     return lua_gettop(L) - 4;
+}
+
+/*
+ * string.rep(s, n [, sep]): an empty s with an empty sep gives "" at once. Lua's own loops n times doing
+ * nothing, in C where the instruction budget does not count: string.rep("", 1 << 62) never returned.
+ * Anything longer is allocated whole first, so the memory cap bounds it.
+ */
+static int safe_rep(lua_State *L)
+{
+    size_t len, seplen;
+    luaL_checklstring(L, 1, &len);
+    luaL_checkinteger(L, 2);
+    luaL_optlstring(L, 3, "", &seplen);
+    if (len == 0 && seplen == 0) {
+        lua_pushliteral(L, "");
+        return 1;
+    }
+    lua_pushvalue(L, lua_upvalueindex(1));
+    lua_insert(L, 1);
+    lua_call(L, lua_gettop(L) - 1, 1);
+    return 1;
 }
 
 /* collectgarbage("count") only: a script may measure its memory, never drive the collector. */
@@ -188,6 +215,7 @@ static void open_safe_libraries(lua_State *L)
     replace_field(L, "print", safe_print);
     lua_getfield(L, -1, LUA_STRLIBNAME);
     replace_field(L, "dump", NULL);
+    replace_field(L, "rep", safe_rep);
     lua_pop(L, 1);
     lua_getfield(L, -1, LUA_MATHLIBNAME);
     replace_field(L, "random", safe_random);
