@@ -104,7 +104,7 @@ for target in "${targets[@]}"; do
     mapfile -t saved < <(find "$regressions" -type f ! -name '*.md' 2>/dev/null | sort)
     if [ ${#saved[@]} -gt 0 ]; then
         echo "== $target: replaying ${#saved[@]} saved inputs"
-        if ! "$bin" "${saved[@]}" >"$crashes/replay.log" 2>&1; then
+        if ! "$bin" -timeout=10 "${saved[@]}" >"$crashes/replay.log" 2>&1; then
             echo "fuzz: $target fails on a saved input; see $crashes/replay.log" >&2
             status=1
             continue
