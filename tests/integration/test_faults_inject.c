@@ -956,6 +956,21 @@ static const char *line_at(const char *text, int n)
 }
 
 /*
+ * The campaign of CAMPAIGN_SCENARIO with seed 21 and `runs` runs, made in one go into `all`; `part` gets a
+ * path of its own. Returns the rows (freed by free_kept).
+ */
+static char *whole_campaign(const char *runs, const char **path, char all[64], char part[64])
+{
+    *path = scenario(CAMPAIGN_SCENARIO);
+    faults_temp_path(all, 64, ".jsonl");
+    faults_temp_path(part, 64, ".jsonl");
+    struct run_result r;
+    CAMPAIGN(&r, *path, "21", runs, all);
+    harness_free(&r);
+    return slurp(all);
+}
+
+/*
  * campaign --resume over `part`, which holds the golden row, runs 0 and 1 and
  * run 2 cut off mid-row: it must say so, and end with the rows of `whole`
  * (the same campaign made in one go), in order, with one golden row.
@@ -982,14 +997,10 @@ static char *resume_cut_file(const char *path, const char *runs, const char *par
 Test(faults_inject, resume_runs_only_the_missing_rows_and_redoes_a_cut_last_line)
 {
     REQUIRE_KVM();
-    const char *path = scenario(CAMPAIGN_SCENARIO);
+    const char *path;
     char all[64], part[64];
-    faults_temp_path(all, sizeof(all), ".jsonl");
-    faults_temp_path(part, sizeof(part), ".jsonl");
+    char *whole = whole_campaign("4", &path, all, part);
     struct run_result r;
-    CAMPAIGN(&r, path, "21", "4", all);
-    harness_free(&r);
-    char *whole = slurp(all);
     /* The golden row and runs 0 and 1, their durations marked (a run redone would lose the mark), then run 2
      * cut off mid-row. */
     size_t first_three = (size_t)(line_at(whole, 3) - whole);
@@ -1018,14 +1029,10 @@ Test(faults_inject, resume_runs_only_the_missing_rows_and_redoes_a_cut_last_line
 Test(faults_inject, a_row_that_cannot_be_written_stops_the_campaign_and_resume_completes_it)
 {
     REQUIRE_KVM();
-    const char *path = scenario(CAMPAIGN_SCENARIO);
+    const char *path;
     char all[64], part[64];
-    faults_temp_path(all, sizeof(all), ".jsonl");
-    faults_temp_path(part, sizeof(part), ".jsonl");
+    char *whole = whole_campaign("6", &path, all, part);
     struct run_result r;
-    CAMPAIGN(&r, path, "21", "6", all);
-    harness_free(&r);
-    char *whole = slurp(all);
     /* The file may not grow past the middle of run 2's row. */
     size_t limit = (size_t)(line_at(whole, 3) - whole) + 100;
     cr_assert_lt(limit, (size_t)(line_at(whole, 4) - whole));
