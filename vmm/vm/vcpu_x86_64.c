@@ -2,6 +2,7 @@
  */
 #include <errno.h>
 #include <linux/kvm.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -257,50 +258,40 @@ int vcpu_arch_read_dr6(struct vcpu *v, uint64_t *dr6)
  * The x87 and SSE state travel in the legacy (FXSAVE) region of KVM's XSAVE
  * image, not through KVM_GET_FPU/KVM_SET_FPU: those leave MXCSR out (they
  * read it as 0 and never load it), so a debugger saw 0 and its write-back
- * was dropped. Offsets: Intel SDM Vol. 1 §10.5.1, Table 10-2; the XSAVE
- * header's XSTATE_BV at byte 512 (§13.4.2).
+ * was dropped. The layout: Intel SDM Vol. 1 §10.5.1, Table 10-2; the XSAVE
+ * header's XSTATE_BV follows the legacy region at byte 512 (§13.4.2).
  */
-#define XSAVE_FCW         0
-#define XSAVE_FSW         2
-#define XSAVE_FTW         4 /* the abridged tag byte, as FXSAVE keeps it */
-#define XSAVE_FOP         6
-#define XSAVE_FIP         8
-#define XSAVE_FDP         16
-#define XSAVE_MXCSR       24
-#define XSAVE_ST          32
-#define XSAVE_XMM         160
-#define XSAVE_XSTATE_BV   512
+struct xsave_legacy {
+    uint16_t fcw, fsw;
+    uint8_t ftw; /* the abridged tag byte, as FXSAVE keeps it */
+    uint8_t reserved;
+    uint16_t fop;
+    uint64_t fip, fdp;
+    uint32_t mxcsr, mxcsr_mask;
+    uint8_t st[8][16];
+    uint8_t xmm[16][16];
+    uint8_t available[96];
+    uint64_t xstate_bv;
+};
+_Static_assert(offsetof(struct xsave_legacy, mxcsr) == 24 && offsetof(struct xsave_legacy, xmm) == 160 &&
+                   offsetof(struct xsave_legacy, xstate_bv) == 512,
+               "FXSAVE legacy region and XSAVE header layout");
 #define XSTATE_BV_X87_SSE 0x3ULL /* components 0 (x87) and 1 (SSE, with MXCSR) */
-
-static void xsave_get(const struct kvm_xsave *x, size_t off, void *out, size_t len)
-{
-    memcpy(out, (const uint8_t *)x->region + off, len);
-}
-
-static void xsave_put(struct kvm_xsave *x, size_t off, const void *in, size_t len)
-{
-    memcpy((uint8_t *)x->region + off, in, len);
-}
 
 int vcpu_arch_capture_fpu(struct vcpu *v, zx_thread_state_fp_regs_t *fp, zx_thread_state_vector_regs_t *vec)
 {
     struct kvm_xsave x;
+    struct xsave_legacy l;
     if (ioctl(v->fd, KVM_GET_XSAVE, &x) < 0)
         return -errno;
-    uint8_t ftw;
-    memset(fp, 0, sizeof(*fp));
-    xsave_get(&x, XSAVE_FCW, &fp->fcw, sizeof(fp->fcw));
-    xsave_get(&x, XSAVE_FSW, &fp->fsw, sizeof(fp->fsw));
-    xsave_get(&x, XSAVE_FTW, &ftw, sizeof(ftw));
-    fp->ftw = ftw;
-    xsave_get(&x, XSAVE_FOP, &fp->fop, sizeof(fp->fop));
-    xsave_get(&x, XSAVE_FIP, &fp->fip, sizeof(fp->fip));
-    xsave_get(&x, XSAVE_FDP, &fp->fdp, sizeof(fp->fdp));
-    xsave_get(&x, XSAVE_ST, fp->st, sizeof(fp->st));
+    memcpy(&l, x.region, sizeof(l));
+    *fp = (zx_thread_state_fp_regs_t){
+        .fcw = l.fcw, .fsw = l.fsw, .ftw = l.ftw, .fop = l.fop, .fip = l.fip, .fdp = l.fdp};
+    memcpy(fp->st, l.st, sizeof(fp->st));
     memset(vec, 0, sizeof(*vec));
     for (unsigned i = 0; i < X86_XMM_REGS; i++)
-        xsave_get(&x, XSAVE_XMM + 16 * i, vec->zmm[i].v, 16);
-    xsave_get(&x, XSAVE_MXCSR, &vec->mxcsr, sizeof(vec->mxcsr));
+        memcpy(vec->zmm[i].v, l.xmm[i], sizeof(l.xmm[i]));
+    vec->mxcsr = l.mxcsr;
     return 0;
 }
 
@@ -308,23 +299,22 @@ int vcpu_arch_load_fpu(struct vcpu *v, const zx_thread_state_fp_regs_t *fp,
                        const zx_thread_state_vector_regs_t *vec)
 {
     struct kvm_xsave x; /* the other components (AVX, ...) stay as they are */
+    struct xsave_legacy l;
     if (ioctl(v->fd, KVM_GET_XSAVE, &x) < 0)
         return -errno;
-    uint8_t ftw = (uint8_t)fp->ftw;
-    xsave_put(&x, XSAVE_FCW, &fp->fcw, sizeof(fp->fcw));
-    xsave_put(&x, XSAVE_FSW, &fp->fsw, sizeof(fp->fsw));
-    xsave_put(&x, XSAVE_FTW, &ftw, sizeof(ftw));
-    xsave_put(&x, XSAVE_FOP, &fp->fop, sizeof(fp->fop));
-    xsave_put(&x, XSAVE_FIP, &fp->fip, sizeof(fp->fip));
-    xsave_put(&x, XSAVE_FDP, &fp->fdp, sizeof(fp->fdp));
-    xsave_put(&x, XSAVE_ST, fp->st, sizeof(fp->st));
+    memcpy(&l, x.region, sizeof(l));
+    l.fcw = fp->fcw;
+    l.fsw = fp->fsw;
+    l.ftw = fp->ftw;
+    l.fop = fp->fop;
+    l.fip = fp->fip;
+    l.fdp = fp->fdp;
+    memcpy(l.st, fp->st, sizeof(l.st));
     for (unsigned i = 0; i < X86_XMM_REGS; i++)
-        xsave_put(&x, XSAVE_XMM + 16 * i, vec->zmm[i].v, 16);
-    xsave_put(&x, XSAVE_MXCSR, &vec->mxcsr, sizeof(vec->mxcsr));
-    uint64_t bv;
-    xsave_get(&x, XSAVE_XSTATE_BV, &bv, sizeof(bv));
-    bv |= XSTATE_BV_X87_SSE; /* components marked in their initial state would not be loaded */
-    xsave_put(&x, XSAVE_XSTATE_BV, &bv, sizeof(bv));
+        memcpy(l.xmm[i], vec->zmm[i].v, sizeof(l.xmm[i]));
+    l.mxcsr = vec->mxcsr;
+    l.xstate_bv |= XSTATE_BV_X87_SSE; /* components marked in their initial state would not be loaded */
+    memcpy(x.region, &l, sizeof(l));
     return ioctl(v->fd, KVM_SET_XSAVE, &x) < 0 ? -errno : 0;
 }
 
