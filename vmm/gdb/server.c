@@ -213,29 +213,24 @@ static bool is_finishing(struct gdb_server *s)
 /*
  * Sends all of buf. A client that takes nothing (its socket buffer full: it
  * stopped reading) is waited for in slices of GDB_SEND_SLICE_MS, and given up
- * once the run ends, so that --timeout and a kill still end zxvmm. False when
- * the bytes could not all be sent; a connection that failed is then dropped
- * by the next read.
+ * once the run ends, so that --timeout and a kill still end zxvmm. Bytes that
+ * could not all be sent (that, or a broken connection) set s->send_failed:
+ * the connection is then dropped before anything more of its input is served.
  */
-static bool send_all(struct gdb_server *s, const uint8_t *buf, size_t len)
+static void send_all(struct gdb_server *s, const uint8_t *buf, size_t len)
 {
     size_t off = 0;
-    while (off < len) {
+    while (off < len && !s->send_failed) {
         ssize_t n = send(s->client_fd, buf + off, len - off, MSG_NOSIGNAL | MSG_DONTWAIT);
         if (n > 0) {
             off += (size_t)n;
         } else if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
             struct pollfd p = {s->client_fd, POLLOUT, 0};
-            if ((poll(&p, 1, GDB_SEND_SLICE_MS) < 0 && errno != EINTR) || is_finishing(s)) {
-                s->send_failed = true;
-                return false;
-            }
+            s->send_failed = (poll(&p, 1, GDB_SEND_SLICE_MS) < 0 && errno != EINTR) || is_finishing(s);
         } else if (n == 0 || errno != EINTR) {
             s->send_failed = true;
-            return false;
         }
     }
-    return true;
 }
 
 /* Frames and sends one reply; keeps it for a resend. */
@@ -464,10 +459,7 @@ static void *server_main(void *arg)
     if (rc != 0)
         return NULL;
     for (;;) {
-        pthread_mutex_lock(&vm->lock);
-        bool finishing = s->finishing;
-        pthread_mutex_unlock(&vm->lock);
-        if (finishing)
+        if (is_finishing(s))
             break;
         struct pollfd fds[3] = {
             {s->wake[0], POLLIN, 0}, {s->listen_fd, POLLIN, 0}, {s->client_fd, POLLIN, 0}};
