@@ -83,7 +83,7 @@ static void set_long_mode_sregs(struct kvm_sregs *s, const struct process *p, ui
 
 static enum vm_status set_cpuid_and_msrs(struct vcpu *v, char *err, size_t errlen)
 {
-    if (ioctl(v->fd, KVM_SET_CPUID2, v->vm->cpuid) < 0) {
+    if (ioctl(v->fd, KVM_SET_CPUID2, (void *)v->vm->cpuid) < 0) { /* KVM only reads it */
         snprintf(err, errlen, "KVM_SET_CPUID2: %s", strerror(errno));
         return VM_ERR_SETUP;
     }

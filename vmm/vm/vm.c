@@ -108,11 +108,6 @@ static struct {
     struct kvm_cpuid2 *cpuid;
 } kvm_host = {.fd = -1};
 
-static size_t cpuid_bytes(void)
-{
-    return sizeof(struct kvm_cpuid2) + CPUID_MAX_ENTRIES * sizeof(struct kvm_cpuid_entry2);
-}
-
 enum vm_status vm_kvm_prepare(char *err, size_t errlen)
 {
     if (kvm_host.fd >= 0)
@@ -132,7 +127,7 @@ enum vm_status vm_kvm_prepare(char *err, size_t errlen)
         snprintf(err, errlen, "KVM_CHECK_EXTENSION: KVM_CAP_SYNC_REGS is not supported");
     else if ((run_size = ioctl(fd, KVM_GET_VCPU_MMAP_SIZE, 0)) <= 0)
         snprintf(err, errlen, "KVM_GET_VCPU_MMAP_SIZE: %s", strerror(errno));
-    else if (!(cpuid = calloc(1, cpuid_bytes())))
+    else if (!(cpuid = calloc(1, sizeof(*cpuid) + CPUID_MAX_ENTRIES * sizeof(cpuid->entries[0]))))
         snprintf(err, errlen, "out of host memory");
     else if ((cpuid->nent = CPUID_MAX_ENTRIES, ioctl(fd, KVM_GET_SUPPORTED_CPUID, cpuid) < 0))
         snprintf(err, errlen, "KVM_GET_SUPPORTED_CPUID: %s", strerror(errno));
@@ -155,13 +150,11 @@ static enum vm_status open_kvm(struct vm *vm, const struct vm_config *cfg, char 
     if (st != VM_OK)
         return st;
     vm->kvm_fd = fcntl(kvm_host.fd, F_DUPFD_CLOEXEC, 0);
-    vm->cpuid = malloc(cpuid_bytes());
-    if (vm->kvm_fd < 0 || !vm->cpuid) {
-        snprintf(err, errlen, "%s",
-                 vm->kvm_fd < 0 ? "cannot copy the /dev/kvm descriptor" : "out of host memory");
+    if (vm->kvm_fd < 0) {
+        snprintf(err, errlen, "cannot copy the /dev/kvm descriptor: %s", strerror(errno));
         return VM_ERR_SETUP;
     }
-    memcpy(vm->cpuid, kvm_host.cpuid, cpuid_bytes());
+    vm->cpuid = kvm_host.cpuid;
     vm->run_size = kvm_host.run_size;
     if (vm_check_mem_width(cfg->mem_size, cpuid_maxphyaddr(vm->cpuid), err, errlen) != 0)
         return VM_ERR_USAGE;
@@ -281,7 +274,6 @@ void vm_destroy(struct vm *vm)
     vm->nvcpus = 0;
     objects_destroy(&vm->objects);
     free(vm->fdt);
-    free(vm->cpuid);
     if (vm->frames.bitmap)
         mem_frames_destroy(&vm->frames);
     if (vm->ram.host)

@@ -66,7 +66,7 @@ struct vm {
     int kvm_fd;
     int vm_fd;
     size_t run_size;
-    struct kvm_cpuid2 *cpuid;
+    const struct kvm_cpuid2 *cpuid; /* the host's supported CPUID (vm_kvm_prepare), shared by every VM */
     struct guest_ram ram;
     struct frame_alloc frames;
     struct boot_options options;
