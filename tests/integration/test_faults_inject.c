@@ -533,6 +533,57 @@ Test(faults_inject, a_hook_error_or_budget_ends_the_run_as_vmm_error_with_the_re
     harness_free(&r);
 }
 
+/*
+ * A Lua call that never returns in C, where the instruction budget does not
+ * reach: string.find backtracking over 20 lazy repetitions on a subject that
+ * never matches, billions of years of work.
+ */
+#define STUCK_CALL "string.find(string.rep('a', 60), string.rep('a-', 20) .. 'b')"
+
+Test(faults_inject, a_hook_stuck_in_a_library_call_cannot_hold_the_run_past_its_timeout)
+{
+    REQUIRE_KVM();
+    struct run_result r;
+    const char *path = scenario("return { program = { '@P', 'writes' }, cmdline = '" DEBUG_CMDLINE "',\n"
+                                "  timeout = 1,\n"
+                                "  on_syscall = function(ev)\n"
+                                "    if ev.syscall == 'zx_process_write_memory' then " STUCK_CALL " end\n"
+                                "  end }\n");
+    const char *trace = trace_path();
+    /* Without the backstop this run never ends, and the harness kills it after 120 s. */
+    faults_run_scenario(&r, path, 125, "zxvmm: class vmm_error", trace);
+    harness_assert_line(r.err, "zxvmm: scenario: on_syscall: still inside a library call 50 ms after the run "
+                               "ended (the instruction budget does not reach one: a string pattern function "
+                               "on a long subject?); the run was given up");
+    harness_free(&r);
+    /* The trace holds the rows up to the stuck call, whole. */
+    char *rows = read_trace(trace);
+    assert_contains(rows, "\"event\":\"start\"");
+}
+
+Test(faults_inject, an_on_exit_hook_stuck_in_a_library_call_cannot_hold_a_run_without_timeout)
+{
+    REQUIRE_KVM();
+    /* No timeout: the run ends with its main process, whose on_exit hook then never returns. */
+    const char *path = scenario("return { program = { '@P', 'writes' }, cmdline = '" DEBUG_CMDLINE "',\n"
+                                "  on_exit = function(ev) zx.log('exit', ev.code) " STUCK_CALL " end }\n");
+    struct run_result r;
+    faults_run_scenario(&r, path, 125, "zxvmm: class vmm_error", NULL);
+    harness_assert_line(r.err, "zxvmm: scenario log: exit\t0");
+    assert_contains(r.err, "zxvmm: scenario: on_exit: still inside a library call 50 ms after the run ended");
+    harness_free(&r);
+    /* In a campaign, the run's row says so and the campaign goes on. */
+    const char *out = trace_path();
+    harness_zxvmm(&r, "campaign", path, "--runs", "2", "--seed", "3", "--out", out, NULL);
+    cr_assert_eq(r.status, 0, "stderr:\n%s", r.err);
+    harness_free(&r);
+    char *rows = read_trace(out);
+    cr_assert_eq(faults_count(rows, "\"error\":\"on_exit: still inside a library call 50 ms after the run "
+                                    "ended"),
+                 2, "%s", rows);
+    cr_assert_eq(faults_count(rows, "\"class\":\"vmm_error\""), 2, "%s", rows);
+}
+
 Test(faults_inject, classify_overrides_the_class_and_sees_the_golden_run)
 {
     REQUIRE_KVM();

@@ -184,10 +184,11 @@ struct run_attach {
     struct inject_result *faults; /* the scenario's results */
     enum vm_outcome *outcome;     /* how it ended (VM_RUN_FAILED when set-up failed) */
     int64_t *code;
+    bool abandoned; /* set by run_vm: the run gave up on a hook, whose thread may still use what it holds */
 };
 
 /* Builds the VM and its processes, runs it with `a`'s observers attached; returns the exit status. */
-static int run_vm(const struct cli_options *o, const struct run_attach *a)
+static int run_vm(const struct cli_options *o, struct run_attach *a)
 {
     struct vm_config cfg = vm_config_from(o);
     struct vm vm;
@@ -226,6 +227,7 @@ static int run_vm(const struct cli_options *o, const struct run_attach *a)
         vm_events_add_timed(&events, trace_on_event, a->trace); /* the one sink that reads t_ns and dur_ns */
     if (events.n)
         vm.events = &events;
+    vm.holder = inject_holder(inject);
     /* Seccomp filters (docs/security.md): every thread installs its own once the VM is set up. */
     struct vm_seccomp_config filters;
     vm_seccomp_config_init(&filters);
@@ -258,6 +260,15 @@ static int run_vm(const struct cli_options *o, const struct run_attach *a)
         return CLI_EXIT_VM_FAILED;
     }
     enum vm_outcome outcome = vm_run(&vm, main_vcpu, o->timeout_ns, &code);
+    if (vm.abandoned) {
+        /* A hook never came back: its thread holds the scenario and may still reach the VM, so neither is
+         * stopped nor freed (the process exits: a campaign's child, as every scenario run is). */
+        fprintf(stderr, "zxvmm: scenario: %s\n", a->faults->failure);
+        a->abandoned = true;
+        if (a->outcome)
+            *a->outcome = VM_RUN_FAILED;
+        return exit_status(VM_RUN_FAILED, 0);
+    }
     inject_stop(inject);
     gdb_server_finish(gdb, outcome, code);
     /* The VMM exits once the run is over (run, or a campaign's child): the kernel drops the VM faster. */
@@ -283,7 +294,7 @@ static int run_traced(const struct cli_options *o, struct run_attach *a)
         return CLI_EXIT_USAGE;
     }
     int status = run_vm(o, a);
-    int rc = trace_close(a->trace);
+    int rc = a->abandoned ? trace_flush(a->trace) : trace_close(a->trace);
     a->trace = NULL;
     if (rc != 0)
         fprintf(stderr, "zxvmm: --trace %s: writing the trace failed: %s (it is incomplete)\n", o->trace,

@@ -154,6 +154,11 @@ void hooks_set_vm(struct hooks *h, const struct sandbox_vm *vm)
     sandbox_set_vm(h->sb, vm);
 }
 
+uint64_t hooks_progress(const struct hooks *h)
+{
+    return sandbox_progress(h->sb);
+}
+
 bool hooks_has(const struct hooks *h, enum hook_kind kind)
 {
     return h && (unsigned)kind < HOOK_COUNT && h->has[kind];

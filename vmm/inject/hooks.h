@@ -32,6 +32,9 @@ void hooks_free(struct hooks *h);
 /* Lets the hooks' zx.read, zx.write and zx.reg reach `vm` (sandbox_set_vm); NULL: no VM. */
 void hooks_set_vm(struct hooks *h, const struct sandbox_vm *vm);
 
+/* The hooks' state's sandbox_progress: any thread may read it, to tell a hook stuck in a library call. */
+uint64_t hooks_progress(const struct hooks *h);
+
 /* Whether the scenario defines hook `kind`. */
 bool hooks_has(const struct hooks *h, enum hook_kind kind);
 

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <zircon/errors.h>
 #include <zircon/syscalls/exception.h>
@@ -63,7 +64,15 @@ struct inject {
     pthread_mutex_t
         lock; /* counters, the generator, the hooks' state and the results, whichever vCPU reports */
     struct hostbp_table *bps; /* exec triggers' breakpoints (the VM's objects.host_bps); NULL: none */
+    /* The hooks as the VM's holder (struct vm_holder): a hook stuck in a library call when the run ends. */
+    struct vm_holder holder;
+    uint64_t hook_turn; /* odd while a hook runs; INJECT_HOOK_LEFT once the run gave up on it (atomic) */
+    int hook_kind;      /* the hook of the current turn (atomic) */
+    uint64_t seen_progress,
+        seen_at_ns; /* the main thread's last look at hooks_progress, and when it changed */
 };
+
+#define INJECT_HOOK_LEFT (1ULL << 63)
 
 /* The vectors an exception action may raise: those an instruction at CPL3 can raise (SDM Vol. 3 6.15), so
  * not NMI, #DF, #MC nor the reserved and virtualization vectors. */
@@ -183,6 +192,54 @@ static void append_log(void *ctx, const char *text, size_t len)
     out->log[out->log_len] = '\0';
 }
 
+/* vm_holder.ending: the run is over; hooks must show progress from now on. Main thread. */
+static void hooks_ending(void *ctx)
+{
+    struct inject *in = ctx;
+    in->seen_progress = hooks_progress(in->hooks);
+    in->seen_at_ns = syscall_host_now_ns();
+}
+
+/*
+ * vm_holder.abandon: gives up on the hook running now when its Lua state has
+ * shown no progress for VM_HOLDER_GRACE_NS (it is inside a library call),
+ * and records why as the run's failure. Main thread.
+ */
+static bool hooks_abandon(void *ctx)
+{
+    struct inject *in = ctx;
+    uint64_t turn = __atomic_load_n(&in->hook_turn, __ATOMIC_ACQUIRE);
+    uint64_t progress = hooks_progress(in->hooks), now = syscall_host_now_ns();
+    if (!(turn & 1) || progress != in->seen_progress) {
+        in->seen_progress = progress;
+        in->seen_at_ns = now;
+        return false;
+    }
+    int kind = __atomic_load_n(&in->hook_kind, __ATOMIC_RELAXED);
+    if (now - in->seen_at_ns < VM_HOLDER_GRACE_NS ||
+        !__atomic_compare_exchange_n(&in->hook_turn, &turn, turn | INJECT_HOOK_LEFT, false, __ATOMIC_ACQ_REL,
+                                     __ATOMIC_ACQUIRE))
+        return false;
+    in->out->failed = true;
+    snprintf(in->out->failure, sizeof(in->out->failure),
+             "%s: still inside a library call %llu ms after the run ended (the instruction budget does not "
+             "reach one: a string pattern function on a long subject?); the run was given up",
+             hook_name((enum hook_kind)kind), (unsigned long long)(VM_HOLDER_GRACE_NS / 1000000));
+    return true;
+}
+
+const struct vm_holder *inject_holder(struct inject *in)
+{
+    return in && in->hooks ? &in->holder : NULL;
+}
+
+/* The thread of a hook call the run gave up on: it never touches the run again, and ends with the process. */
+static _Noreturn void park(void)
+{
+    for (;;)
+        sleep(60);
+}
+
 struct inject *inject_new(const struct scenario *s, struct vm *vm, uint64_t seed, struct inject_result *out)
 {
     memset(out, 0, sizeof(*out));
@@ -218,6 +275,7 @@ struct inject *inject_new(const struct scenario *s, struct vm *vm, uint64_t seed
             snprintf(out->faults[out->nfaults++].id, SCENARIO_NAME_MAX, "%s", hook_name((enum hook_kind)k));
         }
         hooks_set_vm(in->hooks, &(struct sandbox_vm){hook_read, hook_write, hook_reg, in});
+        in->holder = (struct vm_holder){hooks_ending, hooks_abandon, in};
     }
     for (unsigned i = 0; i < s->nfaults && !in->bps; i++) {
         if (s->faults[i].on != FAULT_ON_EXEC)
@@ -925,7 +983,13 @@ static int run_hook(struct inject *in, struct vm_event *ev, struct fault_action 
     uint64_t n = call_count(in, ev);
     char err[sizeof(in->out->failure)];
     in->current = ev;
+    __atomic_store_n(&in->hook_kind, (int)kind, __ATOMIC_RELAXED);
+    uint64_t turn = __atomic_load_n(&in->hook_turn, __ATOMIC_RELAXED) + 1; /* odd: this hook's */
+    __atomic_store_n(&in->hook_turn, turn, __ATOMIC_RELEASE);
     int rc = hooks_call(in->hooks, kind, ev, n, a, err, sizeof(err));
+    if (!__atomic_compare_exchange_n(&in->hook_turn, &turn, turn + 1, false, __ATOMIC_ACQ_REL,
+                                     __ATOMIC_ACQUIRE))
+        park(); /* hooks_abandon gave up on this call */
     in->current = NULL;
     if (rc < 0)
         fail_run(in, err);

@@ -62,6 +62,16 @@ struct inject;
  */
 struct inject *inject_new(const struct scenario *s, struct vm *vm, uint64_t seed, struct inject_result *out);
 
+/*
+ * The VM's holder for the scenario's hooks (struct vm_holder; NULL when it
+ * has none): once the run is over, a hook whose Lua state shows no progress
+ * for VM_HOLDER_GRACE_NS is inside a library call nothing can stop; the run
+ * gives up on it, with out->failed and the reason in out->failure, and its
+ * thread never touches the run again. After that, inject_stop and
+ * inject_free must not be called (the hook's thread holds the scenario).
+ */
+const struct vm_holder *inject_holder(struct inject *in);
+
 /* Starts the clock of the scenario's `time` triggers (call just before vm_run); 0 or -errno. */
 int inject_start(struct inject *in);
 

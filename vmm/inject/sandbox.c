@@ -22,6 +22,7 @@ struct sandbox {
     struct sandbox_vm vm; /* zx.read, zx.write, zx.reg; all NULL without a VM */
     uint64_t used;        /* bytes the state holds */
     uint64_t steps;       /* hook steps in the current call */
+    uint64_t progress;    /* hook steps and call starts and ends, ever (sandbox_progress; atomic) */
     bool budget_hit;      /* the instruction budget ran out (sticky) */
     bool memory_hit;      /* an allocation was refused by the cap (sticky) */
 };
@@ -53,12 +54,19 @@ static void *sandbox_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
     return p;
 }
 
+/* Counts a sign of life: only the thread calling into the state writes `progress`, another may read it. */
+static void note_progress(struct sandbox *s)
+{
+    __atomic_store_n(&s->progress, s->progress + 1, __ATOMIC_RELAXED);
+}
+
 /* Every SANDBOX_HOOK_STEP instructions: past the budget, an error at every instruction from then on, so that
  * no pcall in the script can outlast it. */
 static void count_hook(lua_State *L, lua_Debug *ar)
 {
     struct sandbox *s = sandbox_of(L);
     s->steps++;
+    note_progress(s);
     if (!s->budget_hit && s->steps * SANDBOX_HOOK_STEP <= s->limits.instructions)
         return;
     if (!s->budget_hit) {
@@ -417,6 +425,11 @@ void sandbox_set_limits(struct sandbox *s, const struct sandbox_limits *limits)
     s->limits = *limits;
 }
 
+uint64_t sandbox_progress(const struct sandbox *s)
+{
+    return __atomic_load_n(&s->progress, __ATOMIC_RELAXED);
+}
+
 bool sandbox_exhausted(const struct sandbox *s)
 {
     return s->budget_hit || s->memory_hit;
@@ -460,9 +473,11 @@ int sandbox_call(struct sandbox *s, int nargs, int nresults, char *err, size_t e
         return -1;
     }
     s->steps = 0;
+    note_progress(s);
     lua_sethook(s->L, count_hook, LUA_MASKCOUNT, SANDBOX_HOOK_STEP);
     int status = lua_pcall(s->L, nargs, nresults, 0);
     lua_sethook(s->L, NULL, 0, 0);
+    note_progress(s);
     if (status != LUA_OK || sandbox_exhausted(s)) {
         if (status == LUA_OK) {
             lua_pop(s->L, nresults);

@@ -94,6 +94,15 @@ int sandbox_load(struct sandbox *s, const char *name, const char *text, size_t l
  */
 int sandbox_call(struct sandbox *s, int nargs, int nresults, char *err, size_t errlen);
 
+/*
+ * A count that grows while the state runs Lua code: at every hook step
+ * (SANDBOX_HOOK_STEP instructions) and as each sandbox_call starts and ends.
+ * Any thread may read it; one that sees it stand still while a call is in
+ * progress knows the call is inside a library function (C code the
+ * instruction budget does not reach).
+ */
+uint64_t sandbox_progress(const struct sandbox *s);
+
 /* True once the budget or the memory cap was exceeded in this state. */
 bool sandbox_exhausted(const struct sandbox *s);
 

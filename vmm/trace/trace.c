@@ -85,6 +85,17 @@ static void flush_buf(struct trace *t)
     t->len = 0;
 }
 
+int trace_flush(struct trace *t)
+{
+    if (!t)
+        return 0;
+    pthread_mutex_lock(&t->lock);
+    flush_buf(t);
+    int error = t->error;
+    pthread_mutex_unlock(&t->lock);
+    return -error;
+}
+
 int trace_close(struct trace *t)
 {
     if (!t)

@@ -22,6 +22,11 @@ int trace_fd(const struct trace *t);
  * add it with vm_events_add_timed. */
 void trace_on_event(void *trace, struct vm_event *ev);
 
+/* Writes the rows held back, taking the row lock (vCPU threads may still report); returns 0, or -errno when a
+ * write failed. For a run abandoned with its threads still going (struct vm_holder), in place of trace_close.
+ */
+int trace_flush(struct trace *t);
+
 /* Flushes and closes the file; returns 0, or -errno when a write failed (the trace is then incomplete). */
 int trace_close(struct trace *t);
 

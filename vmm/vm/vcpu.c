@@ -891,24 +891,41 @@ bool vcpu_process_stopping(void *vm_host, struct process *p)
     return true;
 }
 
-/* Kicks one vCPU until its thread has left the run loop, then joins it. */
-static void stop_one(struct vcpu *v)
+/* Whether the VM's holder gives up on the code it runs on a vCPU thread (struct vm_holder). Lock held. */
+static bool holder_abandons(struct vm *vm)
+{
+    if (!vm->holder || vm->ask_holder_ns == 0 || syscall_host_now_ns() < vm->ask_holder_ns)
+        return false;
+    if (vm->holder->abandon(vm->holder->ctx))
+        vm->abandoned = true;
+    return vm->abandoned;
+}
+
+/* Kicks one vCPU until its thread has left the run loop, then joins it; false when the VM's holder gave up on
+ * it first (the thread is left as it is). */
+static bool stop_one(struct vcpu *v)
 {
     struct vm *vm = v->vm;
     pthread_mutex_lock(&vm->lock);
-    while (!v->finished) {
+    while (!v->finished && !holder_abandons(vm)) {
         pthread_kill(v->thread, VCPU_KICK_SIGNAL);
         uint64_t at = syscall_host_now_ns() + VCPU_KICK_RETRY_NS;
         struct timespec ts = {.tv_sec = (time_t)(at / 1000000000ULL), .tv_nsec = (long)(at % 1000000000ULL)};
         pthread_cond_timedwait(&vm->cond, &vm->lock, &ts);
     }
+    bool finished = v->finished;
     pthread_mutex_unlock(&vm->lock);
+    if (!finished)
+        return false;
     pthread_join(v->thread, NULL);
     v->started = false;
+    return true;
 }
 
 void vcpu_stop_all(struct vm *vm)
 {
+    if (vm->abandoned)
+        return;
     pthread_mutex_lock(&vm->lock);
     for (unsigned i = 0; i < vm->nvcpus; i++) {
         struct vcpu *v = vm->vcpus[i];
@@ -920,8 +937,8 @@ void vcpu_stop_all(struct vm *vm)
     pthread_cond_broadcast(&vm->cond);
     pthread_mutex_unlock(&vm->lock);
     for (unsigned i = 0; i < vm->nvcpus; i++)
-        if (vm->vcpus[i]->started)
-            stop_one(vm->vcpus[i]);
+        if (vm->vcpus[i]->started && !stop_one(vm->vcpus[i]))
+            return; /* abandoned: every other vCPU may wait on the code left behind */
 }
 
 void vcpu_destroy(struct vcpu *v)

@@ -27,7 +27,9 @@ int vcpu_start(struct vcpu *v);
 /*
  * Stops every started vCPU (immediate_exit plus a signal, repeated until the
  * thread answers) and joins the threads. Processes still running end as
- * killed. Safe to call more than once.
+ * killed. Safe to call more than once. From vm->ask_holder_ns on, it asks
+ * the VM's holder (struct vm_holder) while it waits; once that gives up, it
+ * returns at once with vm->abandoned set, and does nothing ever after.
  */
 void vcpu_stop_all(struct vm *vm);
 

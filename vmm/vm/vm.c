@@ -262,6 +262,8 @@ enum vm_status vm_create(struct vm *vm, const struct vm_config *cfg, char *err, 
 
 void vm_destroy(struct vm *vm)
 {
+    if (vm->abandoned)
+        return; /* a vCPU thread left behind may still use all of it; the process exits */
     vcpu_stop_all(vm);
     pthread_mutex_lock(&vm->lock);
     for (unsigned i = 0; i < vm->nvcpus; i++)
@@ -403,24 +405,38 @@ static void report_end(const struct vcpu *v)
             how);
 }
 
+/* The run is over: tells the holder, then stops every vCPU, asking the holder about one that is late. */
+static void stop_run(struct vm *vm)
+{
+    if (vm->holder) {
+        vm->holder->ending(vm->holder->ctx);
+        pthread_mutex_lock(&vm->lock);
+        vm->ask_holder_ns = syscall_host_now_ns() + VM_HOLDER_GRACE_NS;
+        pthread_mutex_unlock(&vm->lock);
+    }
+    vcpu_stop_all(vm);
+}
+
 enum vm_outcome vm_run(struct vm *vm, struct vcpu *main, uint64_t timeout_ns, int64_t *code)
 {
     vm->deadline_ns = timeout_ns ? syscall_host_now_ns() + timeout_ns : 0;
     for (unsigned i = 0; i < vm->nvcpus; i++) {
         if (vcpu_start(vm->vcpus[i]) != 0) {
-            vcpu_stop_all(vm);
+            stop_run(vm);
             return VM_RUN_FAILED;
         }
     }
     int rc = vm->seccomp ? vm_seccomp_install(VM_SECCOMP_MAIN, vm->seccomp) : 0;
     if (rc != 0) {
         fprintf(stderr, "zxvmm: seccomp: cannot install the main thread's filter: %s\n", strerror(-rc));
-        vcpu_stop_all(vm);
+        stop_run(vm);
         return VM_RUN_FAILED;
     }
     unsigned nstopped;
     bool ended = wait_main(vm, main, vm->deadline_ns, &nstopped);
-    vcpu_stop_all(vm);
+    stop_run(vm);
+    if (vm->abandoned)
+        return VM_RUN_FAILED; /* no reports: the processes' states may still change */
     /* Reports come after every vCPU has stopped, so they follow all guest output and keep one order. */
     if (ended && nstopped > 0)
         fprintf(stderr,

@@ -62,6 +62,26 @@ struct vcpu {
     size_t line_len;
 };
 
+/* How long, after a run ends, a vCPU held in an observer's own code may go without a sign of life. */
+#define VM_HOLDER_GRACE_NS 50000000ULL /* 50 ms */
+
+/*
+ * An observer whose code runs on vCPU threads and may not come back when the
+ * run ends (a scenario's hooks: a Lua library call runs in C, where nothing
+ * can stop it). vm_run calls `ending` (main thread) once the run is over,
+ * before it stops the vCPUs. A vCPU that has not stopped VM_HOLDER_GRACE_NS
+ * later makes vm_run ask `abandon` (main thread, object lock held), and again
+ * every few ms: true means the observer gives up on the code it is running,
+ * whose thread will never touch the VM again, and vm_run returns at once with
+ * vm->abandoned set. The caller must then neither stop nor free anything a
+ * vCPU thread may use (the VM, the observers), and its process must exit.
+ */
+struct vm_holder {
+    void (*ending)(void *ctx);
+    bool (*abandon)(void *ctx);
+    void *ctx;
+};
+
 struct vm {
     int kvm_fd;
     int vm_fd;
@@ -91,6 +111,9 @@ struct vm {
     bool timed_out;  /* the deadline passed (atomic: a long syscall may see it before vm_run does) */
     /* Observers (vm/events.h): NULL while none is attached; set before vm_run. */
     struct vm_events *events;
+    const struct vm_holder *holder; /* NULL, or the observer that may hold a vCPU (set before vm_run) */
+    uint64_t ask_holder_ns; /* vcpu_stop_all asks `holder` from then on (host monotonic ns; 0: never) */
+    bool abandoned;         /* vm_run gave up waiting for the vCPUs (see struct vm_holder) */
     /* The descriptors the seccomp filters name (vm/seccomp.h); NULL: no filters (--no-seccomp). Each vCPU
      * thread installs its filter as it starts, the main thread once every vCPU has started. Set before
      * vm_run (and before gdb_server_start). */
@@ -159,7 +182,7 @@ enum vm_outcome {
     VM_MAIN_KILLED,    /* zx_task_kill */
     VM_MAIN_EXCEPTION, /* a CPU exception (reported on stderr) */
     VM_TIMED_OUT,
-    VM_RUN_FAILED, /* a thread could not be started, or KVM failed to run main */
+    VM_RUN_FAILED, /* a thread could not be started, KVM failed to run main, or vm->abandoned */
 };
 
 /*
@@ -171,6 +194,8 @@ enum vm_outcome {
  * Returns the outcome and, for VM_MAIN_EXITED, the main process's return
  * code in *code. With vm->seccomp, the calling thread's filter is installed
  * once every vCPU has started (a failure says so on stderr: VM_RUN_FAILED).
+ * When vm->holder gave up on a vCPU (struct vm_holder), returns
+ * VM_RUN_FAILED at once with vm->abandoned set, and prints nothing.
  */
 enum vm_outcome vm_run(struct vm *vm, struct vcpu *main, uint64_t timeout_ns, int64_t *code);
 
