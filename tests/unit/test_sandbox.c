@@ -102,6 +102,27 @@ Test(sandbox, library_calls_the_budget_cannot_count_are_bounded)
     expect_error("return #string.rep('x', 1 << 26)", "memory cap of 16777216 bytes exceeded");
 }
 
+/* probe(): sandbox_progress as the script sees it. */
+static int probe(lua_State *L)
+{
+    lua_pushinteger(L, (lua_Integer)sandbox_progress(sb));
+    return 1;
+}
+
+Test(sandbox, progress_moves_with_lua_code_and_stands_still_inside_a_library_call)
+{
+    lua_register(sandbox_lua(sb), "probe", probe);
+    uint64_t before = sandbox_progress(sb);
+    /* Between a and b, one library call and a few instructions: no step. From b to c, 300000 or so
+     * instructions: a step every 1000. */
+    expect_result("local a = probe() local s = string.rep('x', 1 << 20) local b = probe()\n"
+                  "for i = 1, 100000 do end\n"
+                  "local c = probe() return (b - a) .. ' ' .. tostring(c - b >= 100)",
+                  "0 true");
+    /* The call's start and end count too, so a new call is never mistaken for a stuck one. */
+    cr_assert_geq(sandbox_progress(sb), before + 2 + 100);
+}
+
 Test(sandbox, the_chunk_itself_must_be_text)
 {
     const char chunk[] = "\x1bLua\x54";
