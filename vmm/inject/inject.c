@@ -66,10 +66,10 @@ struct inject {
     struct hostbp_table *bps; /* exec triggers' breakpoints (the VM's objects.host_bps); NULL: none */
     /* The hooks as the VM's holder (struct vm_holder): a hook stuck in a library call when the run ends. */
     struct vm_holder holder;
-    uint64_t hook_turn; /* odd while a hook runs; INJECT_HOOK_LEFT once the run gave up on it (atomic) */
-    int hook_kind;      /* the hook of the current turn (atomic) */
-    uint64_t seen_progress,
-        seen_at_ns; /* the main thread's last look at hooks_progress, and when it changed */
+    uint64_t hook_turn;     /* odd while a hook runs; INJECT_HOOK_LEFT once the run gave up on it (atomic) */
+    int hook_kind;          /* the hook of the current turn (atomic) */
+    uint64_t seen_progress; /* hooks_progress as the main thread last saw it... */
+    uint64_t seen_at_ns;    /* ...and since when it has been that */
 };
 
 #define INJECT_HOOK_LEFT (1ULL << 63)
