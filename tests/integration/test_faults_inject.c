@@ -160,6 +160,18 @@ Test(faults_inject, trace_with_an_empty_name_is_refused)
     harness_free(&r);
 }
 
+/* Runs `zxvmm campaign PATH --runs RUNS --seed SEED --out FILE`, which must succeed; returns its rows
+ * (checked to be JSON Lines; valid until the next read_trace). */
+static char *campaign_rows(const char *path, const char *runs, const char *seed)
+{
+    const char *out = trace_path();
+    struct run_result r;
+    harness_zxvmm(&r, "campaign", path, "--runs", runs, "--seed", seed, "--out", out, NULL);
+    cr_assert_eq(r.status, 0, "stderr:\n%s", r.err);
+    harness_free(&r);
+    return read_trace(out);
+}
+
 /*
  * Writes a scenario file: `text` with the inject_target guest's path for each
  * "@P", the address of its `inject_word` for "@W" and of its `target` page
@@ -345,11 +357,7 @@ Test(faults_inject, a_time_trigger_fires_after_its_ms_and_marks_rows_unreproduci
     harness_assert_line(r.err, "zxvmm: fault 'nodelay' fired but its action did not apply: delay stalls the "
                                "calling vCPU, and a time trigger has none");
     harness_free(&r);
-    const char *out = trace_path();
-    harness_zxvmm(&r, "campaign", path, "--runs", "1", "--seed", "5", "--out", out, NULL);
-    cr_assert_eq(r.status, 0, "stderr:\n%s", r.err);
-    harness_free(&r);
-    char *rows = read_trace(out);
+    char *rows = campaign_rows(path, "1", "5");
     char *golden = strstr(rows, "\"run\":\"golden\"");
     char *run0 = strstr(rows, "\"run\":0,");
     cr_assert(golden && run0, "%s", rows);
@@ -573,11 +581,7 @@ Test(faults_inject, an_on_exit_hook_stuck_in_a_library_call_cannot_hold_a_run_wi
     assert_contains(r.err, "zxvmm: scenario: on_exit: still inside a library call 50 ms after the run ended");
     harness_free(&r);
     /* In a campaign, the run's row says so and the campaign goes on. */
-    const char *out = trace_path();
-    harness_zxvmm(&r, "campaign", path, "--runs", "2", "--seed", "3", "--out", out, NULL);
-    cr_assert_eq(r.status, 0, "stderr:\n%s", r.err);
-    harness_free(&r);
-    char *rows = read_trace(out);
+    char *rows = campaign_rows(path, "2", "3");
     cr_assert_eq(faults_count(rows, "\"error\":\"on_exit: still inside a library call 50 ms after the run "
                                     "ended"),
                  2, "%s", rows);
@@ -617,12 +621,7 @@ Test(faults_inject, campaign_rows_carry_a_hook_failure_and_the_log)
                                               "    if ev.syscall == 'zx_process_write_memory' then\n"
                                               "      zx.log('n=' .. ev.n) error('stop here') end\n"
                                               "  end,"));
-    const char *out = trace_path();
-    struct run_result r;
-    harness_zxvmm(&r, "campaign", path, "--runs", "1", "--seed", "3", "--out", out, NULL);
-    cr_assert_eq(r.status, 0, "stderr:\n%s", r.err);
-    harness_free(&r);
-    char *rows = read_trace(out);
+    char *rows = campaign_rows(path, "1", "3");
     char *run0 = strstr(rows, "\"run\":0,");
     cr_assert_not_null(run0, "%s", rows);
     assert_contains(run0, "\"error\":\"on_syscall: ");
