@@ -2,9 +2,11 @@
  */
 #include <fcntl.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -40,10 +42,10 @@ static void read_stderr(int fd, struct stalled_run *r)
 
 /*
  * Runs zxvmm with `args` (NULL-terminated) and a stdout pipe that nobody
- * reads (held open, so writes block rather than fail); kills it when it is
- * still running after `limit_s` seconds.
+ * reads (held open, so writes block rather than fail), or /dev/null when not
+ * `stall_stdout`; kills it when it is still running after `limit_s` seconds.
  */
-static void run_with_stalled_stdout(const char *const args[], double limit_s, struct stalled_run *r)
+static void run_stalled(const char *const args[], double limit_s, bool stall_stdout, struct stalled_run *r)
 {
     const char *argv[32] = {harness_zxvmm_path()};
     size_t n = 1;
@@ -58,7 +60,8 @@ static void run_with_stalled_stdout(const char *const args[], double limit_s, st
     pid_t pid = fork();
     cr_assert_geq(pid, 0);
     if (pid == 0) {
-        dup2(out[1], STDOUT_FILENO);
+        int null = open("/dev/null", O_WRONLY);
+        dup2(stall_stdout ? out[1] : null, STDOUT_FILENO);
         dup2(fileno(errf), STDERR_FILENO);
         execv(argv[0], (char *const *)argv);
         _exit(127);
@@ -88,7 +91,7 @@ Test(deadline, timeout_stops_a_guest_flooding_a_stdout_nobody_reads)
     REQUIRE_KVM();
     struct stalled_run r;
     const char *args[] = {"run", "--timeout", "1", harness_guest("stall"), "flood", NULL};
-    run_with_stalled_stdout(args, 1 + DEADLINE_MARGIN_S, &r);
+    run_stalled(args, 1 + DEADLINE_MARGIN_S, true, &r);
     cr_assert_eq(r.status, 124, "exit status %d after %.1f s (-1: still running), stderr: %s", r.status,
                  r.elapsed, r.err);
     cr_assert(strstr(r.err, "--timeout expired") != NULL, "stderr: %s", r.err);
@@ -103,7 +106,7 @@ Test(deadline, kill_stops_a_process_blocked_writing_to_stdout)
     snprintf(flood, sizeof(flood), "%s flood", harness_guest("stall"));
     const char *args[] = {"run",  "--timeout", "30", "--spawn", flood, harness_guest("stall"),
                           "kill", "500",       NULL};
-    run_with_stalled_stdout(args, 30 + DEADLINE_MARGIN_S, &r);
+    run_stalled(args, 30 + DEADLINE_MARGIN_S, true, &r);
     cr_assert_eq(r.status, 0,
                  "exit status %d after %.1f s (-1: still running; 5: the victim outlived the kill by 10 s; "
                  "124: the timeout), stderr: %s",
@@ -121,7 +124,7 @@ Test(deadline, timeout_stops_a_huge_map)
      */
     const char *args[] = {"run", "--mem", "512G", "--timeout", "1", harness_guest("stall"),
                           "map", "256",   NULL};
-    run_with_stalled_stdout(args, 1 + DEADLINE_MARGIN_S, &r);
+    run_stalled(args, 1 + DEADLINE_MARGIN_S, true, &r);
     cr_assert_eq(r.status, 124, "exit status %d after %.1f s (-1: still running), stderr: %s", r.status,
                  r.elapsed, r.err);
 }
@@ -139,9 +142,35 @@ Test(deadline, kill_stops_a_process_inside_a_huge_map)
     snprintf(map, sizeof(map), "%s map 256", harness_guest("stall"));
     const char *args[] = {"run",  "--mem", "512G", "--timeout", "30", "--spawn", map, harness_guest("stall"),
                           "kill", "2000",  NULL};
-    run_with_stalled_stdout(args, 30 + DEADLINE_MARGIN_S, &r);
+    run_stalled(args, 30 + DEADLINE_MARGIN_S, true, &r);
     cr_assert_eq(r.status, 0,
                  "exit status %d after %.1f s (-1: still running; 5: the victim outlived the kill by 10 s; "
                  "124: the timeout), stderr: %s",
                  r.status, r.elapsed, r.err);
+}
+
+Test(deadline, timeout_stops_a_run_whose_trace_pipe_nobody_reads)
+{
+    REQUIRE_KVM();
+    /* A FIFO this test holds open for reading and never reads: the trace fills it, then every write would
+     * wait for the reader. */
+    char fifo[64];
+    snprintf(fifo, sizeof(fifo), "/tmp/zxvmm-deadline-%d.fifo", (int)getpid());
+    unlink(fifo);
+    cr_assert_eq(mkfifo(fifo, 0600), 0);
+    int reader = open(fifo, O_RDONLY | O_NONBLOCK);
+    cr_assert_geq(reader, 0);
+    struct stalled_run r;
+    const char *args[] = {"run", "--timeout", "1", "--trace", fifo, harness_guest("stall"), "flood", NULL};
+    run_stalled(args, 1 + DEADLINE_MARGIN_S, false, &r);
+    close(reader);
+    unlink(fifo);
+    cr_assert_eq(r.status, 124, "exit status %d after %.1f s (-1: still running), stderr: %s", r.status,
+                 r.elapsed, r.err);
+    char want[200];
+    snprintf(want, sizeof(want),
+             "zxvmm: --trace %s: writing the trace failed: its reader took nothing for 100 ms once the run "
+             "was ending (it is incomplete)",
+             fifo);
+    cr_assert(strstr(r.err, want) != NULL, "stderr: %s", r.err);
 }

@@ -298,7 +298,7 @@ static int run_traced(const struct cli_options *o, struct run_attach *a)
     a->trace = NULL;
     if (rc != 0)
         fprintf(stderr, "zxvmm: --trace %s: writing the trace failed: %s (it is incomplete)\n", o->trace,
-                strerror(-rc));
+                rc == -EAGAIN ? "its reader took nothing for 100 ms once the run was ending" : strerror(-rc));
     return status;
 }
 

@@ -3,14 +3,17 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "syscall/names.h"
 #include "syscall/uaccess.h"
+#include "vm/vcpu.h"
 #include "x86_64/cpu.h"
 
 /*
@@ -23,6 +26,8 @@
 #define TRACE_BUF_SIZE (64 * 1024)
 #define TRACE_FLUSH_NS 1000000000ULL /* at most a second of rows held back */
 #define TRACE_ROW_MAX  4096          /* a row longer than this (long names) is written on its own */
+#define TRACE_POLL_MS  10            /* a pipe that takes no bytes is polled in slices, to see a stop */
+#define TRACE_STALL_NS 100000000ULL  /* once stopping, a pipe that took nothing for this long is given up */
 
 struct trace {
     int fd;
@@ -52,6 +57,11 @@ struct trace *trace_open(const char *path, char *err, size_t errlen)
         free(t);
         return NULL;
     }
+    /* A pipe or FIFO is written without blocking, so that a reader that stops reading cannot hold a writer
+     * that is being stopped (write_out). */
+    struct stat st;
+    if (fstat(t->fd, &st) == 0 && !S_ISREG(st.st_mode))
+        (void)fcntl(t->fd, F_SETFL, fcntl(t->fd, F_GETFL) | O_NONBLOCK);
     t->row = row;
     t->row_cap = TRACE_ROW_MAX;
     pthread_mutex_init(&t->lock, NULL);
@@ -63,25 +73,47 @@ int trace_fd(const struct trace *t)
     return t->fd;
 }
 
-/* Writes `len` bytes at `p` whole (retrying short writes); records the first error. */
-static void write_out(struct trace *t, const char *p, size_t len)
+/*
+ * Writes `len` bytes at `p` whole (retrying short writes); records the first
+ * error. `writer` is the vCPU whose event is being written (NULL: the main
+ * thread, after the run). A pipe that takes no bytes is waited for while the
+ * writer runs on; once it is being stopped (or after the run), a pipe that
+ * took nothing for TRACE_STALL_NS is given up, recorded as EAGAIN.
+ */
+static void write_out(struct trace *t, const char *p, size_t len, const struct vcpu *writer)
 {
+    uint64_t stalled_since = 0;
     while (len > 0 && t->error == 0) {
         ssize_t n = write(t->fd, p, len);
+        if (n > 0) {
+            p += n;
+            len -= (size_t)n;
+            stalled_since = 0;
+            continue;
+        }
         if (n < 0 && errno == EINTR)
             continue;
-        if (n <= 0) {
-            t->error = n < 0 ? errno : EIO;
-            break;
+        if (n < 0 && errno == EAGAIN) {
+            uint64_t now = syscall_host_now_ns();
+            if (writer && !vcpu_stop_requested(writer))
+                stalled_since = 0;
+            else if (stalled_since == 0)
+                stalled_since = now;
+            else if (now - stalled_since >= TRACE_STALL_NS) {
+                t->error = EAGAIN;
+                break;
+            }
+            struct pollfd pfd = {.fd = t->fd, .events = POLLOUT};
+            (void)poll(&pfd, 1, TRACE_POLL_MS);
+            continue;
         }
-        p += n;
-        len -= (size_t)n;
+        t->error = n < 0 ? errno : EIO;
     }
 }
 
-static void flush_buf(struct trace *t)
+static void flush_buf(struct trace *t, const struct vcpu *writer)
 {
-    write_out(t, t->buf, t->len);
+    write_out(t, t->buf, t->len, writer);
     t->len = 0;
 }
 
@@ -90,7 +122,7 @@ int trace_flush(struct trace *t)
     if (!t)
         return 0;
     pthread_mutex_lock(&t->lock);
-    flush_buf(t);
+    flush_buf(t, NULL);
     int error = t->error;
     pthread_mutex_unlock(&t->lock);
     return -error;
@@ -100,7 +132,7 @@ int trace_close(struct trace *t)
 {
     if (!t)
         return 0;
-    flush_buf(t);
+    flush_buf(t, NULL);
     int error = t->error;
     if (close(t->fd) != 0 && error == 0)
         error = errno;
@@ -340,15 +372,15 @@ void trace_on_event(void *ctx, struct vm_event *ev)
     t->row_len = 0;
     write_event(t, ev);
     if (t->len + t->row_len > sizeof(t->buf))
-        flush_buf(t);
+        flush_buf(t, ev->vcpu);
     if (t->row_len > sizeof(t->buf)) {
-        write_out(t, t->row, t->row_len); /* too long to hold: on its own, after what came before */
+        write_out(t, t->row, t->row_len, ev->vcpu); /* too long to hold: on its own, after what came before */
     } else {
         memcpy(t->buf + t->len, t->row, t->row_len);
         t->len += t->row_len;
     }
     if (ev->t_ns >= t->flushed_ns + TRACE_FLUSH_NS) { /* rows of other vCPUs may come slightly out of order */
-        flush_buf(t);
+        flush_buf(t, ev->vcpu);
         t->flushed_ns = ev->t_ns;
     }
     pthread_mutex_unlock(&t->lock);

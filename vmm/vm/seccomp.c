@@ -43,19 +43,22 @@ static const unsigned long seccomp_vcpu_ioctls[] = {
 };
 
 /* Calls every thread makes with any arguments: locks and condition variables, time, its own exit, the
- * allocator giving memory back, signal returns (the vCPU kick). */
+ * allocator giving memory back, signal returns (the vCPU kick), and waiting for an output descriptor that
+ * takes no bytes (stdout and a --trace pipe, which any thread may write, are polled in slices, to see a
+ * stop).
+ */
 static const int seccomp_runtime_calls[] = {
     SCMP_SYS(futex),        SCMP_SYS(clock_gettime),  SCMP_SYS(clock_nanosleep), SCMP_SYS(nanosleep),
     SCMP_SYS(gettimeofday), SCMP_SYS(getpid),         SCMP_SYS(gettid),          SCMP_SYS(sched_yield),
     SCMP_SYS(rt_sigreturn), SCMP_SYS(rt_sigprocmask), SCMP_SYS(restart_syscall), SCMP_SYS(exit),
     SCMP_SYS(exit_group),   SCMP_SYS(madvise),        SCMP_SYS(munmap),          SCMP_SYS(brk),
-    SCMP_SYS(mremap),       SCMP_SYS(getrandom),      SCMP_SYS(fstat),
+    SCMP_SYS(mremap),       SCMP_SYS(getrandom),      SCMP_SYS(fstat),           SCMP_SYS(poll),
+    SCMP_SYS(ppoll),
 };
 
 static const int seccomp_main_calls[] = {SCMP_SYS(close), SCMP_SYS(lseek)};
 
-static const int seccomp_gdb_calls[] = {SCMP_SYS(poll), SCMP_SYS(ppoll), SCMP_SYS(recvfrom), SCMP_SYS(sendto),
-                                        SCMP_SYS(close)};
+static const int seccomp_gdb_calls[] = {SCMP_SYS(recvfrom), SCMP_SYS(sendto), SCMP_SYS(close)};
 
 const char *vm_seccomp_role_name(enum vm_seccomp_role role)
 {
@@ -215,11 +218,6 @@ static int add_vcpu(scmp_filter_ctx ctx, const struct vm_seccomp_config *cfg)
     if (rc == 0)
         rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(pread64), 1,
                               SCMP_A0_32(SCMP_CMP_EQ, (uint32_t)cfg->program_fd));
-    /* zx_debug_write waits for a stdout that takes no bytes in slices of poll(2), to see a stop. */
-    if (rc == 0)
-        rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(poll), 0);
-    if (rc == 0)
-        rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(ppoll), 0);
     return rc;
 }
 

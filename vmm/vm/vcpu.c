@@ -63,7 +63,7 @@ static void exception_kill(struct vcpu *v, const char *what, const struct zxvmm_
     end_process(v, PROCESS_END_EXCEPTION, ZX_TASK_RETCODE_EXCEPTION_KILL);
 }
 
-static bool stop_requested(struct vcpu *v)
+bool vcpu_stop_requested(const struct vcpu *v)
 {
     return __atomic_load_n(&v->stop, __ATOMIC_ACQUIRE);
 }
@@ -78,7 +78,7 @@ static bool console_wait_writable(struct vcpu *v)
 {
     struct pollfd pfd = {.fd = STDOUT_FILENO, .events = POLLOUT};
     for (;;) {
-        bool stopping = stop_requested(v);
+        bool stopping = vcpu_stop_requested(v);
         int n = poll(&pfd, 1, stopping ? 0 : VCPU_CONSOLE_POLL_MS);
         if (n > 0 || (n < 0 && errno != EINTR))
             return true; /* writable, or an error write() will report */
@@ -145,7 +145,7 @@ static void console_write_labelled(struct vcpu *v, const char *p, size_t len)
 static bool console_acquire(struct vcpu *v)
 {
     for (;;) {
-        if (stop_requested(v))
+        if (vcpu_stop_requested(v))
             return pthread_mutex_trylock(&v->vm->console_lock) == 0;
         uint64_t at = syscall_host_now_ns() + VCPU_CONSOLE_POLL_MS * 1000000ULL;
         struct timespec ts = {.tv_sec = (time_t)(at / 1000000000ULL), .tv_nsec = (long)(at % 1000000000ULL)};
@@ -521,7 +521,7 @@ static int host_breakpoint(struct vcpu *v, struct hostbp_table *tab, struct zxvm
     pthread_mutex_unlock(&v->vm->lock);
     /* Event site: the process reached an exec trigger's address. */
     bool raised = count && VM_EVENTS_ATTACHED(v->vm) && vm_events_exec(v, addr);
-    if (stop_requested(v))
+    if (vcpu_stop_requested(v))
         return 0; /* an action killed it */
     if (raised)
         return 1; /* an action sent it into an exception's stub instead: the instruction has not run */
@@ -704,7 +704,7 @@ static bool thread_start(struct vcpu *v)
 static bool after_interrupt(struct vcpu *v)
 {
     pthread_mutex_lock(&v->vm->lock);
-    if (!stop_requested(v))
+    if (!vcpu_stop_requested(v))
         v->run->immediate_exit = 0;
     pthread_mutex_unlock(&v->vm->lock);
     return true;
@@ -746,7 +746,7 @@ static void *vcpu_thread(void *arg)
 {
     struct vcpu *v = arg;
     bool resume = install_filter(v) && thread_start(v);
-    while (resume && !stop_requested(v)) {
+    while (resume && !vcpu_stop_requested(v)) {
         if (!check_suspend(v))
             break;
         if (ioctl(v->fd, KVM_RUN, 0) < 0) {
@@ -880,7 +880,7 @@ bool vcpu_process_stopping(void *vm_host, struct process *p)
 {
     struct vm *vm = vm_host;
     struct vcpu *v = p->host;
-    if (stop_requested(v))
+    if (vcpu_stop_requested(v))
         return true;
     if (vm->deadline_ns == 0 || syscall_host_now_ns() < vm->deadline_ns)
         return false;

@@ -48,6 +48,9 @@ void vcpu_kick_process(void *vm, struct process *p);
  */
 bool vcpu_process_stopping(void *vm, struct process *p);
 
+/* Whether `v` has been told to stop (its process killed, or the run over); any thread, never blocks. */
+bool vcpu_stop_requested(const struct vcpu *v);
+
 /* The program as given on the command line (whole), for messages; the process name when none was recorded. */
 const char *vcpu_program(const struct vcpu *v);
 
