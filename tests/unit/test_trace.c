@@ -1,8 +1,11 @@
 /* test_trace.c: syscall and status names, and the --trace row schema, written for events built by hand. */
 #include <criterion/criterion.h>
+#include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <zircon/errors.h>
@@ -278,6 +281,101 @@ Test(trace, a_row_longer_than_the_buffer_is_written_whole)
                           2 * strlen("vic\\\"tim") + 2 * 3);
     free(text);
     unlink(path);
+}
+
+/* A FIFO at a fresh path, and a trace writing into it once `reader` holds it open (O_NONBLOCK). */
+struct fifo_trace {
+    char path[64];
+    int reader;
+    struct trace *t;
+};
+
+static void fifo_trace_open(struct fifo_trace *f)
+{
+    snprintf(f->path, sizeof(f->path), "/tmp/zxvmm-trace-%d.fifo", (int)getpid());
+    unlink(f->path);
+    cr_assert_eq(mkfifo(f->path, 0600), 0);
+    f->reader = open(f->path, O_RDONLY | O_NONBLOCK);
+    cr_assert_geq(f->reader, 0);
+    char err[256];
+    f->t = trace_open(f->path, err, sizeof(err));
+    cr_assert_not_null(f->t, "%s", err);
+}
+
+/* `rows` rows of some 170 bytes from the vCPU `writer`, the last of them two seconds of trace time later. */
+struct row_writer {
+    struct trace *t;
+    struct vcpu *writer;
+    unsigned rows;
+    bool done;
+};
+
+static void *write_rows(void *arg)
+{
+    struct row_writer *w = arg;
+    struct syscall_call call = {.arg = {1, 2}};
+    struct vm_event ev = {.kind = VM_EVENT_SYSCALL_AFTER,
+                          .vcpu = w->writer,
+                          .proc = &victim,
+                          .name = victim.name,
+                          .call = &call,
+                          .number = 19};
+    for (unsigned i = 0; i < w->rows; i++) {
+        ev.t_ns = i + 1 < w->rows ? i : 2000000000ULL; /* the last row two seconds later: a flush */
+        trace_on_event(w->t, &ev);
+    }
+    __atomic_store_n(&w->done, true, __ATOMIC_RELEASE);
+    return NULL;
+}
+
+Test(trace, a_pipe_nobody_reads_holds_a_running_writer_and_is_given_up_once_it_stops, .timeout = 30)
+{
+    struct fifo_trace f;
+    fifo_trace_open(&f);
+    struct vcpu v = {0};
+    /* 5000 rows: more than the pipe and the trace's buffer hold. */
+    struct row_writer w = {f.t, &v, 5000, false};
+    pthread_t thread;
+    cr_assert_eq(pthread_create(&thread, NULL, write_rows, &w), 0);
+    usleep(300000);
+    cr_assert_not(__atomic_load_n(&w.done, __ATOMIC_ACQUIRE), "a running writer waits for the reader");
+    __atomic_store_n(&v.stop, true, __ATOMIC_RELEASE); /* the run is ending */
+    pthread_join(thread, NULL);
+    cr_assert_eq(trace_close(f.t), -EAGAIN, "the trace is recorded as incomplete");
+    close(f.reader);
+    unlink(f.path);
+}
+
+/* Reads the FIFO to its end; returns how many rows came, each checked to be whole. */
+static void *drain(void *arg)
+{
+    struct fifo_trace *f = arg;
+    fcntl(f->reader, F_SETFL, 0); /* blocking from now on: read() waits for rows, 0 at the writer's close */
+    static char text[4 << 20];
+    size_t len = 0;
+    ssize_t n;
+    while (len < sizeof(text) && (n = read(f->reader, text + len, sizeof(text) - len)) > 0)
+        len += (size_t)n;
+    return (void *)(uintptr_t)whole_rows(text, len);
+}
+
+Test(trace, a_pipe_whose_reader_reads_gets_every_row, .timeout = 30)
+{
+    struct fifo_trace f;
+    fifo_trace_open(&f);
+    pthread_t reader;
+    cr_assert_eq(pthread_create(&reader, NULL, drain, &f), 0);
+    /* A running vCPU's rows wait for the reader however slow it is; the last row comes two seconds of trace
+     * time later, so it writes out all the rows held back, and close has none left to write. */
+    struct vcpu v = {0};
+    struct row_writer w = {f.t, &v, 5001, false};
+    write_rows(&w);
+    cr_assert_eq(trace_close(f.t), 0);
+    void *rows;
+    pthread_join(reader, &rows);
+    cr_assert_eq((uintptr_t)rows, 5001);
+    close(f.reader);
+    unlink(f.path);
 }
 
 Test(trace, a_file_that_cannot_be_created_is_refused_naming_path_and_cause)
