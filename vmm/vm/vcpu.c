@@ -63,11 +63,6 @@ static void exception_kill(struct vcpu *v, const char *what, const struct zxvmm_
     end_process(v, PROCESS_END_EXCEPTION, ZX_TASK_RETCODE_EXCEPTION_KILL);
 }
 
-bool vcpu_stop_requested(const struct vcpu *v)
-{
-    return __atomic_load_n(&v->stop, __ATOMIC_ACQUIRE);
-}
-
 /*
  * Waits until stdout takes bytes; true when it may be written. Once `v` is
  * being stopped, only a stdout that takes bytes at once is written. The wait

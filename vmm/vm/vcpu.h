@@ -48,8 +48,12 @@ void vcpu_kick_process(void *vm, struct process *p);
  */
 bool vcpu_process_stopping(void *vm, struct process *p);
 
-/* Whether `v` has been told to stop (its process killed, or the run over); any thread, never blocks. */
-bool vcpu_stop_requested(const struct vcpu *v);
+/* Whether `v` has been told to stop (its process killed, or the run over); any thread, never blocks. Inline:
+ * the trace writer, which asks it, is also built without the vCPU code (the fuzz targets). */
+static inline bool vcpu_stop_requested(const struct vcpu *v)
+{
+    return __atomic_load_n(&v->stop, __ATOMIC_ACQUIRE);
+}
 
 /* The program as given on the command line (whole), for messages; the process name when none was recorded. */
 const char *vcpu_program(const struct vcpu *v);
