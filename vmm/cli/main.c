@@ -260,20 +260,17 @@ static int run_vm(const struct cli_options *o, struct run_attach *a)
         return CLI_EXIT_VM_FAILED;
     }
     enum vm_outcome outcome = vm_run(&vm, main_vcpu, o->timeout_ns, &code);
-    if (vm.abandoned) {
-        /* A hook never came back: its thread holds the scenario and may still reach the VM, so neither is
-         * stopped nor freed (the process exits: a campaign's child, as every scenario run is). */
-        fprintf(stderr, "zxvmm: scenario: %s\n", a->faults->failure);
-        a->abandoned = true;
-        if (a->outcome)
-            *a->outcome = VM_RUN_FAILED;
-        return exit_status(VM_RUN_FAILED, 0);
+    /* A hook the run gave up on (VM_RUN_FAILED, with the reason in a->faults) holds the scenario and may
+     * still reach the VM: neither is then stopped nor freed (the process exits: a campaign's child, as every
+     * scenario run is). */
+    a->abandoned = vm.abandoned;
+    if (!vm.abandoned) {
+        inject_stop(inject);
+        gdb_server_finish(gdb, outcome, code);
+        /* The VMM exits once the run is over (run, or a campaign's child): the kernel drops the VM faster. */
+        vm_destroy_at_exit(&vm);
+        inject_free(inject);
     }
-    inject_stop(inject);
-    gdb_server_finish(gdb, outcome, code);
-    /* The VMM exits once the run is over (run, or a campaign's child): the kernel drops the VM faster. */
-    vm_destroy_at_exit(&vm);
-    inject_free(inject);
     if (inject && a->faults->failed) { /* a hook failed: the run is the VMM's failure, not the guest's */
         fprintf(stderr, "zxvmm: scenario: %s\n", a->faults->failure);
         outcome = VM_RUN_FAILED;
@@ -298,7 +295,7 @@ static int run_traced(const struct cli_options *o, struct run_attach *a)
     a->trace = NULL;
     if (rc != 0)
         fprintf(stderr, "zxvmm: --trace %s: writing the trace failed: %s (it is incomplete)\n", o->trace,
-                rc == -EAGAIN ? "its reader took nothing for 100 ms once the run was ending" : strerror(-rc));
+                trace_error_text(rc));
     return status;
 }
 

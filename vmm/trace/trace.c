@@ -23,11 +23,12 @@
  * a VMM killed or crashed mid-run leaves every row up to the last write
  * whole, and none cut.
  */
-#define TRACE_BUF_SIZE (64 * 1024)
-#define TRACE_FLUSH_NS 1000000000ULL /* at most a second of rows held back */
-#define TRACE_ROW_MAX  4096          /* a row longer than this (long names) is written on its own */
-#define TRACE_POLL_MS  10            /* a pipe that takes no bytes is polled in slices, to see a stop */
-#define TRACE_STALL_NS 100000000ULL  /* once stopping, a pipe that took nothing for this long is given up */
+#define TRACE_BUF_SIZE   (64 * 1024)
+#define TRACE_FLUSH_NS   1000000000ULL /* at most a second of rows held back */
+#define TRACE_ROW_MAX    4096          /* a row longer than this (long names) is written on its own */
+#define TRACE_POLL_MS    10            /* a pipe that takes no bytes is polled in slices, to see a stop */
+#define TRACE_STALL_NS   100000000ULL  /* once stopping, a pipe that took nothing for this long is given up */
+#define TRACE_STALL_TEXT "100 ms"      /* TRACE_STALL_NS, for the message */
 
 struct trace {
     int fd;
@@ -126,6 +127,12 @@ int trace_flush(struct trace *t)
     int error = t->error;
     pthread_mutex_unlock(&t->lock);
     return -error;
+}
+
+const char *trace_error_text(int rc)
+{
+    return rc == -EAGAIN ? "its reader took nothing for " TRACE_STALL_TEXT " once the run was ending"
+                         : strerror(-rc);
 }
 
 int trace_close(struct trace *t)

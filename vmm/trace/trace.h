@@ -27,6 +27,10 @@ void trace_on_event(void *trace, struct vm_event *ev);
  */
 int trace_flush(struct trace *t);
 
+/* What a failure trace_flush or trace_close returned means, for a message: its reader stopped taking rows
+ * (-EAGAIN), or the system's text for the errno. */
+const char *trace_error_text(int rc);
+
 /* Flushes and closes the file; returns 0, or -errno when a write failed (the trace is then incomplete). */
 int trace_close(struct trace *t);
 
