@@ -8,7 +8,8 @@ fuzz_syscalls.c decodes; run this script again after changing it.
 
 fuzz_elf: small programs the loader accepts, with a symbol table; fuzz_options
 and fuzz_cli: command lines; fuzz_fdt: trees to build and one blob to read
-(compiled by dtc(1) when it is installed).
+(compiled by dtc(1) when it is installed); fuzz_lualib: one call of each
+string and table function the sandbox replaces.
 
 Usage: make_seeds.py [SEEDS_DIR]   (default: the seeds/ folder next to this script)
 """
@@ -284,6 +285,34 @@ GDB_STUB_SEEDS = {
 }
 
 
+def lualib(op, subject, pattern, repl=b"", init=1, n=10):
+    """fuzz_lualib.c's encoding: op, init, n (signed bytes), then the three strings split by 0xff."""
+    return bytes([op, init & 0xff, n & 0xff]) + subject + b"\xff" + pattern + b"\xff" + repl
+
+
+# One call of each kind (the op numbers are the driver's list in fuzz_lualib.c), with patterns that use
+# every item of the pattern language.
+LUALIB_SEEDS = {
+    "find_captures": lualib(0, b"key=value; n=42", b"(%w+)=(%d+)"),
+    "match_anchored": lualib(1, b"  hello world", b"^%s*(%a+)()"),
+    "gmatch_words": lualib(2, b"one two, three;four", b"[^%s,;]+"),
+    "gsub_template": lualib(3, b"hello world from lua", b"(%w+) (%w+)", b"%2 %1 %%"),
+    "gsub_function": lualib(4, b"abc abcd ab", b"%a+"),
+    "gsub_table": lualib(5, b"a b c d x", b"%a"),
+    "balance_frontier": lualib(1, b"f(a(b)c) THE (quick) fox", b"%b()%s*%f[%a]%u+"),
+    "backreference": lualib(0, b'say "hi" and \'bye\'', b"([\"'])(.-)%1", init=-20),
+    "lazy_optional_end": lualib(1, b"[[x]] -0x1f;", b"%[(=*)%[(.-)%]%1%]%s*%-?0?x?(%x*);$"),
+    "sets": lualib(2, b"a-b]c^d%e", b"[%]%-^a-c]"),
+    "plain_find": lualib(7, b"1+1=2 (really?)", b"(really?)"),
+    "methods": lualib(8, b"x.y.z", b"%.()"),
+    "concat": lualib(9, b"abcdefgh", b", ", init=2, n=6),
+    "insert_remove": lualib(11, b"abcdef", b"z", init=3),
+    "move": lualib(17, b"abcdefgh", b"xyz", b"0123456789ab", init=2, n=5),
+    "sort": lualib(24, b"the quick brown fox jumps", b""),
+    "sort_order": lualib(25, b"pack my box with five dozen", b""),
+}
+
+
 def write_dir(root, name, seeds):
     out = os.path.join(root, name)
     os.makedirs(out, exist_ok=True)
@@ -300,6 +329,7 @@ def main():
     write_dir(root, "gdb_stub", GDB_STUB_SEEDS)
     write_dir(root, "options", OPTIONS_SEEDS)
     write_dir(root, "fdt", fdt_seeds())
+    write_dir(root, "lualib", LUALIB_SEEDS)
 
 
 if __name__ == "__main__":

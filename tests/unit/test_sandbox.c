@@ -102,6 +102,130 @@ Test(sandbox, library_calls_the_budget_cannot_count_are_bounded)
     expect_error("return #string.rep('x', 1 << 26)", "memory cap of 16777216 bytes exceeded");
 }
 
+/* Runs `code` in a fresh sandbox with the default limits, which must end it with the budget's error, `where`
+ * (the chunk's line) first. */
+static void expect_budget_error(const char *code, const char *where)
+{
+    close_sandbox();
+    defaults();
+    char want[128];
+    snprintf(want, sizeof(want), "%sinstruction budget of 1000000 exceeded", where);
+    expect_error(code, want);
+}
+
+/* A string pattern that backtracks for billions of years on a subject that never matches. */
+#define ENDLESS_PATTERN "string.rep('a', 60), string.rep('a-', 20) .. 'b'"
+
+Test(sandbox, pattern_functions_count_their_steps_against_the_budget)
+{
+    /* Each of these ran in C for longer than the universe will last: Lua's matcher counts nothing. */
+    expect_budget_error("return string.find(" ENDLESS_PATTERN ")", "t.lua:1: ");
+    expect_budget_error("return string.match(" ENDLESS_PATTERN ")", "t.lua:1: ");
+    expect_budget_error("local s, p = " ENDLESS_PATTERN "\nreturn s:gsub(p, 'x')", "t.lua:2: ");
+    expect_budget_error("local s, p = " ENDLESS_PATTERN "\nfor w in s:gmatch(p) do end", "t.lua:2: ");
+    /* Quadratic work spread over many short calls counts too: %b scanning an unbalanced subject. */
+    expect_budget_error("local s = string.rep('(', 20000) return s:gsub('%b()', '')", "t.lua:1: ");
+    /* A back-reference compared at every position, and a long template expanded at every empty match. */
+    expect_budget_error("local s = string.rep('a', 1 << 16) return s:find('(' .. s:sub(1, 4096) .. ')%1b')",
+                        "t.lua:1: ");
+    expect_budget_error("return ('x'):rep(30000):gsub('', ('%0'):rep(5000))", "t.lua:1: ");
+}
+
+Test(sandbox, a_caught_pattern_budget_error_still_ends_the_call)
+{
+    expect_error("local ok = pcall(string.find, " ENDLESS_PATTERN ") return ok",
+                 "instruction budget of 1000000 exceeded");
+    expect_error("return 1", "instruction budget of 1000000 exceeded");
+}
+
+Test(sandbox, a_raised_budget_lets_a_long_pattern_finish, .init = NULL)
+{
+    open_sandbox(200000000, SANDBOX_DEFAULT_MEMORY);
+    /* About 20 million steps: within a budget of 2e8, and with the same answer as Lua's. */
+    expect_result("return string.find(string.rep('a', 200), string.rep('a-', 3) .. 'b')", "nil");
+    expect_result("return select(2, string.rep('ab', 50000):gsub('(a)(b)', '%2%1'))", "50000");
+}
+
+Test(sandbox, table_functions_count_the_elements_they_go_through)
+{
+    /* Each of these looped in C as far as an integer or __len said: 2^62 times. */
+    expect_budget_error("table.move({}, 1, 1 << 62, 2)", "t.lua:1: ");
+    expect_budget_error("local t = setmetatable({}, {__len = function() return 1 << 62 end})\n"
+                        "table.insert(t, 1, 'x')",
+                        "t.lua:2: ");
+    expect_budget_error("local t = setmetatable({}, {__len = function() return 1 << 62 end})\n"
+                        "table.remove(t, 1)",
+                        "t.lua:2: ");
+    /* t[i] is table.concat(t, i) over an empty range: "" with no allocation and no Lua code. */
+    expect_budget_error(
+        "local t = setmetatable({}, {__index = table.concat}) return table.concat(t, '', 1, 1 << 62)",
+        "t.lua:1: ");
+    /* Every element is rawlen(t) = 0, read by a C function: a sort of 2^31 - 2 elements. */
+    expect_budget_error(
+        "local t = setmetatable({}, {__len = function() return (1 << 31) - 2 end, __index = rawlen,\n"
+        "  __newindex = rawequal}) table.sort(t)",
+        "t.lua:2: ");
+}
+
+Test(sandbox, counting_functions_give_luas_results)
+{
+    expect_result("return table.concat({string.find('key = 42', '(%w+)%s*=%s*(%d+)')}, ',')", "1,8,key,42");
+    expect_result("return table.concat({('hello world'):gsub('o', {o = '0'})}, ',')", "hell0 w0rld,2");
+    expect_result("return (('abc'):gsub('%w', '%0%0'))", "aabbcc");
+    expect_result("return (('hello world'):gsub('(%w+) (%w+)', '%2 %1'))", "world hello");
+    expect_result("return (('abc'):gsub('', '-'))", "-a-b-c-");
+    expect_result("local out = '' for k, v in ('a=1, b=2'):gmatch('(%w+)=(%w+)') do out = out .. k .. v end "
+                  "return out",
+                  "a1b2");
+    expect_result("return ('THE (quick) fox'):find('%f[%a]%a+', 5)", "6");
+    expect_result("return ('x(a(b)c)y'):match('%b()')", "(a(b)c)");
+    expect_result("return select(2, ('say <hi>'):match('([<>])(.-)[<>]'))", "hi");
+    expect_result("return ('[]]'):match('[]]+')", "]]");
+    expect_result("return ('a.b'):find('.', 1, true)", "2");
+    expect_result("return ('x'):find('', 10)", "nil");
+    expect_result("return ('hello'):match('()ll()')", "3");
+    expect_result("local t = {5, 2, 8, 1, 9, 3} table.sort(t) return table.concat(t, ' ')", "1 2 3 5 8 9");
+    expect_result("local t = {'b', 'c', 'a'} table.sort(t, function(x, y) return x > y end) "
+                  "return table.concat(t)",
+                  "cba");
+    expect_result("local t = {1, 2, 3} table.insert(t, 2, 'x') table.insert(t, 'y') "
+                  "return table.concat(t, ',') .. ' ' .. table.remove(t, 1) .. ' ' .. table.remove(t)",
+                  "1,x,2,3,y 1 y");
+    expect_result("return table.concat(table.move({1, 2, 3}, 1, 3, 2), ',')", "1,1,2,3");
+    expect_result("return table.concat(table.move({1, 2, 3}, 2, 3, 1, {9}), ',')", "2,3");
+}
+
+Test(sandbox, counting_functions_raise_luas_errors)
+{
+    expect_error("return ('a'):find('[a')", "t.lua:1: malformed pattern (missing ']')");
+    expect_error("return ('a'):find('a%')", "t.lua:1: malformed pattern (ends with '%')");
+    expect_error("return ('a'):match('%b')", "malformed pattern (missing arguments to '%b')");
+    expect_error("return ('a'):match('%fa')", "missing '[' after '%f' in pattern");
+    expect_error("return ('a'):match('(a')", "unfinished capture");
+    expect_error("return ('a'):match('a)')", "invalid pattern capture");
+    expect_error("return ('aa'):match('(a)%2')", "invalid capture index %2");
+    expect_error("return ('a'):gsub('a', '%2')", "invalid capture index %2");
+    expect_error("return ('a'):gsub('a', '%x')", "invalid use of '%' in replacement string");
+    expect_error("return ('a'):gsub('a', {a = {}})", "invalid replacement value (a table)");
+    expect_error("return string.gsub('a', 'a', true)",
+                 "bad argument #3 to 'gsub' (string/function/table expected, got boolean)");
+    expect_error("return string.find(nil, 'a')", "bad argument #1 to 'find' (string expected, got nil)");
+    expect_error("return ('a'):match(string.rep('(', 40) .. 'a' .. string.rep(')', 40))",
+                 "too many captures");
+    expect_error("return ('a'):rep(300):match(string.rep('a?', 300))", "pattern too complex");
+    expect_error("table.insert({}, 1, 2, 3)", "wrong number of arguments to 'insert'");
+    expect_error("table.insert({}, 5, 'x')", "bad argument #2 to 'insert' (position out of bounds)");
+    expect_error("table.remove({1}, 5)", "bad argument #1 to 'remove' (position out of bounds)");
+    expect_error("table.move({}, -1, math.maxinteger, 1)",
+                 "bad argument #3 to 'move' (too many elements to move)");
+    expect_error("table.move({}, 1, 10, math.maxinteger)",
+                 "bad argument #4 to 'move' (destination wrap around)");
+    expect_error("return table.concat({1, {}, 3})", "invalid value (table) at index 2 in table for 'concat'");
+    expect_error("table.sort({3, 1}, 1)", "bad argument #2 to 'sort' (function expected, got number)");
+    expect_error("table.sort(5)", "bad argument #1 to 'sort' (table expected, got number)");
+    expect_error("table.sort({1, 'x'})", "attempt to compare");
+}
+
 /* probe(): sandbox_progress as the script sees it. */
 static int probe(lua_State *L)
 {

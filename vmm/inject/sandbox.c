@@ -8,6 +8,8 @@
 #include <lauxlib.h>
 #include <lualib.h>
 
+#include "inject/pattern.h"
+#include "inject/tables.h"
 #include "syscall/names.h"
 
 /* The count hook runs every SANDBOX_HOOK_STEP VM instructions; the budget is checked in such steps. */
@@ -19,12 +21,13 @@ struct sandbox {
     struct rng *rng;
     sandbox_log_fn log; /* zx.log's sink, or NULL */
     void *log_ctx;
-    struct sandbox_vm vm; /* zx.read, zx.write, zx.reg; all NULL without a VM */
-    uint64_t used;        /* bytes the state holds */
-    uint64_t steps;       /* hook steps in the current call */
-    uint64_t progress;    /* hook steps and call starts and ends, ever (sandbox_progress; atomic) */
-    bool budget_hit;      /* the instruction budget ran out (sticky) */
-    bool memory_hit;      /* an allocation was refused by the cap (sticky) */
+    struct sandbox_vm vm;   /* zx.read, zx.write, zx.reg; all NULL without a VM */
+    uint64_t used;          /* bytes the state holds */
+    uint64_t steps;         /* hook steps in the current call */
+    uint64_t library_steps; /* library functions' steps not yet a whole hook step */
+    uint64_t progress;      /* hook steps and call starts and ends, ever (sandbox_progress; atomic) */
+    bool budget_hit;        /* the instruction budget ran out (sticky) */
+    bool memory_hit;        /* an allocation was refused by the cap (sticky) */
 };
 
 static struct sandbox *sandbox_of(lua_State *L)
@@ -60,8 +63,11 @@ static void note_progress(struct sandbox *s)
     __atomic_store_n(&s->progress, s->progress + 1, __ATOMIC_RELAXED);
 }
 
-/* Every SANDBOX_HOOK_STEP instructions: past the budget, an error at every instruction from then on, so that
- * no pcall in the script can outlast it. */
+/* Raises the budget's error, naming the line of the Lua function `level` levels up when there is one; from
+ * then on every instruction raises it again, so that no pcall in the script can outlast it. */
+static void budget_exceeded(lua_State *L, struct sandbox *s, int level);
+
+/* Every SANDBOX_HOOK_STEP instructions: counts them, and raises the budget's error once it is spent. */
 static void count_hook(lua_State *L, lua_Debug *ar)
 {
     struct sandbox *s = sandbox_of(L);
@@ -69,19 +75,38 @@ static void count_hook(lua_State *L, lua_Debug *ar)
     note_progress(s);
     if (!s->budget_hit && s->steps * SANDBOX_HOOK_STEP <= s->limits.instructions)
         return;
+    budget_exceeded(L, s, 0);
+    (void)ar;
+}
+
+static void budget_exceeded(lua_State *L, struct sandbox *s, int level)
+{
     if (!s->budget_hit) {
         s->budget_hit = true;
         lua_sethook(L, count_hook, LUA_MASKCOUNT, 1);
     }
     lua_Debug where;
-    if (lua_getstack(L, 0, &where) && lua_getinfo(L, "Sl", &where) && where.currentline > 0)
+    if (lua_getstack(L, level, &where) && lua_getinfo(L, "Sl", &where) && where.currentline > 0)
         lua_pushfstring(L, "%s:%d: ", where.short_src, where.currentline);
     else
         lua_pushliteral(L, "");
     lua_pushfstring(L, "instruction budget of %I exceeded", (lua_Integer)s->limits.instructions);
     lua_concat(L, 2);
     lua_error(L);
-    (void)ar;
+}
+
+/* meter_charge_fn for the library functions that count (pattern.c, tables.c): each of their steps is one
+ * instruction of the budget, and a sign of life for sandbox_progress. */
+static void charge_steps(lua_State *L, uint64_t steps)
+{
+    struct sandbox *s = sandbox_of(L);
+    note_progress(s);
+    s->library_steps += steps;
+    s->steps += s->library_steps / SANDBOX_HOOK_STEP;
+    s->library_steps %= SANDBOX_HOOK_STEP;
+    if (!s->budget_hit && s->steps * SANDBOX_HOOK_STEP <= s->limits.instructions)
+        return;
+    budget_exceeded(L, s, 1);
 }
 
 /* print: to stderr, never to the guest's stdout. */
@@ -224,6 +249,10 @@ static void open_safe_libraries(lua_State *L)
     lua_getfield(L, -1, LUA_STRLIBNAME);
     replace_field(L, "dump", NULL);
     replace_field(L, "rep", safe_rep);
+    pattern_open(L, charge_steps);
+    lua_pop(L, 1);
+    lua_getfield(L, -1, LUA_TABLIBNAME);
+    tables_open(L, charge_steps);
     lua_pop(L, 1);
     lua_getfield(L, -1, LUA_MATHLIBNAME);
     replace_field(L, "random", safe_random);
@@ -473,6 +502,7 @@ int sandbox_call(struct sandbox *s, int nargs, int nresults, char *err, size_t e
         return -1;
     }
     s->steps = 0;
+    s->library_steps = 0;
     note_progress(s);
     lua_sethook(s->L, count_hook, LUA_MASKCOUNT, SANDBOX_HOOK_STEP);
     int status = lua_pcall(s->L, nargs, nresults, 0);
