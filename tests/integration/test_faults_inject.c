@@ -542,50 +542,92 @@ Test(faults_inject, a_hook_error_or_budget_ends_the_run_as_vmm_error_with_the_re
 }
 
 /*
- * A Lua call that never returns in C, where the instruction budget does not
- * reach: string.find backtracking over 20 lazy repetitions on a subject that
- * never matches, billions of years of work.
+ * A string pattern that backtracks for billions of years on a subject that
+ * never matches. Lua's own string.find ran it in C, where the instruction
+ * budget did not reach; the sandbox's counts every step.
  */
-#define STUCK_CALL "string.find(string.rep('a', 60), string.rep('a-', 20) .. 'b')"
+#define ENDLESS_PATTERN_CALL "string.find(string.rep('a', 60), string.rep('a-', 20) .. 'b')"
 
-Test(faults_inject, a_hook_stuck_in_a_library_call_cannot_hold_the_run_past_its_timeout)
+Test(faults_inject, a_pathological_pattern_in_a_hook_hits_the_instruction_budget)
 {
     REQUIRE_KVM();
     struct run_result r;
-    const char *path = scenario("return { program = { '@P', 'writes' }, cmdline = '" DEBUG_CMDLINE "',\n"
-                                "  timeout = 1,\n"
-                                "  on_syscall = function(ev)\n"
-                                "    if ev.syscall == 'zx_process_write_memory' then " STUCK_CALL " end\n"
-                                "  end }\n");
-    const char *trace = trace_path();
-    /* Without the backstop this run never ends, and the harness kills it after 120 s. */
-    faults_run_scenario(&r, path, 125, "zxvmm: class vmm_error", trace);
-    harness_assert_line(r.err, "zxvmm: scenario: on_syscall: still inside a library call 50 ms after the run "
-                               "ended (the instruction budget does not reach one: a string pattern function "
-                               "on a long subject?); the run was given up");
+    const char *path =
+        scenario("return { program = { '@P', 'writes' }, cmdline = '" DEBUG_CMDLINE "',\n"
+                 "  timeout = 5,\n"
+                 "  on_syscall = function(ev)\n"
+                 "    if ev.syscall == 'zx_process_write_memory' then " ENDLESS_PATTERN_CALL " end\n"
+                 "  end }\n");
+    /* Without the count, the hook never returns: the run is given up 50 ms after its timeout. */
+    faults_run_scenario(&r, path, 125, "zxvmm: class vmm_error", NULL);
+    assert_contains(r.err, "zxvmm: scenario: on_syscall: ");
+    assert_contains(r.err, ".lua:4: instruction budget of 1000000 exceeded\n");
     harness_free(&r);
-    /* The trace holds the rows up to the stuck call, whole. */
+}
+
+/* A budget that lasts for centuries: only the end of the run stops the hook. */
+#define ENDLESS_BUDGET "  limits = { instructions = math.maxinteger },\n"
+
+Test(faults_inject, a_hook_with_an_endless_budget_is_stopped_50_ms_after_the_timeout)
+{
+    REQUIRE_KVM();
+    struct run_result r;
+    const char *path =
+        scenario("return { program = { '@P', 'writes' }, cmdline = '" DEBUG_CMDLINE "',\n"
+                 "  timeout = 1,\n" ENDLESS_BUDGET "  on_syscall = function(ev)\n"
+                 "    if ev.syscall == 'zx_process_write_memory' then " ENDLESS_PATTERN_CALL " end\n"
+                 "  end }\n");
+    const char *trace = trace_path();
+    /* Without the stop this run never ends, and the harness kills it after 120 s. */
+    faults_run_scenario(&r, path, 125, "zxvmm: class vmm_error", trace);
+    assert_contains(r.err, "zxvmm: scenario: on_syscall: ");
+    assert_contains(r.err, ".lua:5: still running 50 ms after the run ended; stopped\n");
+    harness_free(&r);
+    /* The trace holds the rows up to the stopped call, whole. */
     char *rows = read_trace(trace);
     assert_contains(rows, "\"event\":\"start\"");
 }
 
-Test(faults_inject, an_on_exit_hook_stuck_in_a_library_call_cannot_hold_a_run_without_timeout)
+Test(faults_inject, an_on_exit_hook_in_an_endless_loop_cannot_hold_a_run_without_timeout)
 {
     REQUIRE_KVM();
-    /* No timeout: the run ends with its main process, whose on_exit hook then never returns. */
-    const char *path = scenario("return { program = { '@P', 'writes' }, cmdline = '" DEBUG_CMDLINE "',\n"
-                                "  on_exit = function(ev) zx.log('exit', ev.code) " STUCK_CALL " end }\n");
+    /* No timeout: the run ends with its main process, whose on_exit hook then loops in Lua code. */
+    const char *path =
+        scenario("return { program = { '@P', 'writes' }, cmdline = '" DEBUG_CMDLINE "',\n" ENDLESS_BUDGET
+                 "  on_exit = function(ev) zx.log('exit', ev.code) while true do end end }\n");
     struct run_result r;
     faults_run_scenario(&r, path, 125, "zxvmm: class vmm_error", NULL);
     harness_assert_line(r.err, "zxvmm: scenario log: exit\t0");
-    assert_contains(r.err, "zxvmm: scenario: on_exit: still inside a library call 50 ms after the run ended");
+    assert_contains(r.err, "zxvmm: scenario: on_exit: ");
+    assert_contains(r.err, ".lua:3: still running 50 ms after the run ended; stopped\n");
     harness_free(&r);
     /* In a campaign, the run's row says so and the campaign goes on. */
+    char *rows = campaign_rows(path, "2", "3");
+    cr_assert_eq(faults_count(rows, ".lua:3: still running 50 ms after the run ended; stopped\""), 2, "%s",
+                 rows);
+    cr_assert_eq(faults_count(rows, "\"class\":\"vmm_error\""), 2, "%s", rows);
+}
+
+Test(faults_inject, a_hook_inside_a_long_library_call_is_given_up_50_ms_after_the_run_ended)
+{
+    REQUIRE_KVM();
+    /* Compiling 16 MiB of source: a second or so in Lua's compiler, where nothing counts or stops it. */
+    const char *path =
+        scenario("return { program = { '@P', 'writes' }, cmdline = '" DEBUG_CMDLINE "',\n"
+                 "  limits = { memory = 1 << 28 },\n"
+                 "  on_exit = function(ev) zx.log('exit', ev.code) load(string.rep('a=1 ', 1 << 22)) "
+                 "end }\n");
+    struct run_result r;
+    faults_run_scenario(&r, path, 125, "zxvmm: class vmm_error", NULL);
+    harness_assert_line(r.err, "zxvmm: scenario log: exit\t0");
+    harness_assert_line(r.err,
+                        "zxvmm: scenario: on_exit: still inside a library call 50 ms after the run ended, "
+                        "counting nothing; the run was given up");
+    harness_free(&r);
     char *rows = campaign_rows(path, "2", "3");
     cr_assert_eq(faults_count(rows, "\"error\":\"on_exit: still inside a library call 50 ms after the run "
                                     "ended"),
                  2, "%s", rows);
-    cr_assert_eq(faults_count(rows, "\"class\":\"vmm_error\""), 2, "%s", rows);
 }
 
 Test(faults_inject, classify_overrides_the_class_and_sees_the_golden_run)

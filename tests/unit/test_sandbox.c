@@ -226,6 +226,49 @@ Test(sandbox, counting_functions_raise_luas_errors)
     expect_error("table.sort({1, 'x'})", "attempt to compare");
 }
 
+/* end_run(): the run ends now, with a grace of 20 ms (what the hooks' holder does at a run's end). */
+static int end_run(lua_State *L)
+{
+    sandbox_stop_after(sb, 20000000);
+    (void)L;
+    return 0;
+}
+
+/* A sandbox whose budget lasts for centuries, with end_run(). */
+static void endless_budget(void)
+{
+    open_sandbox(INT64_MAX, SANDBOX_DEFAULT_MEMORY);
+    lua_register(sandbox_lua(sb), "end_run", end_run);
+}
+
+Test(sandbox, lua_code_still_running_after_the_run_ended_is_stopped, .init = endless_budget)
+{
+    expect_error("end_run()\nwhile true do end", "t.lua:2: still running 20 ms after the run ended; stopped");
+    /* The state is refused from then on, as after any limit. */
+    expect_error("return 1", "still running 20 ms after the run ended; stopped");
+}
+
+Test(sandbox, a_pattern_call_still_running_after_the_run_ended_is_stopped, .init = endless_budget)
+{
+    expect_error("end_run()\nreturn string.find(" ENDLESS_PATTERN ")",
+                 "t.lua:2: still running 20 ms after the run ended; stopped");
+}
+
+Test(sandbox, a_caught_stop_still_ends_the_call, .init = endless_budget)
+{
+    expect_error("end_run() for i = 1, 3 do pcall(function() while true do end end) end return 'caught'",
+                 "still running 20 ms after the run ended; stopped");
+}
+
+Test(sandbox, a_call_that_starts_after_the_run_ended_gets_its_own_grace, .init = endless_budget)
+{
+    sandbox_stop_after(sb, 500000000);
+    usleep(600000);
+    /* 600 ms after the end, but a new call: it has 500 ms of its own. Its 20000 or so instructions (20
+     * counts, each of which would stop a call the grace counted from the run's end) take far less. */
+    expect_result("local n = 0 for i = 1, 5000 do n = n + 1 end return n", "5000");
+}
+
 /* probe(): sandbox_progress as the script sees it. */
 static int probe(lua_State *L)
 {

@@ -154,6 +154,11 @@ void hooks_set_vm(struct hooks *h, const struct sandbox_vm *vm)
     sandbox_set_vm(h->sb, vm);
 }
 
+void hooks_stop_after(struct hooks *h, uint64_t grace_ns)
+{
+    sandbox_stop_after(h->sb, grace_ns);
+}
+
 uint64_t hooks_progress(const struct hooks *h)
 {
     return sandbox_progress(h->sb);

@@ -32,6 +32,10 @@ void hooks_free(struct hooks *h);
 /* Lets the hooks' zx.read, zx.write and zx.reg reach `vm` (sandbox_set_vm); NULL: no VM. */
 void hooks_set_vm(struct hooks *h, const struct sandbox_vm *vm);
 
+/* The run is over: a hook call still running `grace_ns` after it (or after its own start) is stopped at its
+ * next count (sandbox_stop_after). Any thread. */
+void hooks_stop_after(struct hooks *h, uint64_t grace_ns);
+
 /* The hooks' state's sandbox_progress: any thread may read it, to tell a hook stuck in a library call. */
 uint64_t hooks_progress(const struct hooks *h);
 

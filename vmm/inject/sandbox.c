@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <lauxlib.h>
 #include <lualib.h>
@@ -26,8 +27,12 @@ struct sandbox {
     uint64_t steps;         /* hook steps in the current call */
     uint64_t library_steps; /* library functions' steps not yet a whole hook step */
     uint64_t progress;      /* hook steps and call starts and ends, ever (sandbox_progress; atomic) */
-    bool budget_hit;        /* the instruction budget ran out (sticky) */
-    bool memory_hit;        /* an allocation was refused by the cap (sticky) */
+    uint64_t call_start_ns; /* when the current call started, if sandbox_stop_after came before it */
+    uint64_t run_ended_ns;  /* sandbox_stop_after's time (atomic; 0 before) */
+    uint64_t stop_grace_ns;
+    bool budget_hit; /* the instruction budget ran out (sticky) */
+    bool memory_hit; /* an allocation was refused by the cap (sticky) */
+    bool stopped;    /* a call outlived sandbox_stop_after's grace (sticky) */
 };
 
 static struct sandbox *sandbox_of(lua_State *L)
@@ -63,36 +68,77 @@ static void note_progress(struct sandbox *s)
     __atomic_store_n(&s->progress, s->progress + 1, __ATOMIC_RELAXED);
 }
 
-/* Raises the budget's error, naming the line of the Lua function `level` levels up when there is one; from
- * then on every instruction raises it again, so that no pcall in the script can outlast it. */
-static void budget_exceeded(lua_State *L, struct sandbox *s, int level);
+static void count_hook(lua_State *L, lua_Debug *ar);
 
-/* Every SANDBOX_HOOK_STEP instructions: counts them, and raises the budget's error once it is spent. */
-static void count_hook(lua_State *L, lua_Debug *ar)
+/* Now, on the clock sandbox_stop_after counts from. */
+static uint64_t now_ns(void)
 {
-    struct sandbox *s = sandbox_of(L);
-    s->steps++;
-    note_progress(s);
-    if (!s->budget_hit && s->steps * SANDBOX_HOOK_STEP <= s->limits.instructions)
-        return;
-    budget_exceeded(L, s, 0);
-    (void)ar;
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
 }
 
-static void budget_exceeded(lua_State *L, struct sandbox *s, int level)
+/* Raises `what` after the line of the Lua function `level` levels up when there is one; from then on every
+ * instruction raises it again, so that no pcall in the script can outlast it. */
+static void raise_limit(lua_State *L, int level, const char *what)
 {
-    if (!s->budget_hit) {
-        s->budget_hit = true;
-        lua_sethook(L, count_hook, LUA_MASKCOUNT, 1);
-    }
+    lua_sethook(L, count_hook, LUA_MASKCOUNT, 1);
     lua_Debug where;
     if (lua_getstack(L, level, &where) && lua_getinfo(L, "Sl", &where) && where.currentline > 0)
         lua_pushfstring(L, "%s:%d: ", where.short_src, where.currentline);
     else
         lua_pushliteral(L, "");
-    lua_pushfstring(L, "instruction budget of %I exceeded", (lua_Integer)s->limits.instructions);
+    lua_pushstring(L, what);
     lua_concat(L, 2);
     lua_error(L);
+}
+
+static void budget_text(const struct sandbox *s, char *out, size_t len)
+{
+    snprintf(out, len, "instruction budget of %llu exceeded", (unsigned long long)s->limits.instructions);
+}
+
+static void stopped_text(const struct sandbox *s, char *out, size_t len)
+{
+    snprintf(out, len, "still running %llu ms after the run ended; stopped",
+             (unsigned long long)(s->stop_grace_ns / 1000000));
+}
+
+/* Whether the call in progress is past the time sandbox_stop_after gave it. */
+static bool past_stop(struct sandbox *s)
+{
+    uint64_t ended = __atomic_load_n(&s->run_ended_ns, __ATOMIC_ACQUIRE);
+    if (!ended)
+        return false;
+    uint64_t from = ended > s->call_start_ns ? ended : s->call_start_ns;
+    return now_ns() - from >= s->stop_grace_ns;
+}
+
+/* At every count: the budget spent, or the run over for long enough, raise their errors (`level`: where the
+ * Lua code that made the count is). */
+static void check_limits(lua_State *L, struct sandbox *s, int level)
+{
+    char what[96];
+    if (s->budget_hit || s->steps * SANDBOX_HOOK_STEP > s->limits.instructions) {
+        s->budget_hit = true;
+        budget_text(s, what, sizeof(what));
+        raise_limit(L, level, what);
+    }
+    if (s->stopped || past_stop(s)) {
+        s->stopped = true;
+        stopped_text(s, what, sizeof(what));
+        raise_limit(L, level, what);
+    }
+}
+
+/* Every SANDBOX_HOOK_STEP instructions (and at every one once a limit was hit). */
+static void count_hook(lua_State *L, lua_Debug *ar)
+{
+    struct sandbox *s = sandbox_of(L);
+    s->steps++;
+    note_progress(s);
+    check_limits(L, s, 0);
+    (void)ar;
 }
 
 /* meter_charge_fn for the library functions that count (pattern.c, tables.c): each of their steps is one
@@ -104,9 +150,7 @@ static void charge_steps(lua_State *L, uint64_t steps)
     s->library_steps += steps;
     s->steps += s->library_steps / SANDBOX_HOOK_STEP;
     s->library_steps %= SANDBOX_HOOK_STEP;
-    if (!s->budget_hit && s->steps * SANDBOX_HOOK_STEP <= s->limits.instructions)
-        return;
-    budget_exceeded(L, s, 1);
+    check_limits(L, s, 1);
 }
 
 /* print: to stderr, never to the guest's stdout. */
@@ -461,7 +505,14 @@ uint64_t sandbox_progress(const struct sandbox *s)
 
 bool sandbox_exhausted(const struct sandbox *s)
 {
-    return s->budget_hit || s->memory_hit;
+    return s->budget_hit || s->memory_hit || s->stopped;
+}
+
+void sandbox_stop_after(struct sandbox *s, uint64_t grace_ns)
+{
+    s->stop_grace_ns = grace_ns;
+    uint64_t now = now_ns();
+    __atomic_store_n(&s->run_ended_ns, now ? now : 1, __ATOMIC_RELEASE);
 }
 
 /* The message of a failed call: the limit that was hit, else the error value if it is a string. */
@@ -471,8 +522,9 @@ static void describe_error(struct sandbox *s, int status, char *err, size_t errl
     if (s->memory_hit)
         snprintf(err, errlen, "memory cap of %llu bytes exceeded", (unsigned long long)s->limits.memory);
     else if (s->budget_hit && !(msg && strstr(msg, "instruction budget")))
-        snprintf(err, errlen, "instruction budget of %llu exceeded",
-                 (unsigned long long)s->limits.instructions);
+        budget_text(s, err, errlen);
+    else if (s->stopped && !(msg && strstr(msg, "after the run ended")))
+        stopped_text(s, err, errlen);
     else if (msg)
         snprintf(err, errlen, "%s", msg);
     else
@@ -503,6 +555,7 @@ int sandbox_call(struct sandbox *s, int nargs, int nresults, char *err, size_t e
     }
     s->steps = 0;
     s->library_steps = 0;
+    s->call_start_ns = __atomic_load_n(&s->run_ended_ns, __ATOMIC_ACQUIRE) ? now_ns() : 0;
     note_progress(s);
     lua_sethook(s->L, count_hook, LUA_MASKCOUNT, SANDBOX_HOOK_STEP);
     int status = lua_pcall(s->L, nargs, nresults, 0);

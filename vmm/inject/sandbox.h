@@ -103,7 +103,18 @@ int sandbox_call(struct sandbox *s, int nargs, int nresults, char *err, size_t e
  */
 uint64_t sandbox_progress(const struct sandbox *s);
 
-/* True once the budget or the memory cap was exceeded in this state. */
+/*
+ * The run this state serves is over (any thread; once): from now on a call
+ * still running `grace_ns` after the later of now and its own start is
+ * stopped at its next count (Lua code: every SANDBOX_HOOK_STEP
+ * instructions; a counting library function: every METER_BATCH steps) with
+ * "LINE: still running N ms after the run ended; stopped", which, like the
+ * budget's, no pcall outlasts and which refuses the state from then on. A
+ * budget far beyond the run's time cannot keep a hook going after its end.
+ */
+void sandbox_stop_after(struct sandbox *s, uint64_t grace_ns);
+
+/* True once the budget or the memory cap was exceeded in this state, or a call was stopped. */
 bool sandbox_exhausted(const struct sandbox *s);
 
 #endif
