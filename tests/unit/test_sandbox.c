@@ -138,8 +138,9 @@ Test(sandbox, a_caught_pattern_budget_error_still_ends_the_call)
     expect_error("return 1", "instruction budget of 1000000 exceeded");
 }
 
-Test(sandbox, a_raised_budget_lets_a_long_pattern_finish, .init = NULL)
+Test(sandbox, a_raised_budget_lets_a_long_pattern_finish)
 {
+    close_sandbox();
     open_sandbox(200000000, SANDBOX_DEFAULT_MEMORY);
     /* About 20 million steps: within a budget of 2e8, and with the same answer as Lua's. */
     expect_result("return string.find(string.rep('a', 200), string.rep('a-', 3) .. 'b')", "nil");
@@ -234,34 +235,39 @@ static int end_run(lua_State *L)
     return 0;
 }
 
-/* A sandbox whose budget lasts for centuries, with end_run(). */
+/* The sandbox again, with a budget that lasts for centuries and end_run(). */
 static void endless_budget(void)
 {
+    close_sandbox();
     open_sandbox(INT64_MAX, SANDBOX_DEFAULT_MEMORY);
     lua_register(sandbox_lua(sb), "end_run", end_run);
 }
 
-Test(sandbox, lua_code_still_running_after_the_run_ended_is_stopped, .init = endless_budget)
+Test(sandbox, lua_code_still_running_after_the_run_ended_is_stopped)
 {
+    endless_budget();
     expect_error("end_run()\nwhile true do end", "t.lua:2: still running 20 ms after the run ended; stopped");
     /* The state is refused from then on, as after any limit. */
     expect_error("return 1", "still running 20 ms after the run ended; stopped");
 }
 
-Test(sandbox, a_pattern_call_still_running_after_the_run_ended_is_stopped, .init = endless_budget)
+Test(sandbox, a_pattern_call_still_running_after_the_run_ended_is_stopped)
 {
+    endless_budget();
     expect_error("end_run()\nreturn string.find(" ENDLESS_PATTERN ")",
                  "t.lua:2: still running 20 ms after the run ended; stopped");
 }
 
-Test(sandbox, a_caught_stop_still_ends_the_call, .init = endless_budget)
+Test(sandbox, a_caught_stop_still_ends_the_call)
 {
+    endless_budget();
     expect_error("end_run() for i = 1, 3 do pcall(function() while true do end end) end return 'caught'",
                  "still running 20 ms after the run ended; stopped");
 }
 
-Test(sandbox, a_call_that_starts_after_the_run_ended_gets_its_own_grace, .init = endless_budget)
+Test(sandbox, a_call_that_starts_after_the_run_ended_gets_its_own_grace)
 {
+    endless_budget();
     sandbox_stop_after(sb, 500000000);
     usleep(600000);
     /* 600 ms after the end, but a new call: it has 500 ms of its own. Its 20000 or so instructions (20
