@@ -444,8 +444,7 @@ static int find_or_match(lua_State *L, bool find)
         lp--;
     }
     match_init(&m, s, ls, p, lp);
-    const char *from = s + init;
-    do {
+    for (const char *from = s + init;; from++) {
         m.level = 0;
         const char *end = match_here(&m, from, p);
         if (end) {
@@ -456,7 +455,9 @@ static int find_or_match(lua_State *L, bool find)
             lua_pushinteger(L, (lua_Integer)(end - s));
             return 2 + push_captures(&m, NULL, NULL);
         }
-    } while (from++ < m.subject_end && !anchored);
+        if (anchored || from == m.subject_end)
+            break;
+    }
     meter_flush(&meter);
     luaL_pushfail(L);
     return 1;
