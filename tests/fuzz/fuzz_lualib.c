@@ -100,6 +100,17 @@ static const char driver[] =
     "  function() return table.concat(t, 1, 2, 3, 4) end,\n"
     "  function() return table.move(t, init) end,\n"
     "  function() return table.remove(init) end,\n"
+    "  function() return table.concat(s) end,\n"
+    "  function() return table.insert(init, p) end,\n"
+    "  function() return table.move(t, 1, 2, 1, s) end,\n"
+    "  function()\n"
+    "    local mt = getmetatable('')\n"
+    "    mt.__len = function() return n end\n"
+    "    local ok, a = pcall(table.concat, s, p, init)\n"
+    "    mt.__len = nil\n"
+    "    if not ok then error(a, 0) end\n"
+    "    return a\n"
+    "  end,\n"
     "  function() t = numbers(s) table.sort(t) return #t end,\n"
     "  function() t = numbers(s) table.sort(t, function(a, b) return a > b end) return #t end,\n"
     "  function() t = numbers(s) table.sort(like_table(t, #t)) return #t end,\n"
@@ -109,9 +120,9 @@ static const char driver[] =
     "local result = ser(pcall(f))\n"
     "return result .. list(t, #s + 2) .. list(t2, #p + 2)\n";
 
-/* Ops 24-27 are sorts: (op % #run) of the driver's list. */
-#define FIRST_SORT 24
-#define OPS        28
+/* Ops 28-31 are sorts: (op % #run) of the driver's list. */
+#define FIRST_SORT 28
+#define OPS        32
 
 static uint64_t steps;
 

@@ -308,8 +308,9 @@ LUALIB_SEEDS = {
     "concat": lualib(9, b"abcdefgh", b", ", init=2, n=6),
     "insert_remove": lualib(11, b"abcdef", b"z", init=3),
     "move": lualib(17, b"abcdefgh", b"xyz", b"0123456789ab", init=2, n=5),
-    "sort": lualib(24, b"the quick brown fox jumps", b""),
-    "sort_order": lualib(25, b"pack my box with five dozen", b""),
+    "string_as_table": lualib(27, b"abc", b"-", init=1, n=2),
+    "sort": lualib(28, b"the quick brown fox jumps", b""),
+    "sort_order": lualib(29, b"pack my box with five dozen", b""),
 }
 
 
