@@ -565,6 +565,31 @@ Test(faults_inject, a_pathological_pattern_in_a_hook_hits_the_instruction_budget
     harness_free(&r);
 }
 
+Test(faults_inject, a_pathological_pattern_at_the_top_level_or_in_classify_hits_the_instruction_budget)
+{
+    REQUIRE_KVM();
+    /* Both held zxvmm for good: the top level as the scenario is validated, classify after the run. */
+    const char *path = scenario("local found = " ENDLESS_PATTERN_CALL "\n"
+                                "return { program = { '@P', 'writes' }, cmdline = '" DEBUG_CMDLINE "' }\n");
+    struct run_result r;
+    harness_zxvmm(&r, "run", "--scenario", path, NULL);
+    cr_assert_eq(r.status, 2, "%s", r.err);
+    char want[200];
+    snprintf(want, sizeof(want), "zxvmm: %s:1: instruction budget of 1000000 exceeded", path);
+    harness_assert_line(r.err, want);
+    harness_free(&r);
+    path = scenario("return { program = { '@P', 'writes' }, cmdline = '" DEBUG_CMDLINE "',\n"
+                    "  classify = function(r)\n"
+                    "    return " ENDLESS_PATTERN_CALL " and 'masked'\n"
+                    "  end }\n");
+    /* classify runs after the run: its status stays the program's, its class is vmm_error. */
+    faults_run_scenario(&r, path, 0, "zxvmm: class vmm_error", NULL);
+    snprintf(want, sizeof(want), "zxvmm: scenario: classify: %s:3: instruction budget of 1000000 exceeded",
+             path);
+    harness_assert_line(r.err, want);
+    harness_free(&r);
+}
+
 /* A budget that lasts for centuries: only the end of the run stops the hook. */
 #define ENDLESS_BUDGET "  limits = { instructions = math.maxinteger },\n"
 
