@@ -153,7 +153,7 @@ static lua_State *new_state(bool ours)
         lua_pop(L, 2);
     }
     if (luaL_loadbuffer(L, driver, sizeof(driver) - 1, "driver") != LUA_OK) {
-        fprintf(stderr, "fuzz_lualib: the driver does not compile: %s\n", lua_tostring(L, -1));
+        fprintf(stderr, "fuzz invariant broken: the driver does not compile: %s\n", lua_tostring(L, -1));
         abort();
     }
     return L;
@@ -177,7 +177,7 @@ static const char *drive(lua_State *L, const struct args *a, size_t *len)
     lua_pushinteger(L, a->init);
     lua_pushinteger(L, a->n);
     if (lua_pcall(L, 6, 1, 0) != LUA_OK) {
-        fprintf(stderr, "fuzz_lualib: the driver failed: %s\n", lua_tostring(L, -1));
+        fprintf(stderr, "fuzz invariant broken: the driver failed: %s\n", lua_tostring(L, -1));
         abort();
     }
     return lua_tolstring(L, -1, len);
@@ -224,8 +224,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         /* Which two elements a sort's comparison error names depends on the algorithm. */
         bool both_compare = a.op >= FIRST_SORT && compare_error(ours_result) && compare_error(stock_result);
         if (!both_compare && (ours_len != stock_len || memcmp(ours_result, stock_result, ours_len) != 0)) {
-            fprintf(stderr, "fuzz_lualib: op %d differs\n  ours:  %.*s\n  Lua's: %.*s\n", a.op, (int)ours_len,
-                    ours_result, (int)stock_len, stock_result);
+            fprintf(stderr,
+                    "fuzz invariant broken: op %d: ours and Lua's differ\n  ours:  %.*s\n  Lua's: %.*s\n",
+                    a.op, (int)ours_len, ours_result, (int)stock_len, stock_result);
             abort();
         }
     }
