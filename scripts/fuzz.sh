@@ -14,7 +14,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-all_targets=(fuzz_walker fuzz_syscalls fuzz_gdb_packet fuzz_gdb_stub fuzz_scenario fuzz_elf fuzz_cli fuzz_options fuzz_fdt)
+all_targets=(fuzz_walker fuzz_syscalls fuzz_gdb_packet fuzz_gdb_stub fuzz_scenario fuzz_lualib fuzz_elf fuzz_cli fuzz_options
+    fuzz_fdt)
 usage() {
     echo "usage: $0 [SECONDS] [TARGET...] | $0 --long TARGET...  (targets: ${all_targets[*]#fuzz_})" >&2
     exit 2
