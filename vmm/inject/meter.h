@@ -24,18 +24,7 @@ struct meter {
     uint64_t pending;
 };
 
-/* Counts `n` steps; at every METER_BATCH of them, charges (and may raise the budget's error). */
-static inline void meter_step(struct meter *m, uint64_t n)
-{
-    m->pending += n;
-    if (m->pending >= METER_BATCH) {
-        uint64_t steps = m->pending;
-        m->pending = 0;
-        m->charge(m->L, steps);
-    }
-}
-
-/* Charges what is still pending: at the end of a call, so that small calls count too. */
+/* Charges what is pending: at the end of a call, so that small calls count too. */
 static inline void meter_flush(struct meter *m)
 {
     if (m->pending) {
@@ -43,6 +32,14 @@ static inline void meter_flush(struct meter *m)
         m->pending = 0;
         m->charge(m->L, steps);
     }
+}
+
+/* Counts `n` steps; at every METER_BATCH of them, charges (and may raise the budget's error). */
+static inline void meter_step(struct meter *m, uint64_t n)
+{
+    m->pending += n;
+    if (m->pending >= METER_BATCH)
+        meter_flush(m);
 }
 
 /* Pushes a value holding `charge`, for the closures of a library (their first upvalue). */
