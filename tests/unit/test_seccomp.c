@@ -9,6 +9,7 @@
 #include <netinet/tcp.h>
 #include <poll.h>
 #include <pthread.h>
+#include <seccomp.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,6 +23,7 @@
 #include <unistd.h>
 
 #include "vm/seccomp.h"
+#include "vm/syscall_names.h"
 #include "vm/vcpu.h"
 
 /* What the child left behind: its wait status and what it wrote to stderr. */
@@ -468,4 +470,23 @@ Test(seccomp, role_names_are_the_report_s_words)
     cr_assert_str_eq(vm_seccomp_role_name(VM_SECCOMP_MAIN), "main");
     cr_assert_str_eq(vm_seccomp_role_name(VM_SECCOMP_VCPU), "vCPU");
     cr_assert_str_eq(vm_seccomp_role_name(VM_SECCOMP_GDB), "gdb stub");
+}
+
+/* The names built into zxvmm are libseccomp's, number by number, and out-of-range numbers have none. */
+Test(seccomp, report_names_are_libseccomp_s_for_every_number)
+{
+    int named = 0;
+    for (int nr = -1; nr <= SYSCALL_NAMES_MAX; nr++) {
+        char *want = nr >= 0 ? seccomp_syscall_resolve_num_arch(SCMP_ARCH_X86_64, nr) : NULL;
+        const char *got = vm_seccomp_syscall_name(nr);
+        if (want)
+            cr_assert(got && strcmp(got, want) == 0, "system call %d: zxvmm says %s, libseccomp %s", nr,
+                      got ? got : "(none)", want);
+        else
+            cr_assert_null(got, "system call %d: zxvmm says %s, libseccomp knows none", nr, got);
+        named += want != NULL;
+        free(want);
+    }
+    cr_assert_gt(named, 300);
+    cr_assert_str_eq(vm_seccomp_syscall_name(__NR_process_vm_writev), "process_vm_writev");
 }

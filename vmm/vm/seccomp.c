@@ -22,14 +22,15 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "vm/syscall_names.h"
 #include "vm/vcpu.h"
 
-#define SECCOMP_NAMES    512 /* x86-64 system call numbers resolved for the report */
-#define SECCOMP_NAME_MAX 32
 #define SECCOMP_LINE_MAX 160
 
-/* System call names by number, filled once before any filter: the SIGSYS handler may not allocate. */
-static char seccomp_names[SECCOMP_NAMES][SECCOMP_NAME_MAX];
+/* System call names by number, resolved by libseccomp at build time (vm/gen/syscall_names.c). */
+static const char *const syscall_names[SYSCALL_NAMES_MAX] = {
+#include "syscall_names.inc"
+};
 static pthread_once_t seccomp_once = PTHREAD_ONCE_INIT;
 static int seccomp_prepare_error;
 /* The calling thread's role, for the report (-1 while it has no filter). */
@@ -59,6 +60,11 @@ static const int seccomp_runtime_calls[] = {
 static const int seccomp_main_calls[] = {SCMP_SYS(close), SCMP_SYS(lseek)};
 
 static const int seccomp_gdb_calls[] = {SCMP_SYS(recvfrom), SCMP_SYS(sendto), SCMP_SYS(close)};
+
+const char *vm_seccomp_syscall_name(int nr)
+{
+    return nr >= 0 && nr < SYSCALL_NAMES_MAX ? syscall_names[nr] : NULL;
+}
 
 const char *vm_seccomp_role_name(enum vm_seccomp_role role)
 {
@@ -107,8 +113,8 @@ static void sigsys_handler(int sig, siginfo_t *info, void *uctx)
     append(line, &n, "zxvmm: seccomp: forbidden system call ");
     if (info->si_arch != AUDIT_ARCH_X86_64)
         append(line, &n, "of a foreign ABI");
-    else if (nr >= 0 && nr < SECCOMP_NAMES && seccomp_names[nr][0])
-        append(line, &n, seccomp_names[nr]);
+    else if (vm_seccomp_syscall_name(nr))
+        append(line, &n, vm_seccomp_syscall_name(nr));
     else
         append(line, &n, "unknown");
     append(line, &n, " (");
@@ -131,14 +137,6 @@ static void prepare_once(void)
      * thread may open nothing. Threads still allocate small blocks from their own caches without the lock.
      * A sanitizer's allocator, which has no arenas, ignores this (and says so by returning 0). */
     mallopt(M_ARENA_MAX, 1);
-    uint32_t arch = seccomp_arch_native();
-    for (int nr = 0; nr < SECCOMP_NAMES; nr++) {
-        char *name = seccomp_syscall_resolve_num_arch(arch, nr);
-        if (name) {
-            strncpy(seccomp_names[nr], name, SECCOMP_NAME_MAX - 1);
-            free(name);
-        }
-    }
     struct sigaction sa;
     memset(&sa, 0, sizeof(sa));
     sa.sa_sigaction = sigsys_handler;

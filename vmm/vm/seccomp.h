@@ -39,8 +39,7 @@ int vm_seccomp_add_out_fd(struct vm_seccomp_config *cfg, int fd);
 
 /*
  * Once per process, before the first filter and before zxvmm starts any
- * thread: installs the SIGSYS handler, resolves the system call names it
- * prints (a handler may not allocate), and limits malloc to one arena (glibc
+ * thread: installs the SIGSYS handler and limits malloc to one arena (glibc
  * opens files lazily for thread arenas). Idempotent and thread-safe.
  * Returns 0 or -errno.
  */
@@ -55,6 +54,10 @@ int vm_seccomp_prepare(void);
  * Returns 0 or -errno (libseccomp's status).
  */
 int vm_seccomp_install(enum vm_seccomp_role role, const struct vm_seccomp_config *cfg);
+
+/* The name of x86-64 system call `nr` as the report prints it, or NULL when libseccomp knew none when
+ * zxvmm was built. Async-signal-safe. */
+const char *vm_seccomp_syscall_name(int nr);
 
 /* "main", "vCPU", "gdb stub" or "scenario clock": the word the report uses. */
 const char *vm_seccomp_role_name(enum vm_seccomp_role role);
