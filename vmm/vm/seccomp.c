@@ -16,7 +16,6 @@
 #pragma GCC diagnostic ignored "-Wmissing-field-initializers"
 #include <signal.h>
 #include <stdint.h>
-#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
